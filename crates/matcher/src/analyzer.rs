@@ -1,0 +1,272 @@
+//! The analyzer: from raw text to normalised words and weighted, stemmed slots.
+
+use std::collections::HashSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::{Lexicon, normalize::words, typos::Vocabulary};
+
+/// At most this many words of a message are read; the rest is ignored.
+pub const MAX_WORDS: usize = 120;
+
+/// How much a word counts when it was typed as it is, corrected from a typo, or added because
+/// the lexicon says it means the same as what was typed.
+const TYPED: f32 = 1.0;
+const CORRECTED: f32 = 0.85;
+const EXPANDED: f32 = 0.9;
+/// How much a stop word ("the", "which") counts, whatever its frequency.
+const STOP_WORD: f32 = 0.25;
+
+/// Turns text into words and slots, knowing the vocabulary of the bot's content.
+pub struct Analyzer {
+    lexicon: Lexicon,
+    vocabulary: Vocabulary,
+    /// Words that occur in the content itself (not only in the lexicon).
+    content_words: HashSet<String>,
+    stemmer: Stemmer,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("content_words", &self.content_words.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A message after analysis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// The normalised words: contractions and spellings rewritten, typos corrected, before any
+    /// synonyms were added. Use these to look for phrases.
+    pub words: Vec<String>,
+    /// What to match: one slot per meaningful word, synonyms and expansions included.
+    pub slots: Vec<Slot>,
+    /// Typos that were corrected, as (typed, corrected).
+    pub corrections: Vec<(String, String)>,
+}
+
+/// One word to match, stemmed, with how much it counts (1 for a word typed as it is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// The stem of the word.
+    pub stem: String,
+    /// Less than 1 when the word was guessed from a typo or added as a synonym.
+    pub factor: f32,
+}
+
+impl Analysis {
+    /// True when the message contains the phrase (given as normalised words) as a run of words.
+    pub fn has_phrase(&self, phrase: &[String]) -> bool {
+        !phrase.is_empty() && self.words.windows(phrase.len()).any(|w| w == phrase)
+    }
+}
+
+impl Analyzer {
+    /// Builds an analyzer whose vocabulary is every word of `content` (all the texts the bot
+    /// can match against) plus the words of the lexicon.
+    pub fn new<'a>(lexicon: Lexicon, content: impl IntoIterator<Item = &'a str>) -> Analyzer {
+        let mut occurrences: Vec<String> = Vec::new();
+        for text in content {
+            occurrences.extend(rewrite(&lexicon, words(text)));
+        }
+        let content_words: HashSet<String> = occurrences.iter().cloned().collect();
+        let lexicon_words = lexicon.known_words().map(str::to_owned);
+        let keys = lexicon.expansions.keys().flatten().cloned();
+        occurrences.extend(lexicon_words.chain(keys));
+        let vocabulary = Vocabulary::new(occurrences.iter().map(String::as_str));
+        Analyzer {
+            lexicon,
+            vocabulary,
+            content_words,
+            stemmer: Stemmer::create(Algorithm::English),
+        }
+    }
+
+    /// The lexicon this analyzer uses.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// Analyses a user's message: typos are corrected against the vocabulary.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.run(text, true)
+    }
+
+    /// Analyses the bot's own content: nothing is taken for a typo.
+    pub fn analyze_content(&self, text: &str) -> Analysis {
+        self.run(text, false)
+    }
+
+    /// The stem of one normalised word.
+    pub fn stem(&self, word: &str) -> String {
+        self.stemmer.stem(word).into_owned()
+    }
+
+    /// Normalises text to words with the lexicon's rewrites applied, without typo correction.
+    pub fn normal_words(&self, text: &str) -> Vec<String> {
+        rewrite(&self.lexicon, words(text))
+    }
+
+    fn run(&self, text: &str, correct_typos: bool) -> Analysis {
+        let mut raw = words(text);
+        raw.truncate(MAX_WORDS);
+        let mut analysis = Analysis::default();
+        let mut factors = Vec::new();
+        for word in rewrite(&self.lexicon, raw) {
+            let known = self.vocabulary.contains(&word);
+            match self.vocabulary.correct(&word).filter(|_| correct_typos && !known) {
+                Some(fixed) => {
+                    analysis.corrections.push((word, fixed.to_owned()));
+                    analysis.words.push(fixed.to_owned());
+                    factors.push(CORRECTED);
+                }
+                None => {
+                    analysis.words.push(word);
+                    factors.push(TYPED);
+                }
+            }
+        }
+        self.fill_slots(&mut analysis, &factors, correct_typos);
+        analysis
+    }
+
+    /// Makes the slots: each word, plus the expansions of every lexicon phrase found, longest
+    /// phrase first. A user's word that the content never uses is replaced by its expansion.
+    fn fill_slots(&self, analysis: &mut Analysis, factors: &[f32], from_user: bool) {
+        let words = &analysis.words;
+        let mut keep = vec![true; words.len()];
+        let mut added: Vec<(String, f32)> = Vec::new();
+        let mut start = 0;
+        while start < words.len() {
+            let longest = self.lexicon.longest_key.min(words.len() - start);
+            let found = (1..=longest).rev().find_map(|len| {
+                let key = &words[start..start + len];
+                self.lexicon.expansions.get(key).map(|value| (len, value))
+            });
+            let Some((len, value)) = found else {
+                start += 1;
+                continue;
+            };
+            // A phrase of several words ("a & e") is replaced by its meaning; one word is kept
+            // beside its meaning when the content uses it too.
+            for (offset, word) in words[start..start + len].iter().enumerate() {
+                if from_user && (len > 1 || !self.content_words.contains(word)) {
+                    keep[start + offset] = false;
+                }
+            }
+            let factor = factors.get(start).copied().unwrap_or(TYPED) * EXPANDED;
+            added.extend(value.iter().map(|w| (w.clone(), factor)));
+            start += len;
+        }
+        let typed = words.iter().zip(factors).zip(&keep);
+        let typed = typed.filter(|(_, keep)| **keep).map(|((w, f), _)| (w.clone(), *f));
+        analysis.slots = typed
+            .chain(added)
+            .map(|(word, factor)| {
+                let stop = self.lexicon.is_stop_word(&word);
+                Slot {
+                    stem: self.stem(&word),
+                    factor: if stop { factor * STOP_WORD } else { factor },
+                }
+            })
+            .collect();
+    }
+}
+
+/// Applies the lexicon's one-word rewrites (contractions, text-speak, spellings).
+fn rewrite(lexicon: &Lexicon, words: Vec<String>) -> Vec<String> {
+    words
+        .into_iter()
+        .flat_map(|w| match lexicon.rewrites.get(&w) {
+            Some(to) => to.clone(),
+            None => vec![w],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        let lexicon = Lexicon::parse(
+            r#"
+[contractions]
+"i'm" = "i am"
+u = "you"
+[spelling]
+program = "programme"
+[abbreviations]
+hca = "healthcare assistant"
+"a&e" = "accident and emergency"
+[synonyms]
+holiday = "annual leave"
+"#,
+            "test",
+        )
+        .expect("lexicon");
+        let content = [
+            "What does a healthcare assistant do?",
+            "How much annual leave and holiday do staff get?",
+            "Accident and emergency nursing",
+            "The graduate programme for nursing",
+        ];
+        Analyzer::new(lexicon, content)
+    }
+
+    fn stems(analysis: &Analysis) -> Vec<&str> {
+        analysis.slots.iter().map(|s| s.stem.as_str()).collect()
+    }
+
+    #[test]
+    fn rewrites_contractions_and_spelling() {
+        let a = analyzer().analyze("I'm on a graduate PROGRAM, r u?");
+        assert_eq!(a.words, ["i", "am", "on", "a", "graduate", "programme", "r", "you"]);
+    }
+
+    #[test]
+    fn unknown_abbreviation_is_replaced_by_its_expansion() {
+        let a = analyzer().analyze("hca jobs");
+        assert_eq!(stems(&a), ["job", "healthcar", "assist"]);
+        assert!(a.slots[1].factor < 1.0);
+    }
+
+    #[test]
+    fn known_synonym_is_kept_beside_its_meaning() {
+        let a = analyzer().analyze("holiday");
+        assert_eq!(stems(&a), ["holiday", "annual", "leav"]);
+    }
+
+    #[test]
+    fn multi_word_keys_and_ampersands() {
+        let a = analyzer().analyze("A&E nursing");
+        assert_eq!(stems(&a), ["nurs", "accid", "and", "emerg"]);
+    }
+
+    #[test]
+    fn typos_are_corrected_for_users_only() {
+        let analyzer = analyzer();
+        let a = analyzer.analyze("nursng programe");
+        assert_eq!(a.words, ["nursing", "programme"]);
+        assert_eq!(a.corrections.len(), 2);
+        assert!(a.slots.iter().all(|s| s.factor < 1.0));
+        let content = analyzer.analyze_content("nursng");
+        assert_eq!(content.words, ["nursng"]);
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let long = "nursing ".repeat(10_000);
+        assert_eq!(analyzer().analyze(&long).words.len(), MAX_WORDS);
+    }
+
+    #[test]
+    fn finds_phrases() {
+        let analyzer = analyzer();
+        let a = analyzer.analyze("my chest hurts a lot");
+        assert!(a.has_phrase(&analyzer.normal_words("chest hurts")));
+        assert!(!a.has_phrase(&analyzer.normal_words("hurts chest")));
+        assert!(!a.has_phrase(&[]));
+    }
+}

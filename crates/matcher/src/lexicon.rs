@@ -1,0 +1,142 @@
+//! The lexicon: contractions, spelling variants, abbreviations and synonyms, read from data.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::{Error, normalize::words};
+
+/// Word lists that tell the analyzer which words mean the same thing.
+#[derive(Debug, Default, Clone)]
+pub struct Lexicon {
+    /// One written word to the words it stands for ("what's" -> "what is", "u" -> "you").
+    pub(crate) rewrites: HashMap<String, Vec<String>>,
+    /// A phrase (as words) to what it means; the original is kept beside it when it is known.
+    pub(crate) expansions: HashMap<Vec<String>, Vec<String>>,
+    /// The longest phrase among the expansion keys, in words.
+    pub(crate) longest_key: usize,
+    /// Words that refer back to the topic under discussion ("it", "that").
+    pub(crate) references: Vec<String>,
+    /// Words that carry little meaning ("the", "which").
+    pub(crate) stop_words: std::collections::HashSet<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    stop_words: Vec<String>,
+    #[serde(default)]
+    contractions: BTreeMap<String, String>,
+    #[serde(default)]
+    spelling: BTreeMap<String, String>,
+    #[serde(default)]
+    abbreviations: BTreeMap<String, String>,
+    #[serde(default)]
+    synonyms: BTreeMap<String, String>,
+}
+
+impl Lexicon {
+    /// Reads a lexicon from its TOML text; `file` names it in error messages.
+    pub fn parse(text: &str, file: &str) -> Result<Lexicon, Error> {
+        let parsed: LexiconFile = toml::from_str(text).map_err(|e| Error::Lexicon {
+            file: file.to_owned(),
+            line: e.span().map_or(1, |s| crate::line_of(text, s.start)),
+            message: e.message().to_owned(),
+        })?;
+        let mut lexicon = Lexicon {
+            references: parsed.references.iter().flat_map(|r| words(r)).collect(),
+            stop_words: parsed.stop_words.iter().flat_map(|r| words(r)).collect(),
+            ..Lexicon::default()
+        };
+        for (from, to) in parsed.contractions.iter().chain(&parsed.spelling) {
+            let key = words(from);
+            if key.len() != 1 {
+                return Err(entry_error(text, file, from, "must be a single word"));
+            }
+            lexicon.rewrites.insert(key[0].clone(), words(to));
+        }
+        for (from, to) in parsed.abbreviations.iter().chain(&parsed.synonyms) {
+            let key = words(from);
+            let value = words(to);
+            if key.is_empty() || value.is_empty() {
+                return Err(entry_error(text, file, from, "needs words on both sides"));
+            }
+            lexicon.longest_key = lexicon.longest_key.max(key.len());
+            lexicon.expansions.insert(key, value);
+        }
+        Ok(lexicon)
+    }
+
+    /// Every word the lexicon itself contains, for the vocabulary of known words.
+    pub fn known_words(&self) -> impl Iterator<Item = &str> {
+        let rewrites = self.rewrites.values().flatten();
+        let expansions = self.expansions.values().flatten();
+        rewrites.chain(expansions).map(String::as_str)
+    }
+
+    /// True when `word` carries little meaning of its own.
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_words.contains(word)
+    }
+
+    /// True when `word` refers back to the topic under discussion.
+    pub fn is_reference(&self, word: &str) -> bool {
+        self.references.iter().any(|r| r == word)
+    }
+}
+
+fn entry_error(text: &str, file: &str, key: &str, message: &str) -> Error {
+    let line = text
+        .find(&format!("\"{key}\""))
+        .or_else(|| text.find(key))
+        .map_or(1, |offset| crate::line_of(text, offset));
+    Error::Lexicon {
+        file: file.to_owned(),
+        line,
+        message: format!("'{key}' {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_table() {
+        let lexicon = Lexicon::parse(
+            r#"
+references = ["it", "that one"]
+[contractions]
+"what's" = "what is"
+[spelling]
+program = "programme"
+[abbreviations]
+"A&E" = "accident and emergency"
+[synonyms]
+"day off" = "annual leave"
+"#,
+            "lexicon.toml",
+        )
+        .expect("valid lexicon");
+        assert_eq!(lexicon.rewrites["what's"], ["what", "is"]);
+        assert_eq!(lexicon.rewrites["program"], ["programme"]);
+        let ae = vec!["a".to_owned(), "and".to_owned(), "e".to_owned()];
+        assert_eq!(lexicon.expansions[&ae], ["accident", "and", "emergency"]);
+        assert_eq!(lexicon.longest_key, 3);
+        assert!(lexicon.is_reference("it") && lexicon.is_reference("one"));
+    }
+
+    #[test]
+    fn reports_file_and_line() {
+        let err = Lexicon::parse("[spelling]\ncolor = \"colour\"\n\"two words\" = \"x\"\n", "lex")
+            .expect_err("multi-word spelling key");
+        assert_eq!(err.to_string(), "lex:3: 'two words' must be a single word");
+        let err = Lexicon::parse("[spelling]\ncolor = 3\n", "lex").expect_err("not a string");
+        assert!(err.to_string().starts_with("lex:2: "), "{err}");
+        let err = Lexicon::parse("[nonsense]\n", "lex").expect_err("unknown table");
+        assert!(err.to_string().starts_with("lex:1: "), "{err}");
+    }
+}

@@ -1,0 +1,162 @@
+//! Typo-tolerant word lookup: a vocabulary of known words with a deletion index (as in SymSpell)
+//! to find candidates quickly, verified with `strsim`'s optimal string alignment distance.
+
+use std::collections::{HashMap, HashSet};
+
+/// Known words with how often each occurs, and an index for finding near misses.
+#[derive(Debug, Default)]
+pub(crate) struct Vocabulary {
+    counts: HashMap<String, u32>,
+    /// A word with up to `max_edits(len)` characters deleted -> words it came from.
+    deletions: HashMap<String, Vec<u32>>,
+    words: Vec<String>,
+}
+
+/// How many edits a word of `len` characters may be away from a known word and still be taken
+/// for it: none for short words, where a one-letter change is usually another word.
+fn max_edits(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+impl Vocabulary {
+    /// Builds the vocabulary from every occurrence of every known word.
+    pub(crate) fn new<'a>(occurrences: impl IntoIterator<Item = &'a str>) -> Vocabulary {
+        let mut vocabulary = Vocabulary::default();
+        for word in occurrences {
+            *vocabulary.counts.entry(word.to_owned()).or_default() += 1;
+        }
+        let mut words: Vec<String> = vocabulary.counts.keys().cloned().collect();
+        words.sort();
+        for (id, word) in words.iter().enumerate() {
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            for variant in deletion_variants(word, max_edits(word.chars().count())) {
+                vocabulary.deletions.entry(variant).or_default().push(id);
+            }
+        }
+        vocabulary.words = words;
+        vocabulary
+    }
+
+    /// True when the word is known as it is.
+    pub(crate) fn contains(&self, word: &str) -> bool {
+        self.counts.contains_key(word)
+    }
+
+    /// How often the word occurs in the corpus (0 when unknown).
+    pub(crate) fn count(&self, word: &str) -> u32 {
+        self.counts.get(word).copied().unwrap_or(0)
+    }
+
+    /// The known word closest to an unknown `word`, if one is within the allowed edits.
+    /// Ties go to the more frequent word, then to one with the same first letter.
+    pub(crate) fn correct(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        let allowed = max_edits(len);
+        if allowed == 0 || word.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut candidates: HashSet<u32> = HashSet::new();
+        for variant in deletion_variants(word, allowed) {
+            if let Some(ids) = self.deletions.get(&variant) {
+                candidates.extend(ids);
+            }
+        }
+        let first = word.chars().next();
+        candidates
+            .into_iter()
+            .filter_map(|id| {
+                let known = self.words.get(id as usize)?;
+                let distance = strsim::osa_distance(word, known);
+                let within = distance <= allowed.min(max_edits(known.chars().count()).max(1));
+                within.then_some((distance, known))
+            })
+            .min_by_key(|(distance, known)| {
+                let same_first = known.chars().next() == first;
+                (
+                    *distance,
+                    !same_first,
+                    std::cmp::Reverse(self.count(known)),
+                    (*known).clone(),
+                )
+            })
+            .map(|(_, known)| known.as_str())
+    }
+}
+
+/// The word itself and every string made by deleting up to `edits` of its characters.
+fn deletion_variants(word: &str, edits: usize) -> HashSet<String> {
+    let mut variants = HashSet::from([word.to_owned()]);
+    let mut frontier = vec![word.to_owned()];
+    for _ in 0..edits {
+        let mut next = Vec::new();
+        for w in &frontier {
+            let chars: Vec<char> = w.chars().collect();
+            if chars.len() <= 2 {
+                continue;
+            }
+            for skip in 0..chars.len() {
+                let variant: String = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| c)
+                    .collect();
+                if variants.insert(variant.clone()) {
+                    next.push(variant);
+                }
+            }
+        }
+        frontier = next;
+    }
+    variants
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary() -> Vocabulary {
+        let text = "apply apply application nursing nurse qualifications pension audiologist \
+                    demand apprenticeship bevan jobs jobs job help hello hello physiotherapist";
+        Vocabulary::new(text.split_whitespace())
+    }
+
+    fn check(input: &str, expect: Option<&str>) {
+        assert_eq!(vocabulary().correct(input), expect, "correct({input:?})");
+    }
+
+    #[test]
+    fn corrects_common_typos() {
+        check("aplly", Some("apply")); // doubled letter
+        check("jobz", Some("jobs")); // substitution
+        check("nursng", Some("nursing")); // dropped letter
+        check("qualificatons", Some("qualifications"));
+        check("pensoin", Some("pension")); // transposition
+        check("demnad", Some("demand"));
+        check("apprentiship", Some("apprenticeship")); // two edits in a long word
+        check("audiologst", Some("audiologist"));
+        check("bevn", Some("bevan"));
+        check("physiotherapst", Some("physiotherapist"));
+    }
+
+    #[test]
+    fn leaves_short_and_distant_words_alone() {
+        check("hep", None); // three letters: never guessed
+        check("weather", None);
+        check("xylophone", None);
+        check("2024", None);
+        check("helo", Some("hello")); // tie at one edit: the more frequent word wins
+    }
+
+    #[test]
+    fn knows_known_words() {
+        let v = vocabulary();
+        assert!(v.contains("apply") && !v.contains("aplly"));
+        assert_eq!(v.count("apply"), 2);
+        assert_eq!(v.count("aplly"), 0);
+    }
+}
