@@ -15,8 +15,8 @@ pub struct Lexicon {
     pub(crate) expansions: HashMap<Vec<String>, Vec<String>>,
     /// The longest phrase among the expansion keys, in words.
     pub(crate) longest_key: usize,
-    /// Words that refer back to the topic under discussion ("it", "that").
-    pub(crate) references: Vec<String>,
+    /// Phrases that refer back to the topic under discussion ("it", "that job").
+    pub(crate) references: Vec<Vec<String>>,
     /// Words that carry little meaning ("the", "which").
     pub(crate) stop_words: std::collections::HashSet<String>,
 }
@@ -47,7 +47,7 @@ impl Lexicon {
             message: e.message().to_owned(),
         })?;
         let mut lexicon = Lexicon {
-            references: parsed.references.iter().flat_map(|r| words(r)).collect(),
+            references: parsed.references.iter().map(|r| words(r)).filter(|r| !r.is_empty()).collect(),
             stop_words: parsed.stop_words.iter().flat_map(|r| words(r)).collect(),
             ..Lexicon::default()
         };
@@ -82,9 +82,9 @@ impl Lexicon {
         self.stop_words.contains(word)
     }
 
-    /// True when `word` refers back to the topic under discussion.
-    pub fn is_reference(&self, word: &str) -> bool {
-        self.references.iter().any(|r| r == word)
+    /// True when the normalised `words` refer back to the topic under discussion.
+    pub fn refers_back(&self, words: &[String]) -> bool {
+        self.references.iter().any(|r| words.windows(r.len()).any(|w| w == r.as_slice()))
     }
 }
 
@@ -126,7 +126,10 @@ program = "programme"
         let ae = vec!["a".to_owned(), "and".to_owned(), "e".to_owned()];
         assert_eq!(lexicon.expansions[&ae], ["accident", "and", "emergency"]);
         assert_eq!(lexicon.longest_key, 3);
-        assert!(lexicon.is_reference("it") && lexicon.is_reference("one"));
+        let words = |t: &str| words(t);
+        assert!(lexicon.refers_back(&words("is it hard")));
+        assert!(lexicon.refers_back(&words("tell me about that one")));
+        assert!(!lexicon.refers_back(&words("one more question")));
     }
 
     #[test]

@@ -1,0 +1,83 @@
+//! Command-line arguments (`shared/spec/cli.md`).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// careerbot: an unofficial guide to NHS careers.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// State directory (default: ./data).
+    #[arg(long, global = true, env = "CAREERBOT_DATA")]
+    pub data: Option<PathBuf>,
+    /// Knowledge folder (default: the copy embedded in the binary).
+    #[arg(long, global = true, env = "CAREERBOT_KNOWLEDGE")]
+    pub knowledge: Option<PathBuf>,
+    /// Intents folder (default: the copy embedded in the binary).
+    #[arg(long, global = true, env = "CAREERBOT_INTENTS")]
+    pub intents: Option<PathBuf>,
+    /// Configuration file (TOML); its settings are overridden by environment variables and flags.
+    #[arg(long, global = true, env = "CAREERBOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `careerbot=debug` (logs go to standard error).
+    #[arg(long, global = true, env = "CAREERBOT_LOG")]
+    pub log: Option<String>,
+    /// What to do (default: chat).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Chat in the terminal; with --jsonl, one JSON request per input line.
+    Chat {
+        /// Batch mode: JSON lines in, JSON lines out.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// Ask one question and print the reply.
+    Ask {
+        /// The user asking.
+        #[arg(long, default_value = "local")]
+        user: String,
+        /// Print the reply as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The question.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Score a question set (`shared/spec/eval.md`).
+    Eval {
+        /// The question set (JSON lines).
+        file: PathBuf,
+        /// Print the result as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when the share passed is below this (0 to 1).
+        #[arg(long)]
+        min_accuracy: Option<f64>,
+    },
+    /// Check the knowledge and intents, and that each entry's check questions reach it.
+    Check,
+    /// Delete everything stored about one user.
+    Forget {
+        /// The user, as `channel:id` or a bare id on the cli channel.
+        #[arg(long)]
+        user: String,
+    },
+    /// Print everything stored about one user, as JSON.
+    Export {
+        /// The user, as `channel:id` or a bare id on the cli channel.
+        #[arg(long)]
+        user: String,
+    },
+}
+
+impl Default for Command {
+    fn default() -> Command {
+        Command::Chat { jsonl: false }
+    }
+}

@@ -1,0 +1,394 @@
+//! The engine: understands a message and decides the reply.
+
+use knowledge::{Entry, Hit, Knowledge, Retriever};
+use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
+use serde::Serialize;
+
+use crate::content::{LEXICON, MESSAGES, PROFILE};
+use crate::messages::{fill, variant};
+use crate::profile::FactFinder;
+use crate::{Content, Error, Intent, IntentKind, Messages, Offer, UserState};
+
+/// The least confidence with which a knowledge entry is given as the answer.
+const ANSWER_MIN: f32 = 0.42;
+/// The least confidence with which an intent is taken.
+const INTENT_MIN: f32 = 0.5;
+/// Two candidates closer than this are ambiguous, unless the first is at least `CERTAIN`.
+const AMBIGUITY_MARGIN: f32 = 0.02;
+const CERTAIN: f32 = 0.7;
+/// A statement about oneself is acknowledged unless a question matched at least this well.
+const QUESTION_OVER_NOTE: f32 = 0.7;
+/// A follow-up reading must beat a good reading of the message alone by this much.
+const FOLLOW_UP_MARGIN: f32 = 0.1;
+/// At most this many related entries are offered as buttons.
+const MAX_SUGGESTIONS: usize = 3;
+/// The action id of "tell me more".
+const MORE: &str = "more";
+
+/// One message from a user: text, or a button press.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    /// What the user typed (for a press: ignored when the button is found).
+    pub text: String,
+    /// The label of the button pressed, if this is a press.
+    pub press: Option<String>,
+}
+
+impl Input {
+    /// A typed message.
+    pub fn text(text: impl Into<String>) -> Input {
+        Input { text: text.into(), press: None }
+    }
+
+    /// A button press.
+    pub fn press(label: impl Into<String>) -> Input {
+        let label = label.into();
+        Input { text: label.clone(), press: Some(label) }
+    }
+}
+
+/// The bot's reply to one message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reply {
+    /// The reply text, in the content's light markup (`**bold**`, bullet lines).
+    pub text: String,
+    /// The id of the intent or knowledge entry that produced the reply.
+    pub topic: Option<String>,
+    /// How sure the engine was, 0..1.
+    pub confidence: f32,
+    /// True when the bot did not answer from its careers knowledge.
+    pub fallback: bool,
+    /// Links the reply rests on.
+    pub sources: Vec<String>,
+    /// Labels of the buttons offered with the reply.
+    pub suggestions: Vec<String>,
+    /// Time spent on the turn, in microseconds (set by `Conversations`).
+    pub micros: u64,
+}
+
+/// The dialogue engine, built once from the content and shared by every conversation.
+pub struct Engine {
+    knowledge: Knowledge,
+    intents: Vec<Intent>,
+    messages: Messages,
+    analyzer: Analyzer,
+    retriever: Retriever,
+    intent_index: PhraseIndex,
+    /// Trigger phrases (normalised words) and their intent, emergencies first.
+    triggers: Vec<(Vec<String>, usize)>,
+    facts: FactFinder,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("entries", &self.knowledge.entries.len())
+            .field("roles", &self.knowledge.roles.len())
+            .field("intents", &self.intents.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds the engine: parses and checks all content and builds the indexes.
+    pub fn new(content: &Content) -> Result<Engine, Error> {
+        let lexicon_file = content.intents_file(LEXICON)?;
+        let lexicon = Lexicon::parse(&lexicon_file.text, &lexicon_file.path)?;
+        let messages_file = content.intents_file(MESSAGES)?;
+        let messages = Messages::parse(&messages_file.path, &messages_file.text)?;
+        let knowledge = Knowledge::parse(&content.knowledge)?;
+        let mut intents = Vec::new();
+        for file in content.intent_files() {
+            intents.extend(Intent::parse_file(&file.path, &file.text)?);
+        }
+        check_unique_intents(&intents, content)?;
+
+        let analyzer = Analyzer::new(lexicon, vocabulary(&knowledge, &intents));
+        let retriever = Retriever::new(&knowledge, &analyzer)?;
+        let intent_docs: Vec<PhraseDoc> = intents
+            .iter()
+            .map(|i| PhraseDoc { phrases: i.examples.clone(), ..PhraseDoc::default() })
+            .collect();
+        let intent_index = PhraseIndex::new(&analyzer, &intent_docs);
+        let mut triggers: Vec<(Vec<String>, usize)> = intents
+            .iter()
+            .enumerate()
+            .flat_map(|(i, intent)| intent.triggers.iter().map(move |t| (t, i)))
+            .map(|(t, i)| (analyzer.normal_words(t), i))
+            .filter(|(words, _)| !words.is_empty())
+            .collect();
+        triggers.sort_by_key(|(_, i)| intents[*i].kind.trigger_priority());
+        let profile_file = content.intents_file(PROFILE)?;
+        let facts = FactFinder::parse(&profile_file.path, &profile_file.text, |t| {
+            analyzer.normal_words(t)
+        })?;
+        Ok(Engine {
+            knowledge,
+            intents,
+            messages,
+            analyzer,
+            retriever,
+            intent_index,
+            triggers,
+            facts,
+        })
+    }
+
+    /// The knowledge base the engine answers from.
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// The intents the engine knows.
+    pub fn intents(&self) -> &[Intent] {
+        &self.intents
+    }
+
+    /// One turn: the reply to `input` from a user in `state`, and their state afterwards.
+    pub fn turn(&self, state: &UserState, input: &Input) -> (Reply, UserState) {
+        let mut next = state.clone();
+        let reply = self.respond(state, &mut next, input);
+        next.offered = self.offers(&reply);
+        next.remember(&input.text, reply.topic.as_deref(), reply.fallback);
+        (reply, next)
+    }
+
+    fn respond(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
+        let mut text = input.text.as_str();
+        if let Some(label) = &input.press {
+            match find_offer(&state.offered, label) {
+                Some(Offer { entry: Some(id), .. }) => {
+                    if let Some(entry) = self.knowledge.entry(id) {
+                        return self.answer(entry, 1.0, next);
+                    }
+                }
+                Some(Offer { action: Some(action), .. }) if action == MORE => {
+                    return self.more(state, next);
+                }
+                Some(offer) => text = &offer.label,
+                None => text = label,
+            }
+        }
+        if text.trim().is_empty() {
+            return self.message(&self.messages.empty, true);
+        }
+        let analysis = self.analyzer.analyze(text);
+        let notes = self.facts.learn(&analysis.words, &mut next.profile);
+        if let Some(intent) = self.triggered(&analysis) {
+            return self.intent_reply(intent, 1.0, state);
+        }
+        let intent = self.intent_index.rank(&analysis).into_iter().next();
+        let (intent, intent_confidence) = intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
+        let refers = self.analyzer.lexicon().refers_back(&analysis.words);
+        let hits = match self.with_context(state, text, &analysis, refers) {
+            Some(hits) => hits,
+            None if refers && self.is_weak(&self.retriever.search(&analysis)) => {
+                return self.message(&self.messages.clarify, true);
+            }
+            None => self.retriever.search(&analysis),
+        };
+        let best = hits.first().copied();
+        let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
+
+        if let Some(i) = intent.filter(|_| intent_confidence >= INTENT_MIN) {
+            if intent_confidence >= knowledge_confidence {
+                if self.is_more(i) {
+                    return self.more(state, next);
+                }
+                return self.intent_reply(i, intent_confidence, state);
+            }
+        }
+        if !notes.is_empty() && knowledge_confidence < QUESTION_OVER_NOTE {
+            let facts = notes.join(", ");
+            return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
+        }
+        if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
+            if let Some(reply) = self.did_you_mean(best, &hits) {
+                return reply;
+            }
+            return self.answer(&self.knowledge.entries[best.entry], best.confidence, next);
+        }
+        let mut reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
+        reply.suggestions = self.messages.fallback_suggestions.clone();
+        reply.confidence = knowledge_confidence.max(intent_confidence);
+        reply
+    }
+
+    /// Hits for a follow-up, read together with the subject under discussion, when the message
+    /// refers back to it ("how long does that take?") or does not match well on its own. The
+    /// follow-up reading wins only when it is clearly better than the message alone.
+    fn with_context(&self, state: &UserState, text: &str, analysis: &Analysis, refers: bool) -> Option<Vec<Hit>> {
+        let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+        let alone = self.retriever.search(analysis);
+        let alone_best = alone.first().map_or(0.0, |h| h.confidence);
+        if !refers && alone_best >= ANSWER_MIN {
+            return None;
+        }
+        let together = self.analyzer.analyze(&format!("{text} {}", topic.subject()));
+        let hits = self.retriever.search(&together);
+        let best = hits.first()?;
+        let margin = if alone_best >= ANSWER_MIN { FOLLOW_UP_MARGIN } else { 0.0 };
+        let better = best.confidence >= ANSWER_MIN && best.confidence > alone_best + margin;
+        let moves_on = refers || self.knowledge.entries[best.entry].id != topic.id;
+        (better && moves_on).then_some(hits)
+    }
+
+    fn is_weak(&self, hits: &[Hit]) -> bool {
+        hits.first().is_none_or(|h| h.confidence < ANSWER_MIN)
+    }
+
+    /// The intent whose trigger phrase the message contains, emergencies first.
+    fn triggered(&self, analysis: &Analysis) -> Option<usize> {
+        self.triggers.iter().find(|(phrase, _)| analysis.has_phrase(phrase)).map(|(_, i)| *i)
+    }
+
+    /// "Did you mean A or B?" when the two best entries are too close to choose between.
+    fn did_you_mean(&self, best: Hit, hits: &[Hit]) -> Option<Reply> {
+        let second = hits.get(1)?;
+        let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
+        if !close || best.confidence >= CERTAIN {
+            return None;
+        }
+        let (a, b) = (&self.knowledge.entries[best.entry], &self.knowledge.entries[second.entry]);
+        if a.related.contains(&b.id) || b.related.contains(&a.id) {
+            return None;
+        }
+        let options = format!("{}{}{}", a.title, self.messages.or, b.title);
+        Some(Reply {
+            text: fill(&self.messages.did_you_mean, &[("options", &options)]),
+            confidence: best.confidence,
+            suggestions: vec![a.label.clone(), b.label.clone()],
+            ..Reply::default()
+        })
+    }
+
+    /// The reply that answers from a knowledge entry.
+    fn answer(&self, entry: &Entry, confidence: f32, next: &mut UserState) -> Reply {
+        if next.topic.as_deref() != Some(entry.id.as_str()) {
+            next.shown.clear();
+        }
+        next.topic = Some(entry.id.clone());
+        let mut suggestions = Vec::new();
+        if !entry.more.is_empty() {
+            suggestions.push(self.messages.more_label.clone());
+        }
+        let related = entry.related.iter().filter_map(|id| self.knowledge.entry(id));
+        suggestions.extend(related.map(|e| e.label.clone()).take(MAX_SUGGESTIONS));
+        Reply {
+            text: entry.answer.clone(),
+            topic: Some(entry.id.clone()),
+            confidence,
+            fallback: false,
+            sources: entry.sources.clone(),
+            suggestions,
+            micros: 0,
+        }
+    }
+
+    /// "Tell me more": the topic's longer part, then its related entries, never twice.
+    fn more(&self, state: &UserState, next: &mut UserState) -> Reply {
+        let Some(topic) = state.topic.as_deref().and_then(|id| self.knowledge.entry(id)) else {
+            return self.message(&self.messages.more_without_topic, true);
+        };
+        if !topic.more.is_empty() && !state.shown.contains(&topic.id) {
+            next.shown.push(topic.id.clone());
+            let mut reply = self.answer(topic, 1.0, next);
+            reply.text = topic.more.clone();
+            reply.suggestions.retain(|s| *s != self.messages.more_label);
+            return reply;
+        }
+        let unseen = topic.related.iter().filter(|id| !state.shown.contains(id));
+        match unseen.filter_map(|id| self.knowledge.entry(id)).next() {
+            Some(related) => {
+                let mut reply = self.answer(related, 1.0, next);
+                next.topic = Some(topic.id.clone());
+                next.shown = state.shown.clone();
+                next.shown.push(related.id.clone());
+                reply.suggestions.retain(|s| *s != self.messages.more_label);
+                reply
+            }
+            None => {
+                let text = fill(&self.messages.no_more, &[("subject", topic.subject())]);
+                let mut reply = self.message(&text, false);
+                reply.topic = Some(topic.id.clone());
+                reply
+            }
+        }
+    }
+
+    /// True for the action intent "tell me more".
+    fn is_more(&self, intent: usize) -> bool {
+        let intent = &self.intents[intent];
+        intent.kind == IntentKind::Action && intent.id.ends_with(".more")
+    }
+
+    fn intent_reply(&self, index: usize, confidence: f32, state: &UserState) -> Reply {
+        let intent = &self.intents[index];
+        Reply {
+            text: variant(&intent.replies, state.turn_count).to_owned(),
+            topic: Some(intent.id.clone()),
+            confidence,
+            fallback: intent.kind.is_fallback(),
+            sources: intent.sources.clone(),
+            suggestions: intent.suggestions.clone(),
+            micros: 0,
+        }
+    }
+
+    fn message(&self, text: &str, fallback: bool) -> Reply {
+        Reply { text: text.to_owned(), fallback, ..Reply::default() }
+    }
+
+    /// The buttons of a reply, with what each does when pressed.
+    fn offers(&self, reply: &Reply) -> Vec<Offer> {
+        reply
+            .suggestions
+            .iter()
+            .map(|label| {
+                if *label == self.messages.more_label {
+                    return Offer { label: label.clone(), entry: None, action: Some(MORE.to_owned()) };
+                }
+                let entry = self.knowledge.entries.iter().find(|e| e.label == *label);
+                Offer { label: label.clone(), entry: entry.map(|e| e.id.clone()), action: None }
+            })
+            .collect()
+    }
+}
+
+/// The offer whose label contains `label`, ignoring case.
+fn find_offer<'a>(offered: &'a [Offer], label: &str) -> Option<&'a Offer> {
+    let wanted = label.trim().to_lowercase();
+    let exact = offered.iter().find(|o| o.label.to_lowercase() == wanted);
+    exact.or_else(|| offered.iter().find(|o| o.label.to_lowercase().contains(&wanted)))
+}
+
+/// Every text the engine matches against, for the analyzer's vocabulary.
+fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a str> {
+    let mut texts: Vec<&str> = Vec::new();
+    for entry in &knowledge.entries {
+        texts.extend([entry.title.as_str(), &entry.answer, &entry.more, &entry.subject]);
+        texts.extend(entry.questions.iter().chain(&entry.keywords).map(String::as_str));
+    }
+    for role in &knowledge.roles {
+        texts.extend(role.names());
+        texts.push(&role.what);
+    }
+    for intent in intents {
+        texts.extend(intent.examples.iter().chain(&intent.triggers).map(String::as_str));
+    }
+    texts
+}
+
+fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for intent in intents {
+        if !seen.insert(&intent.id) {
+            let file = content
+                .intent_files()
+                .find(|f| f.text.contains(&format!("\"{}\"", intent.id)))
+                .map_or("intents", |f| f.path.as_str());
+            return Err(Error::content(file, 1, format!("the intent id '{}' is used twice", intent.id)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Conversational intents: small talk, safety routing and the bot's own actions.
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// What kind of intent it is, which decides whether its reply is a fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntentKind {
+    /// Greetings, thanks and the like: answered, not a fallback.
+    Smalltalk,
+    /// Something the engine does ("tell me more", "start over"): not a fallback.
+    Action,
+    /// A medical emergency: 999 at once.
+    Emergency,
+    /// Another health worry: NHS 111 and nhs.uk.
+    Health,
+    /// Using NHS services as a patient, which the bot does not do.
+    PatientServices,
+    /// Anything else outside NHS careers.
+    OutOfScope,
+}
+
+impl IntentKind {
+    /// True when a reply to this kind of intent is a fallback.
+    pub fn is_fallback(self) -> bool {
+        !matches!(self, IntentKind::Smalltalk | IntentKind::Action)
+    }
+
+    /// The order in which trigger phrases are checked: emergencies first.
+    pub(crate) fn trigger_priority(self) -> u8 {
+        match self {
+            IntentKind::Emergency => 0,
+            IntentKind::Health => 1,
+            IntentKind::PatientServices => 2,
+            IntentKind::OutOfScope => 3,
+            IntentKind::Smalltalk | IntentKind::Action => 4,
+        }
+    }
+}
+
+/// One intent, as written in `intents/*.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intent {
+    /// Unique id, `group.name`.
+    pub id: String,
+    /// What kind of intent it is.
+    pub kind: IntentKind,
+    /// Ways people say it.
+    pub examples: Vec<String>,
+    /// Phrases that route a message here whenever they appear in it.
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// Reply variants, used in turn.
+    #[serde(default)]
+    pub replies: Vec<String>,
+    /// Buttons offered with the reply.
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+    /// Links the reply rests on.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    #[serde(default)]
+    intent: Vec<Intent>,
+}
+
+impl Intent {
+    /// Parses every `[[intent]]` of one file.
+    pub(crate) fn parse_file(file: &str, text: &str) -> Result<Vec<Intent>, Error> {
+        let parsed: IntentFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+        for intent in &parsed.intent {
+            let line = text
+                .find(&format!("\"{}\"", intent.id))
+                .map_or(1, |at| matcher::line_of(text, at));
+            if intent.examples.is_empty() && intent.triggers.is_empty() {
+                return Err(Error::content(file, line, format!("intent '{}' has no examples", intent.id)));
+            }
+            if intent.replies.is_empty() && intent.kind != IntentKind::Action {
+                return Err(Error::content(file, line, format!("intent '{}' has no replies", intent.id)));
+            }
+        }
+        Ok(parsed.intent)
+    }
+}

@@ -1,0 +1,55 @@
+//! The bot's own sentences, read from `intents/messages.toml`.
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// Sentences the engine puts together itself. `{name}` marks a value filled in at run time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// When nothing matched well enough (variants used in turn).
+    pub fallback: Vec<String>,
+    /// Buttons offered with a fallback.
+    pub fallback_suggestions: Vec<String>,
+    /// Asking which of close candidates was meant: `{options}`.
+    pub did_you_mean: String,
+    /// Joins the options of `did_you_mean`.
+    pub or: String,
+    /// A follow-up ("how long does it take?") with nothing under discussion.
+    pub clarify: String,
+    /// An empty message.
+    pub empty: String,
+    /// After the user told the bot about themselves: `{facts}`.
+    pub noted: String,
+    /// Button label for the longer part of an answer.
+    pub more_label: String,
+    /// "Tell me more" when everything about `{subject}` has been shown.
+    pub no_more: String,
+    /// "Tell me more" with nothing under discussion.
+    pub more_without_topic: String,
+}
+
+impl Messages {
+    /// Parses the messages file.
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Messages, Error> {
+        let messages: Messages = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+        if messages.fallback.is_empty() {
+            return Err(Error::content(file, 1, "give at least one fallback message"));
+        }
+        Ok(messages)
+    }
+}
+
+/// Fills `{name}` placeholders in a template.
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_owned(), |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), value)
+    })
+}
+
+/// Picks the variant for this turn, so that repeated replies vary but tests stay repeatable.
+pub(crate) fn variant(variants: &[String], turn: u64) -> &str {
+    let index = usize::try_from(turn).unwrap_or(0) % variants.len().max(1);
+    variants.get(index).map_or("", String::as_str)
+}

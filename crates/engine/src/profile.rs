@@ -1,0 +1,207 @@
+//! What users tell the bot about themselves, found by phrases from `intents/profile.toml`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// What the bot remembers about a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    /// Life stage: school leaver, student, graduate, career changer, returning, trained abroad.
+    pub stage: Option<String>,
+    /// UK nation they live or want to work in.
+    pub nation: Option<String>,
+    /// Age, when they said it.
+    pub age: Option<u8>,
+    /// Qualifications so far.
+    pub qualifications: Vec<String>,
+    /// Roles they are interested in (role ids).
+    pub interests: Vec<String>,
+}
+
+impl Profile {
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
+}
+
+/// Which part of the profile a fact fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Field {
+    Stage,
+    Nation,
+    Qualification,
+}
+
+/// One thing a user may say about themselves, and the phrases that say it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Fact {
+    pub field: Field,
+    pub value: String,
+    /// How the bot repeats it back ("you're a school leaver").
+    pub note: String,
+    pub phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactFile {
+    /// Phrases that introduce an age: "i am" 17, "aged" 17.
+    age_before: Vec<String>,
+    /// Phrases that follow an age: 17 "years old".
+    age_after: Vec<String>,
+    /// How the bot repeats an age back: "you're {age}".
+    age_note: String,
+    fact: Vec<Fact>,
+}
+
+/// The profile phrases, with words normalised as the analyzer does.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FactFinder {
+    facts: Vec<(Fact, Vec<Vec<String>>)>,
+    age_before: Vec<Vec<String>>,
+    age_after: Vec<Vec<String>>,
+    age_note: String,
+}
+
+impl FactFinder {
+    pub(crate) fn parse(
+        file: &str,
+        text: &str,
+        normal: impl Fn(&str) -> Vec<String>,
+    ) -> Result<FactFinder, Error> {
+        let parsed: FactFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+        let phrases = |list: &[String]| list.iter().map(|p| normal(p)).collect::<Vec<_>>();
+        Ok(FactFinder {
+            age_before: phrases(&parsed.age_before),
+            age_after: phrases(&parsed.age_after),
+            age_note: parsed.age_note,
+            facts: parsed
+                .fact
+                .into_iter()
+                .map(|f| {
+                    let p = phrases(&f.phrases);
+                    (f, p)
+                })
+                .collect(),
+        })
+    }
+
+    /// Adds what `words` say about the user to `profile`; returns how the bot repeats each new
+    /// fact back, empty when the message said nothing about the user.
+    pub(crate) fn learn(&self, words: &[String], profile: &mut Profile) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(age) = self.age(words) {
+            if profile.age != Some(age) {
+                profile.age = Some(age);
+                notes.push(self.age_note.replace("{age}", &age.to_string()));
+            }
+        }
+        for (fact, phrases) in &self.facts {
+            if !phrases.iter().any(|p| contains(words, p)) {
+                continue;
+            }
+            let changed = match fact.field {
+                Field::Stage => replace(&mut profile.stage, &fact.value),
+                Field::Nation => replace(&mut profile.nation, &fact.value),
+                Field::Qualification => {
+                    let new = !profile.qualifications.contains(&fact.value);
+                    if new {
+                        profile.qualifications.push(fact.value.clone());
+                    }
+                    new
+                }
+            };
+            if changed {
+                notes.push(fact.note.clone());
+            }
+        }
+        notes
+    }
+
+    fn age(&self, words: &[String]) -> Option<u8> {
+        let number = |w: &String| w.parse::<u8>().ok().filter(|n| (13..=90).contains(n));
+        for (i, word) in words.iter().enumerate() {
+            let Some(age) = number(word) else { continue };
+            let before = self.age_before.iter().any(|p| words[..i].ends_with(p));
+            let after = self.age_after.iter().any(|p| words[i + 1..].starts_with(p));
+            let alone_after_i_am = before && words.get(i + 1).is_none_or(|w| !is_unit(w));
+            if alone_after_i_am || after {
+                return Some(age);
+            }
+        }
+        None
+    }
+}
+
+/// Words after a number that show it is not an age ("I am 5 minutes away", "band 5").
+fn is_unit(word: &str) -> bool {
+    matches!(word, "minutes" | "hours" | "days" | "weeks" | "months" | "miles" | "percent")
+}
+
+fn replace(slot: &mut Option<String>, value: &str) -> bool {
+    let changed = slot.as_deref() != Some(value);
+    *slot = Some(value.to_owned());
+    changed
+}
+
+fn contains(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FACTS: &str = r#"
+age_before = ["i am", "aged"]
+age_after = ["years old"]
+age_note = "you're {age}"
+[[fact]]
+field = "stage"
+value = "school leaver"
+note = "you're leaving school"
+phrases = ["finished my a levels", "leaving school"]
+[[fact]]
+field = "qualification"
+value = "A levels"
+note = "you have A levels"
+phrases = ["a levels"]
+[[fact]]
+field = "nation"
+value = "Scotland"
+note = "you're in Scotland"
+phrases = ["live in scotland"]
+"#;
+
+    fn learn(text: &str) -> (Profile, Vec<String>) {
+        let normal = |t: &str| matcher::words(&t.replace("i'm", "i am"));
+        let finder = FactFinder::parse("profile.toml", FACTS, normal).expect("facts");
+        let mut profile = Profile::default();
+        let notes = finder.learn(&normal(text), &mut profile);
+        (profile, notes)
+    }
+
+    #[test]
+    fn learns_age_stage_and_qualifications() {
+        let (profile, notes) = learn("i'm 17 and just finished my A levels");
+        assert_eq!(profile.age, Some(17));
+        assert_eq!(profile.stage.as_deref(), Some("school leaver"));
+        assert_eq!(profile.qualifications, ["A levels"]);
+        assert_eq!(notes, ["you're 17", "you're leaving school", "you have A levels"]);
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_ages() {
+        assert_eq!(learn("I am 5 minutes late").0.age, None);
+        assert_eq!(learn("what is band 5").0.age, None);
+        assert_eq!(learn("i am 300").0.age, None);
+        assert_eq!(learn("she is 40 years old").0.age, Some(40));
+        assert!(learn("how do I apply in scotland").0.nation.is_none());
+        assert_eq!(learn("I live in Scotland").0.nation.as_deref(), Some("Scotland"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Per-user state, and the trait through which it is stored.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Profile;
+
+/// How many recent turns are remembered.
+pub const MAX_TURNS: usize = 10;
+/// How much of a message is kept in the recent turns.
+pub const MAX_TURN_TEXT: usize = 200;
+
+/// A channel-qualified user id: `cli:local`, `discord:123`, `telegram:456`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserKey(String);
+
+impl UserKey {
+    /// The key of `user` on `channel`.
+    pub fn new(channel: &str, user: &str) -> UserKey {
+        UserKey(format!("{channel}:{user}"))
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UserKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A button offered with a reply, and what pressing it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The text on the button.
+    pub label: String,
+    /// The knowledge entry it opens, if any; otherwise the label is asked as a question.
+    #[serde(default)]
+    pub entry: Option<String>,
+    /// The action it takes ("more"), if any.
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// One remembered turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// What the user said (cut to `MAX_TURN_TEXT` characters).
+    pub text: String,
+    /// The topic that answered it.
+    pub topic: Option<String>,
+    /// Whether the reply was a fallback.
+    pub fallback: bool,
+}
+
+/// Everything the bot remembers about one user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserState {
+    /// The knowledge entry under discussion.
+    pub topic: Option<String>,
+    /// Entries already shown for "tell me more" about the topic (the topic's own longer part
+    /// is recorded as the topic id).
+    pub shown: Vec<String>,
+    /// The role under discussion (a role id).
+    pub role: Option<String>,
+    /// What the user said about themselves.
+    pub profile: Profile,
+    /// The most recent turns, oldest first.
+    pub turns: Vec<Turn>,
+    /// The buttons offered with the last reply.
+    pub offered: Vec<Offer>,
+    /// How many turns there have been.
+    pub turn_count: u64,
+    /// When the state was last written, in seconds since the Unix epoch (set by the store's
+    /// caller, never by the engine).
+    pub updated_at: u64,
+}
+
+impl UserState {
+    /// Records a turn, keeping only the most recent ones.
+    pub(crate) fn remember(&mut self, text: &str, topic: Option<&str>, fallback: bool) {
+        self.turn_count += 1;
+        self.turns.push(Turn {
+            text: text.chars().take(MAX_TURN_TEXT).collect(),
+            topic: topic.map(str::to_owned),
+            fallback,
+        });
+        let excess = self.turns.len().saturating_sub(MAX_TURNS);
+        self.turns.drain(..excess);
+    }
+}
+
+/// What can go wrong in a state store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The storage failed (disk full, permissions, lock held by another process…).
+    #[error("state storage failed: {0}")]
+    Storage(String),
+}
+
+/// Where user state is kept. Implementations must make a saved state durable before `save`
+/// returns, and must treat a record they cannot read as absent (with a warning), never fail.
+pub trait StateStore: Send + Sync {
+    /// The state of `user`, or `None` when there is none (or it was unreadable).
+    fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError>;
+    /// Stores the state of `user` durably.
+    fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError>;
+    /// Deletes everything stored about `user`; true when there was something.
+    fn delete(&self, user: &UserKey) -> Result<bool, StoreError>;
+}
+
+/// A store in memory, for tests and for running without a disk.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    states: Mutex<HashMap<UserKey, UserState>>,
+}
+
+impl MemoryStore {
+    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, UserState>> {
+        self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl StateStore for MemoryStore {
+    fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError> {
+        Ok(self.states().get(user).cloned())
+    }
+
+    fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
+        self.states().insert(user.clone(), state.clone());
+        Ok(())
+    }
+
+    fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
+        Ok(self.states().remove(user).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_a_bounded_number_of_turns() {
+        let mut state = UserState::default();
+        for i in 0..25 {
+            state.remember(&format!("message {i} {}", "x".repeat(500)), None, false);
+        }
+        assert_eq!(state.turns.len(), MAX_TURNS);
+        assert!(state.turns[0].text.starts_with("message 15 "));
+        assert_eq!(state.turns[0].text.chars().count(), MAX_TURN_TEXT);
+        assert_eq!(state.turn_count, 25);
+    }
+
+    #[test]
+    fn memory_store_round_trip() {
+        let store = MemoryStore::default();
+        let key = UserKey::new("cli", "alice");
+        assert_eq!(store.load(&key).expect("load"), None);
+        let state = UserState { topic: Some("apply.nhs-jobs".into()), ..UserState::default() };
+        store.save(&key, &state).expect("save");
+        assert_eq!(store.load(&key).expect("load"), Some(state));
+        assert!(store.delete(&key).expect("delete"));
+        assert!(!store.delete(&key).expect("delete again"));
+    }
+}

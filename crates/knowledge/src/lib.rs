@@ -1,0 +1,144 @@
+//! The careers knowledge base: entries and the role catalogue read from `knowledge/`, checked,
+//! and indexed for retrieval.
+//!
+//! Reading (`Knowledge::parse`) is kept apart from searching (`Retriever`): the knowledge is
+//! parsed and validated once, then built into an in-RAM tantivy index and a phrase index that
+//! answer queries with ranked hits and a calibrated confidence.
+
+mod entry;
+mod files;
+mod retriever;
+mod role;
+
+pub use entry::Entry;
+pub use files::{SourceFile, read_dir};
+pub use retriever::{Hit, Retriever};
+pub use role::Role;
+
+use std::collections::HashSet;
+
+/// What can go wrong while reading or indexing the knowledge base.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file is malformed or inconsistent with the others.
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        /// The file, as given to `Knowledge::parse`.
+        file: String,
+        /// The 1-based line of the problem.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A knowledge folder could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path that failed.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The search index could not be built.
+    #[error("cannot build the search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+impl Error {
+    fn invalid(file: &str, line: usize, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            file: file.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole knowledge base, validated.
+#[derive(Debug, Default, Clone)]
+pub struct Knowledge {
+    /// Every entry, in file order.
+    pub entries: Vec<Entry>,
+    /// Every role of the catalogue, in file order.
+    pub roles: Vec<Role>,
+}
+
+impl Knowledge {
+    /// Parses and validates every file: `*.md` files are entries, `*.toml` files under a `roles`
+    /// folder are roles; other files (such as `README.md` at the top) are ignored.
+    pub fn parse(files: &[SourceFile]) -> Result<Knowledge, Error> {
+        let mut knowledge = Knowledge::default();
+        for file in files {
+            let path = file.path.replace('\\', "/");
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            if name.eq_ignore_ascii_case("README.md") {
+                continue;
+            }
+            if path.ends_with(".md") {
+                knowledge.entries.push(Entry::parse(&file.path, &file.text)?);
+            } else if path.ends_with(".toml") && path.contains("roles/") {
+                knowledge.roles.push(Role::parse(&file.path, &file.text)?);
+            }
+        }
+        knowledge.validate(files)?;
+        Ok(knowledge)
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The role with this id.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    /// Checks what no single file can: unique ids and links between files.
+    fn validate(&self, files: &[SourceFile]) -> Result<(), Error> {
+        let line_of = |file: &str, needle: &str| {
+            files
+                .iter()
+                .find(|f| f.path == file)
+                .and_then(|f| f.text.find(needle).map(|at| matcher::line_of(&f.text, at)))
+                .unwrap_or(1)
+        };
+        let mut ids = HashSet::new();
+        let all_ids = self.entries.iter().map(|e| (&e.id, &e.file));
+        for (id, file) in all_ids.chain(self.roles.iter().map(|r| (&r.id, &r.file))) {
+            if !ids.insert(id.as_str()) {
+                let message = format!("the id '{id}' is used twice");
+                return Err(Error::invalid(file, line_of(file, id), message));
+            }
+        }
+        for entry in &self.entries {
+            if let Some(missing) = entry.related.iter().find(|r| self.entry(r).is_none()) {
+                let message = format!("related entry '{missing}' does not exist");
+                return Err(Error::invalid(&entry.file, line_of(&entry.file, missing), message));
+            }
+        }
+        for role in &self.roles {
+            if !role.entry.is_empty() && self.entry(&role.entry).is_none() {
+                let message = format!("entry '{}' does not exist", role.entry);
+                let line = line_of(&role.file, &role.entry);
+                return Err(Error::invalid(&role.file, line, message));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A TOML error's message on one line.
+fn toml_message(error: &toml::de::Error) -> String {
+    let lines = error.message().lines().map(str::trim).filter(|l| !l.is_empty());
+    lines.collect::<Vec<_>>().join(": ")
+}
+
+/// Checks that a source link is a web address.
+fn check_source(file: &str, line: usize, source: &str) -> Result<(), Error> {
+    let valid = source.starts_with("https://") && !source.contains(char::is_whitespace);
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid(file, line, format!("source '{source}' is not an https:// link")))
+    }
+}

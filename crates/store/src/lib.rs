@@ -1,0 +1,193 @@
+//! Per-user state in sled: the only crate that touches the database.
+//!
+//! Each user's state is one record keyed by its channel-qualified id (`telegram:456`), holding a
+//! schema version and the state as JSON. `save` flushes before it returns, so a reply is never
+//! sent for a turn whose state could still be lost; concurrent savers share flushes (sled writes
+//! everything buffered on each flush), which groups commits across users. A record that cannot
+//! be read is reported with a warning and treated as absent: that user starts afresh, everyone
+//! else is untouched.
+
+use std::path::Path;
+
+use engine::{StateStore, StoreError, UserKey, UserState};
+use serde::{Deserialize, Serialize};
+
+/// The version of the record layout written by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const STATES: &str = "states";
+
+/// A sled-backed state store.
+#[derive(Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    states: sled::Tree,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").field("users", &self.states.len()).finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    version: u32,
+    state: UserState,
+}
+
+/// How a stored record was read.
+#[derive(Debug, PartialEq)]
+pub enum Read {
+    /// No record.
+    Missing,
+    /// A record of this schema version.
+    Found(Box<UserState>),
+    /// A record that could not be read, and why.
+    Corrupt(String),
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`. Fails when another process holds it.
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new().path(dir).open().map_err(|e| storage(&e))?;
+        let states = db.open_tree(STATES).map_err(|e| storage(&e))?;
+        Ok(SledStore { db, states })
+    }
+
+    /// Reads a user's record, telling a missing record from a corrupt one.
+    pub fn read(&self, user: &UserKey) -> Result<Read, StoreError> {
+        let Some(bytes) = self.states.get(user.as_str()).map_err(|e| storage(&e))? else {
+            return Ok(Read::Missing);
+        };
+        Ok(decode(&bytes))
+    }
+
+    /// Every user key in the store.
+    pub fn users(&self) -> Result<Vec<String>, StoreError> {
+        self.states
+            .iter()
+            .keys()
+            .map(|k| k.map(|k| String::from_utf8_lossy(&k).into_owned()).map_err(|e| storage(&e)))
+            .collect()
+    }
+
+    /// Writes raw bytes for a user, bypassing encoding (for tests of corrupt records).
+    #[doc(hidden)]
+    pub fn put_raw(&self, user: &UserKey, bytes: &[u8]) -> Result<(), StoreError> {
+        self.states.insert(user.as_str(), bytes).map_err(|e| storage(&e))?;
+        self.flush()
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(drop).map_err(|e| storage(&e))
+    }
+}
+
+impl StateStore for SledStore {
+    fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError> {
+        match self.read(user)? {
+            Read::Missing => Ok(None),
+            Read::Found(state) => Ok(Some(*state)),
+            Read::Corrupt(reason) => {
+                tracing::warn!(user = %user, %reason, "unreadable state record; starting this user afresh");
+                Ok(None)
+            }
+        }
+    }
+
+    fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
+        let record = Record { version: SCHEMA_VERSION, state: state.clone() };
+        let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
+        self.states.insert(user.as_str(), bytes).map_err(|e| storage(&e))?;
+        self.flush()
+    }
+
+    fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
+        let removed = self.states.remove(user.as_str()).map_err(|e| storage(&e))?;
+        self.flush()?;
+        Ok(removed.is_some())
+    }
+}
+
+fn decode(bytes: &[u8]) -> Read {
+    #[derive(Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    match serde_json::from_slice::<Version>(bytes) {
+        Ok(Version { version: SCHEMA_VERSION }) => {}
+        Ok(Version { version }) => {
+            return Read::Corrupt(format!("schema version {version}, expected {SCHEMA_VERSION}"));
+        }
+        Err(e) => return Read::Corrupt(e.to_string()),
+    }
+    match serde_json::from_slice::<Record>(bytes) {
+        Ok(record) => Read::Found(Box::new(record.state)),
+        Err(e) => Read::Corrupt(e.to_string()),
+    }
+}
+
+fn storage(error: &sled::Error) -> StoreError {
+    StoreError::Storage(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> UserState {
+        UserState {
+            topic: Some("apply.nhs-jobs".to_owned()),
+            turn_count: 3,
+            ..UserState::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_survives_reopening() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let alice = UserKey::new("cli", "alice");
+        {
+            let store = SledStore::open(dir.path()).expect("open");
+            assert_eq!(store.load(&alice).expect("load"), None);
+            store.save(&alice, &state()).expect("save");
+        }
+        let store = SledStore::open(dir.path()).expect("reopen");
+        assert_eq!(store.load(&alice).expect("load"), Some(state()));
+        assert_eq!(store.users().expect("users"), ["cli:alice"]);
+        assert!(store.delete(&alice).expect("delete"));
+        assert_eq!(store.load(&alice).expect("load"), None);
+    }
+
+    #[test]
+    fn records_carry_the_schema_version() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SledStore::open(dir.path()).expect("open");
+        let bob = UserKey::new("telegram", "42");
+        store.save(&bob, &state()).expect("save");
+        let raw = store.states.get("telegram:42").expect("get").expect("present");
+        let json: serde_json::Value = serde_json::from_slice(&raw).expect("json");
+        assert_eq!(json["version"], SCHEMA_VERSION);
+        let future = serde_json::json!({"version": SCHEMA_VERSION + 1, "state": {}});
+        store.put_raw(&bob, future.to_string().as_bytes()).expect("put");
+        assert!(matches!(store.read(&bob).expect("read"), Read::Corrupt(r) if r.contains("schema version")));
+    }
+
+    #[test]
+    fn corrupt_record_resets_only_that_user() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SledStore::open(dir.path()).expect("open");
+        let (good, bad) = (UserKey::new("discord", "1"), UserKey::new("discord", "2"));
+        store.save(&good, &state()).expect("save");
+        for garbage in [&b"\xff\x00binary"[..], b"{\"version\":1,\"state\":{\"turn_count\":\"x\"}}", b""] {
+            store.put_raw(&bad, garbage).expect("put");
+            assert!(matches!(store.read(&bad).expect("read"), Read::Corrupt(_)));
+            assert_eq!(store.load(&bad).expect("load"), None);
+            assert_eq!(store.load(&good).expect("load"), Some(state()));
+        }
+        store.save(&bad, &state()).expect("the reset user can be saved again");
+        assert_eq!(store.load(&bad).expect("load"), Some(state()));
+    }
+}
