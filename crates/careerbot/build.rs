@@ -16,10 +16,18 @@ fn main() {
         writeln!(code, "/// Files of `{folder}/`, as (path, text).").expect("write");
         writeln!(code, "pub static {name}: &[(&str, &str)] = &[").expect("write");
         for file in files {
-            let relative = file.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
+            let relative = file
+                .strip_prefix(&root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             let absolute = file.canonicalize().expect("canonical path");
-            writeln!(code, "    ({relative:?}, include_str!({:?})),", absolute.display().to_string())
-                .expect("write");
+            writeln!(
+                code,
+                "    ({relative:?}, include_str!({:?})),",
+                absolute.display().to_string()
+            )
+            .expect("write");
         }
         writeln!(code, "];").expect("write");
     }
@@ -28,7 +36,9 @@ fn main() {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -65,12 +65,18 @@ struct Turn {
 
 fn parse_request(line: &str) -> Result<Turn, String> {
     if !line.trim_start().starts_with('{') {
-        return Ok(Turn { user: local(), channel: Channel::Cli, input: Input::text(line) });
+        return Ok(Turn {
+            user: local(),
+            channel: Channel::Cli,
+            input: Input::text(line),
+        });
     }
-    let request: Request = serde_json::from_str(line).map_err(|e| format!("invalid request: {e}"))?;
+    let request: Request =
+        serde_json::from_str(line).map_err(|e| format!("invalid request: {e}"))?;
     let channel_name = request.channel.as_deref().unwrap_or("cli");
-    let channel = Channel::from_name(channel_name)
-        .ok_or_else(|| format!("unknown channel '{channel_name}' (use cli, discord or telegram)"))?;
+    let channel = Channel::from_name(channel_name).ok_or_else(|| {
+        format!("unknown channel '{channel_name}' (use cli, discord or telegram)")
+    })?;
     if request.user.trim().is_empty() {
         return Err("the user id is empty".to_owned());
     }
@@ -79,7 +85,11 @@ fn parse_request(line: &str) -> Result<Turn, String> {
         (None, Some(text)) => Input::text(text),
         (None, None) => return Err("a request needs \"text\" or \"press\"".to_owned()),
     };
-    Ok(Turn { user: request.user, channel, input })
+    Ok(Turn {
+        user: request.user,
+        channel,
+        input,
+    })
 }
 
 /// `chat --jsonl`: one request per input line, one JSON reply per output line.
@@ -108,7 +118,10 @@ pub fn jsonl(config: &Config) -> anyhow::Result<()> {
             Ok(turn) => {
                 let key = UserKey::new(turn.channel.name(), &turn.user);
                 let reply = conversations.handle(&key, &turn.input, now())?;
-                serde_json::to_writer(&mut stdout, &JsonReply::new(&turn.user, &reply, turn.channel))?;
+                serde_json::to_writer(
+                    &mut stdout,
+                    &JsonReply::new(&turn.user, &reply, turn.channel),
+                )?;
                 writeln!(stdout)?;
             }
             Err(message) => write_error(&mut stdout, &message)?,
@@ -143,7 +156,10 @@ pub fn interactive(config: &Config) -> anyhow::Result<()> {
     let conversations = config.conversations()?;
     let key = cli_key("local");
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "careerbot: an unofficial guide to NHS careers. Type a question, a button number, or Ctrl-D to leave.")?;
+    writeln!(
+        stdout,
+        "careerbot: an unofficial guide to NHS careers. Type a question, a button number, or Ctrl-D to leave."
+    )?;
     let mut suggestions: Vec<String> = Vec::new();
     let stdin = std::io::stdin();
     loop {
@@ -158,7 +174,11 @@ pub fn interactive(config: &Config) -> anyhow::Result<()> {
         if line.is_empty() {
             continue;
         }
-        let input = match line.parse::<usize>().ok().and_then(|n| suggestions.get(n.wrapping_sub(1))) {
+        let input = match line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| suggestions.get(n.wrapping_sub(1)))
+        {
             Some(label) => Input::press(label.clone()),
             None => Input::text(line),
         };
@@ -170,7 +190,11 @@ pub fn interactive(config: &Config) -> anyhow::Result<()> {
 }
 
 fn print_reply(out: &mut impl Write, reply: &Reply) -> anyhow::Result<()> {
-    writeln!(out, "{}", render::render(&reply.text, Channel::Cli).join("\n\n"))?;
+    writeln!(
+        out,
+        "{}",
+        render::render(&reply.text, Channel::Cli).join("\n\n")
+    )?;
     if !reply.sources.is_empty() {
         writeln!(out, "Source: {}", reply.sources.join(", "))?;
     }
@@ -192,7 +216,9 @@ fn cli_key(user: &str) -> UserKey {
 pub fn forget(config: &Config, user: &str) -> anyhow::Result<()> {
     let store = config.store()?;
     let key = cli_key(user);
-    let removed = store.delete(&key).context("cannot delete the user's state")?;
+    let removed = store
+        .delete(&key)
+        .context("cannot delete the user's state")?;
     let mut stdout = std::io::stdout().lock();
     match removed {
         true => writeln!(stdout, "Deleted everything stored about {key}.")?,
@@ -207,14 +233,20 @@ pub fn export(config: &Config, user: &str) -> anyhow::Result<()> {
     let key = cli_key(user);
     let state = store.load(&key)?;
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "user": key.as_str(), "state": state }))?;
+    serde_json::to_writer_pretty(
+        &mut stdout,
+        &serde_json::json!({ "user": key.as_str(), "state": state }),
+    )?;
     writeln!(stdout)?;
     Ok(())
 }
 
 /// Conversations on the engine with an in-memory store (for eval).
 pub fn in_memory(config: &Config) -> anyhow::Result<Conversations<engine::MemoryStore>> {
-    Ok(Conversations::new(config.engine()?, engine::MemoryStore::default()))
+    Ok(Conversations::new(
+        config.engine()?,
+        engine::MemoryStore::default(),
+    ))
 }
 
 #[cfg(test)]
@@ -224,8 +256,12 @@ mod tests {
     #[test]
     fn request_lines() {
         let turn = parse_request("how do I apply?").expect("plain text");
-        assert_eq!((turn.user.as_str(), turn.input.text.as_str()), ("local", "how do I apply?"));
-        let turn = parse_request(r#"{"user": "alice", "text": "hi", "channel": "cli"}"#).expect("json");
+        assert_eq!(
+            (turn.user.as_str(), turn.input.text.as_str()),
+            ("local", "how do I apply?")
+        );
+        let turn =
+            parse_request(r#"{"user": "alice", "text": "hi", "channel": "cli"}"#).expect("json");
         assert_eq!(turn.user, "alice");
         let turn = parse_request(r#"{"user": "bob", "press": "Tell me more"}"#).expect("press");
         assert_eq!(turn.input.press.as_deref(), Some("Tell me more"));

@@ -60,6 +60,12 @@ pub enum Command {
         #[arg(long)]
         min_accuracy: Option<f64>,
     },
+    /// Show how a message is understood: words, corrections, best intents and entries.
+    Explain {
+        /// The message.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
     /// Check the knowledge and intents, and that each entry's check questions reach it.
     Check,
     /// Delete everything stored about one user.

@@ -70,7 +70,8 @@ struct Summary {
 }
 
 fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut questions = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -89,7 +90,12 @@ fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
 }
 
 /// Scores a question set; fails (exit 1) when accuracy is below `min_accuracy`.
-pub fn run(config: &Config, file: &Path, json: bool, min_accuracy: Option<f64>) -> anyhow::Result<()> {
+pub fn run(
+    config: &Config,
+    file: &Path,
+    json: bool,
+    min_accuracy: Option<f64>,
+) -> anyhow::Result<()> {
     let questions = read_questions(file)?;
     let conversations = in_memory(config)?;
     let mut outcomes = Vec::with_capacity(questions.len());
@@ -104,7 +110,14 @@ pub fn run(config: &Config, file: &Path, json: bool, min_accuracy: Option<f64>) 
             .collect();
         let want_fallback = question.kind == Kind::OutOfScope;
         if reply.fallback != want_fallback {
-            missing.insert(0, if want_fallback { "a fallback".into() } else { "an answer (got a fallback)".into() });
+            missing.insert(
+                0,
+                if want_fallback {
+                    "a fallback".into()
+                } else {
+                    "an answer (got a fallback)".into()
+                },
+            );
         }
         outcomes.push(Outcome {
             id: question.id,
@@ -137,8 +150,13 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
     let mut by_kind: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_topic: BTreeMap<String, Tally> = BTreeMap::new();
     for outcome in &outcomes {
-        let kind = serde_json::to_value(outcome.kind).ok().and_then(|v| v.as_str().map(str::to_owned));
-        for (map, key) in [(&mut by_kind, kind.unwrap_or_default()), (&mut by_topic, outcome.topic.clone())] {
+        let kind = serde_json::to_value(outcome.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        for (map, key) in [
+            (&mut by_kind, kind.unwrap_or_default()),
+            (&mut by_topic, outcome.topic.clone()),
+        ] {
             let tally = map.entry(key).or_default();
             tally.total += 1;
             tally.passed += usize::from(outcome.passed);
@@ -163,7 +181,11 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
 }
 
 fn share(passed: usize, total: usize) -> f64 {
-    if total == 0 { 1.0 } else { passed as f64 / total as f64 }
+    if total == 0 {
+        1.0
+    } else {
+        passed as f64 / total as f64
+    }
 }
 
 /// The value at quantile `q` of sorted values (nearest rank).
@@ -179,19 +201,36 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
     for f in &summary.failures {
         writeln!(out, "FAIL {} ({:?}) {:?}", f.id, f.kind, f.text)?;
         writeln!(out, "  missing: {}", f.missing.join(", "))?;
-        let reply: String = f.reply.chars().take(240).collect::<String>().replace('\n', " ");
+        let reply: String = f
+            .reply
+            .chars()
+            .take(240)
+            .collect::<String>()
+            .replace('\n', " ");
         let by = f.answered_by.as_deref().unwrap_or("-");
         writeln!(out, "  reply ({by}, fallback {}): {reply}", f.fallback)?;
     }
-    writeln!(out, "\n{:<14} {:>6} {:>6} {:>9}", "kind/topic", "passed", "total", "accuracy")?;
+    writeln!(
+        out,
+        "\n{:<14} {:>6} {:>6} {:>9}",
+        "kind/topic", "passed", "total", "accuracy"
+    )?;
     for table in [&summary.by_kind, &summary.by_topic] {
         for (name, tally) in table {
             let percent = tally.accuracy * 100.0;
-            writeln!(out, "{name:<14} {:>6} {:>6} {percent:>8.1}%", tally.passed, tally.total)?;
+            writeln!(
+                out,
+                "{name:<14} {:>6} {:>6} {percent:>8.1}%",
+                tally.passed, tally.total
+            )?;
         }
         writeln!(out)?;
     }
-    writeln!(out, "engine time per turn: median {} µs, p99 {} µs", summary.median_micros, summary.p99_micros)?;
+    writeln!(
+        out,
+        "engine time per turn: median {} µs, p99 {} µs",
+        summary.median_micros, summary.p99_micros
+    )?;
     writeln!(out, "{} passed, {} failed", summary.passed, summary.failed)?;
     Ok(())
 }
@@ -213,7 +252,27 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
             }
         }
     }
-    writeln!(out, "{} entries, {} roles, {} intents", engine.knowledge().entries.len(), engine.knowledge().roles.len(), engine.intents().len())?;
+    writeln!(
+        out,
+        "{} entries, {} roles, {} intents",
+        engine.knowledge().entries.len(),
+        engine.knowledge().roles.len(),
+        engine.intents().len()
+    )?;
     writeln!(out, "{} passed, {failed} failed", total - failed)?;
-    if failed > 0 { Err(Failed.into()) } else { Ok(()) }
+    if failed > 0 {
+        Err(Failed.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `careerbot explain`: how the engine understands one message.
+pub fn explain(config: &Config, text: &str) -> anyhow::Result<()> {
+    let engine = config.engine()?;
+    let explanation = engine.explain(text);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &explanation)?;
+    writeln!(out)?;
+    Ok(())
 }

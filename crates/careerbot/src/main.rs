@@ -44,8 +44,13 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         cli::Command::Chat { jsonl: false } => chat::interactive(&config),
         cli::Command::Chat { jsonl: true } => chat::jsonl(&config),
         cli::Command::Ask { user, json, text } => chat::ask(&config, &user, json, &text.join(" ")),
-        cli::Command::Eval { file, json, min_accuracy } => eval::run(&config, &file, json, min_accuracy),
+        cli::Command::Eval {
+            file,
+            json,
+            min_accuracy,
+        } => eval::run(&config, &file, json, min_accuracy),
         cli::Command::Check => eval::check(&config),
+        cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),
     }

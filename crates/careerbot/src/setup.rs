@@ -48,7 +48,11 @@ impl Config {
             None => FileConfig::default(),
         };
         Ok(Config {
-            data: args.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+            data: args
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("data")),
             knowledge: args.knowledge.clone().or(file.knowledge),
             intents: args.intents.clone().or(file.intents),
         })
@@ -81,12 +85,19 @@ impl Config {
     }
 }
 
-fn files(dir: Option<&Path>, prefix: &str, embedded: &[(&str, &str)]) -> anyhow::Result<Vec<SourceFile>> {
+fn files(
+    dir: Option<&Path>,
+    prefix: &str,
+    embedded: &[(&str, &str)],
+) -> anyhow::Result<Vec<SourceFile>> {
     match dir {
         Some(dir) => Ok(knowledge::read_dir(dir, prefix)?),
         None => Ok(embedded
             .iter()
-            .map(|(path, text)| SourceFile { path: (*path).to_owned(), text: (*text).to_owned() })
+            .map(|(path, text)| SourceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+            })
             .collect()),
     }
 }
@@ -96,7 +107,10 @@ pub fn logging(args: &Args) {
     let filter = args.log.as_deref().unwrap_or("warn");
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Seconds since the Unix epoch.

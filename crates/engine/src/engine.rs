@@ -15,10 +15,14 @@ const ANSWER_MIN: f32 = 0.42;
 const INTENT_MIN: f32 = 0.5;
 /// Two candidates closer than this are ambiguous, unless the first is at least `CERTAIN`.
 const AMBIGUITY_MARGIN: f32 = 0.02;
-const CERTAIN: f32 = 0.7;
-/// A statement about oneself is acknowledged unless a question matched at least this well.
-const QUESTION_OVER_NOTE: f32 = 0.7;
-/// A follow-up reading must beat a good reading of the message alone by this much.
+const CERTAIN: f32 = 0.6;
+/// The least confidence with which a fallback intent (out of scope, patient services, health)
+/// is taken, when it matches better than any knowledge entry.
+const DECLINE_MIN: f32 = 0.35;
+/// How much the subject under discussion weighs in a follow-up, against the words typed.
+const SUBJECT_WEIGHT: f32 = 1.5;
+/// A message that refers back takes the follow-up reading unless it is worse than the message
+/// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
 /// At most this many related entries are offered as buttons.
 const MAX_SUGGESTIONS: usize = 3;
@@ -37,13 +41,19 @@ pub struct Input {
 impl Input {
     /// A typed message.
     pub fn text(text: impl Into<String>) -> Input {
-        Input { text: text.into(), press: None }
+        Input {
+            text: text.into(),
+            press: None,
+        }
     }
 
     /// A button press.
     pub fn press(label: impl Into<String>) -> Input {
         let label = label.into();
-        Input { text: label.clone(), press: Some(label) }
+        Input {
+            text: label.clone(),
+            press: Some(label),
+        }
     }
 }
 
@@ -64,6 +74,21 @@ pub struct Reply {
     pub suggestions: Vec<String>,
     /// Time spent on the turn, in microseconds (set by `Conversations`).
     pub micros: u64,
+}
+
+/// How the engine understood a message (see `Engine::explain`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// Normalised words.
+    pub words: Vec<String>,
+    /// Stems matched, with their factors.
+    pub stems: Vec<String>,
+    /// Typos corrected.
+    pub corrections: Vec<(String, String)>,
+    /// Best intents and their confidence.
+    pub intents: Vec<(String, f32)>,
+    /// Best entries, their confidence and their rank score.
+    pub entries: Vec<(String, f32, f32)>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -107,7 +132,10 @@ impl Engine {
         let retriever = Retriever::new(&knowledge, &analyzer)?;
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
-            .map(|i| PhraseDoc { phrases: i.examples.clone(), ..PhraseDoc::default() })
+            .map(|i| PhraseDoc {
+                phrases: i.examples.clone(),
+                ..PhraseDoc::default()
+            })
             .collect();
         let intent_index = PhraseIndex::new(&analyzer, &intent_docs);
         let mut triggers: Vec<(Vec<String>, usize)> = intents
@@ -144,6 +172,35 @@ impl Engine {
         &self.intents
     }
 
+    /// How a message is understood, for people tuning the content: the analysed words, the
+    /// corrections, and the best intents and entries with their confidence.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let analysis = self.analyzer.analyze(text);
+        let intents = self.intent_index.rank(&analysis).into_iter().take(3);
+        let entries = self.retriever.search(&analysis).into_iter().take(5);
+        Explanation {
+            words: analysis.words.clone(),
+            stems: analysis
+                .slots
+                .iter()
+                .map(|s| format!("{}×{:.2}", s.stem, s.factor))
+                .collect(),
+            corrections: analysis.corrections.clone(),
+            intents: intents
+                .map(|m| (self.intents[m.doc].id.clone(), m.confidence))
+                .collect(),
+            entries: entries
+                .map(|h| {
+                    (
+                        self.knowledge.entries[h.entry].id.clone(),
+                        h.confidence,
+                        h.rank,
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// One turn: the reply to `input` from a user in `state`, and their state afterwards.
     pub fn turn(&self, state: &UserState, input: &Input) -> (Reply, UserState) {
         let mut next = state.clone();
@@ -157,12 +214,17 @@ impl Engine {
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
             match find_offer(&state.offered, label) {
-                Some(Offer { entry: Some(id), .. }) => {
+                Some(Offer {
+                    entry: Some(id), ..
+                }) => {
                     if let Some(entry) = self.knowledge.entry(id) {
                         return self.answer(entry, 1.0, next);
                     }
                 }
-                Some(Offer { action: Some(action), .. }) if action == MORE => {
+                Some(Offer {
+                    action: Some(action),
+                    ..
+                }) if action == MORE => {
                     return self.more(state, next);
                 }
                 Some(offer) => text = &offer.label,
@@ -178,27 +240,31 @@ impl Engine {
             return self.intent_reply(intent, 1.0, state);
         }
         let intent = self.intent_index.rank(&analysis).into_iter().next();
-        let (intent, intent_confidence) = intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
-        let refers = self.analyzer.lexicon().refers_back(&analysis.words);
-        let hits = match self.with_context(state, text, &analysis, refers) {
-            Some(hits) => hits,
-            None if refers && self.is_weak(&self.retriever.search(&analysis)) => {
-                return self.message(&self.messages.clarify, true);
-            }
-            None => self.retriever.search(&analysis),
-        };
+        let (intent, intent_confidence) =
+            intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
+        let lexicon = self.analyzer.lexicon();
+        let refers = lexicon.refers_back(&analysis.words);
+        let hits = self
+            .with_context(state, &analysis, refers)
+            .unwrap_or_else(|| self.retriever.search(&analysis));
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
-        if let Some(i) = intent.filter(|_| intent_confidence >= INTENT_MIN) {
-            if intent_confidence >= knowledge_confidence {
-                if self.is_more(i) {
-                    return self.more(state, next);
-                }
-                return self.intent_reply(i, intent_confidence, state);
+        if let Some(i) = intent.filter(|i| {
+            let least = if self.intents[*i].kind.is_fallback() {
+                DECLINE_MIN
+            } else {
+                INTENT_MIN
+            };
+            intent_confidence >= least && intent_confidence >= knowledge_confidence
+        }) {
+            if self.is_more(i) {
+                return self.more(state, next);
             }
+            return self.intent_reply(i, intent_confidence, state);
         }
-        if !notes.is_empty() && knowledge_confidence < QUESTION_OVER_NOTE {
+        let asks = lexicon.is_question(text, &analysis.words);
+        if !notes.is_empty() && (!asks || knowledge_confidence < ANSWER_MIN) {
             let facts = notes.join(", ");
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
@@ -207,6 +273,9 @@ impl Engine {
                 return reply;
             }
             return self.answer(&self.knowledge.entries[best.entry], best.confidence, next);
+        }
+        if refers && state.topic.is_none() {
+            return self.message(&self.messages.clarify, true);
         }
         let mut reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
         reply.suggestions = self.messages.fallback_suggestions.clone();
@@ -217,29 +286,42 @@ impl Engine {
     /// Hits for a follow-up, read together with the subject under discussion, when the message
     /// refers back to it ("how long does that take?") or does not match well on its own. The
     /// follow-up reading wins only when it is clearly better than the message alone.
-    fn with_context(&self, state: &UserState, text: &str, analysis: &Analysis, refers: bool) -> Option<Vec<Hit>> {
+    fn with_context(
+        &self,
+        state: &UserState,
+        analysis: &Analysis,
+        refers: bool,
+    ) -> Option<Vec<Hit>> {
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
         let alone = self.retriever.search(analysis);
         let alone_best = alone.first().map_or(0.0, |h| h.confidence);
         if !refers && alone_best >= ANSWER_MIN {
             return None;
         }
-        let together = self.analyzer.analyze(&format!("{text} {}", topic.subject()));
+        let mut together = analysis.clone();
+        let subject = self.analyzer.analyze_content(topic.subject());
+        together.words.extend(subject.words);
+        together
+            .slots
+            .extend(subject.slots.into_iter().map(|mut slot| {
+                slot.factor *= SUBJECT_WEIGHT;
+                slot
+            }));
         let hits = self.retriever.search(&together);
         let best = hits.first()?;
-        let margin = if alone_best >= ANSWER_MIN { FOLLOW_UP_MARGIN } else { 0.0 };
+        // A message that refers back prefers the follow-up reading unless it is clearly worse.
+        let margin = if refers { -FOLLOW_UP_MARGIN } else { 0.0 };
         let better = best.confidence >= ANSWER_MIN && best.confidence > alone_best + margin;
         let moves_on = refers || self.knowledge.entries[best.entry].id != topic.id;
         (better && moves_on).then_some(hits)
     }
 
-    fn is_weak(&self, hits: &[Hit]) -> bool {
-        hits.first().is_none_or(|h| h.confidence < ANSWER_MIN)
-    }
-
     /// The intent whose trigger phrase the message contains, emergencies first.
     fn triggered(&self, analysis: &Analysis) -> Option<usize> {
-        self.triggers.iter().find(|(phrase, _)| analysis.has_phrase(phrase)).map(|(_, i)| *i)
+        self.triggers
+            .iter()
+            .find(|(phrase, _)| analysis.has_phrase(phrase))
+            .map(|(_, i)| *i)
     }
 
     /// "Did you mean A or B?" when the two best entries are too close to choose between.
@@ -249,7 +331,10 @@ impl Engine {
         if !close || best.confidence >= CERTAIN {
             return None;
         }
-        let (a, b) = (&self.knowledge.entries[best.entry], &self.knowledge.entries[second.entry]);
+        let (a, b) = (
+            &self.knowledge.entries[best.entry],
+            &self.knowledge.entries[second.entry],
+        );
         if a.related.contains(&b.id) || b.related.contains(&a.id) {
             return None;
         }
@@ -272,7 +357,10 @@ impl Engine {
         if !entry.more.is_empty() {
             suggestions.push(self.messages.more_label.clone());
         }
-        let related = entry.related.iter().filter_map(|id| self.knowledge.entry(id));
+        let related = entry
+            .related
+            .iter()
+            .filter_map(|id| self.knowledge.entry(id));
         suggestions.extend(related.map(|e| e.label.clone()).take(MAX_SUGGESTIONS));
         Reply {
             text: entry.answer.clone(),
@@ -287,7 +375,11 @@ impl Engine {
 
     /// "Tell me more": the topic's longer part, then its related entries, never twice.
     fn more(&self, state: &UserState, next: &mut UserState) -> Reply {
-        let Some(topic) = state.topic.as_deref().and_then(|id| self.knowledge.entry(id)) else {
+        let Some(topic) = state
+            .topic
+            .as_deref()
+            .and_then(|id| self.knowledge.entry(id))
+        else {
             return self.message(&self.messages.more_without_topic, true);
         };
         if !topic.more.is_empty() && !state.shown.contains(&topic.id) {
@@ -336,7 +428,11 @@ impl Engine {
     }
 
     fn message(&self, text: &str, fallback: bool) -> Reply {
-        Reply { text: text.to_owned(), fallback, ..Reply::default() }
+        Reply {
+            text: text.to_owned(),
+            fallback,
+            ..Reply::default()
+        }
     }
 
     /// The buttons of a reply, with what each does when pressed.
@@ -346,10 +442,18 @@ impl Engine {
             .iter()
             .map(|label| {
                 if *label == self.messages.more_label {
-                    return Offer { label: label.clone(), entry: None, action: Some(MORE.to_owned()) };
+                    return Offer {
+                        label: label.clone(),
+                        entry: None,
+                        action: Some(MORE.to_owned()),
+                    };
                 }
                 let entry = self.knowledge.entries.iter().find(|e| e.label == *label);
-                Offer { label: label.clone(), entry: entry.map(|e| e.id.clone()), action: None }
+                Offer {
+                    label: label.clone(),
+                    entry: entry.map(|e| e.id.clone()),
+                    action: None,
+                }
             })
             .collect()
     }
@@ -359,22 +463,43 @@ impl Engine {
 fn find_offer<'a>(offered: &'a [Offer], label: &str) -> Option<&'a Offer> {
     let wanted = label.trim().to_lowercase();
     let exact = offered.iter().find(|o| o.label.to_lowercase() == wanted);
-    exact.or_else(|| offered.iter().find(|o| o.label.to_lowercase().contains(&wanted)))
+    exact.or_else(|| {
+        offered
+            .iter()
+            .find(|o| o.label.to_lowercase().contains(&wanted))
+    })
 }
 
 /// Every text the engine matches against, for the analyzer's vocabulary.
 fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a str> {
     let mut texts: Vec<&str> = Vec::new();
     for entry in &knowledge.entries {
-        texts.extend([entry.title.as_str(), &entry.answer, &entry.more, &entry.subject]);
-        texts.extend(entry.questions.iter().chain(&entry.keywords).map(String::as_str));
+        texts.extend([
+            entry.title.as_str(),
+            &entry.answer,
+            &entry.more,
+            &entry.subject,
+        ]);
+        texts.extend(
+            entry
+                .questions
+                .iter()
+                .chain(&entry.keywords)
+                .map(String::as_str),
+        );
     }
     for role in &knowledge.roles {
         texts.extend(role.names());
         texts.push(&role.what);
     }
     for intent in intents {
-        texts.extend(intent.examples.iter().chain(&intent.triggers).map(String::as_str));
+        texts.extend(
+            intent
+                .examples
+                .iter()
+                .chain(&intent.triggers)
+                .map(String::as_str),
+        );
     }
     texts
 }
@@ -387,7 +512,11 @@ fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Err
                 .intent_files()
                 .find(|f| f.text.contains(&format!("\"{}\"", intent.id)))
                 .map_or("intents", |f| f.path.as_str());
-            return Err(Error::content(file, 1, format!("the intent id '{}' is used twice", intent.id)));
+            return Err(Error::content(
+                file,
+                1,
+                format!("the intent id '{}' is used twice", intent.id),
+            ));
         }
     }
     Ok(())

@@ -80,10 +80,18 @@ impl Intent {
                 .find(&format!("\"{}\"", intent.id))
                 .map_or(1, |at| matcher::line_of(text, at));
             if intent.examples.is_empty() && intent.triggers.is_empty() {
-                return Err(Error::content(file, line, format!("intent '{}' has no examples", intent.id)));
+                return Err(Error::content(
+                    file,
+                    line,
+                    format!("intent '{}' has no examples", intent.id),
+                ));
             }
             if intent.replies.is_empty() && intent.kind != IntentKind::Action {
-                return Err(Error::content(file, line, format!("intent '{}' has no replies", intent.id)));
+                return Err(Error::content(
+                    file,
+                    line,
+                    format!("intent '{}' has no replies", intent.id),
+                ));
             }
         }
         Ok(parsed.intent)

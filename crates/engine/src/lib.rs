@@ -15,7 +15,7 @@ mod state;
 
 pub use content::Content;
 pub use conversations::Conversations;
-pub use engine::{Engine, Input, Reply};
+pub use engine::{Engine, Explanation, Input, Reply};
 pub use intent::{Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
@@ -53,7 +53,11 @@ impl Error {
 
     fn toml(file: &str, text: &str, error: &toml::de::Error) -> Error {
         let line = error.span().map_or(1, |s| matcher::line_of(text, s.start));
-        let lines = error.message().lines().map(str::trim).filter(|l| !l.is_empty());
+        let lines = error
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
         Error::content(file, line, lines.collect::<Vec<_>>().join(": "))
     }
 }

@@ -35,7 +35,11 @@ impl Messages {
     pub(crate) fn parse(file: &str, text: &str) -> Result<Messages, Error> {
         let messages: Messages = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
         if messages.fallback.is_empty() {
-            return Err(Error::content(file, 1, "give at least one fallback message"));
+            return Err(Error::content(
+                file,
+                1,
+                "give at least one fallback message",
+            ));
         }
         Ok(messages)
     }
@@ -43,9 +47,11 @@ impl Messages {
 
 /// Fills `{name}` placeholders in a template.
 pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (name, value)| {
-        text.replace(&format!("{{{name}}}"), value)
-    })
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
 }
 
 /// Picks the variant for this turn, so that repeated replies vary but tests stay repeatable.

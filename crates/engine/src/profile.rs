@@ -95,11 +95,9 @@ impl FactFinder {
     /// fact back, empty when the message said nothing about the user.
     pub(crate) fn learn(&self, words: &[String], profile: &mut Profile) -> Vec<String> {
         let mut notes = Vec::new();
-        if let Some(age) = self.age(words) {
-            if profile.age != Some(age) {
-                profile.age = Some(age);
-                notes.push(self.age_note.replace("{age}", &age.to_string()));
-            }
+        if let Some(age) = self.age(words).filter(|age| profile.age != Some(*age)) {
+            profile.age = Some(age);
+            notes.push(self.age_note.replace("{age}", &age.to_string()));
         }
         for (fact, phrases) in &self.facts {
             if !phrases.iter().any(|p| contains(words, p)) {
@@ -140,7 +138,10 @@ impl FactFinder {
 
 /// Words after a number that show it is not an age ("I am 5 minutes away", "band 5").
 fn is_unit(word: &str) -> bool {
-    matches!(word, "minutes" | "hours" | "days" | "weeks" | "months" | "miles" | "percent")
+    matches!(
+        word,
+        "minutes" | "hours" | "days" | "weeks" | "months" | "miles" | "percent"
+    )
 }
 
 fn replace(slot: &mut Option<String>, value: &str) -> bool {
@@ -192,7 +193,10 @@ phrases = ["live in scotland"]
         assert_eq!(profile.age, Some(17));
         assert_eq!(profile.stage.as_deref(), Some("school leaver"));
         assert_eq!(profile.qualifications, ["A levels"]);
-        assert_eq!(notes, ["you're 17", "you're leaving school", "you have A levels"]);
+        assert_eq!(
+            notes,
+            ["you're 17", "you're leaving school", "you have A levels"]
+        );
     }
 
     #[test]
@@ -202,6 +206,9 @@ phrases = ["live in scotland"]
         assert_eq!(learn("i am 300").0.age, None);
         assert_eq!(learn("she is 40 years old").0.age, Some(40));
         assert!(learn("how do I apply in scotland").0.nation.is_none());
-        assert_eq!(learn("I live in Scotland").0.nation.as_deref(), Some("Scotland"));
+        assert_eq!(
+            learn("I live in Scotland").0.nation.as_deref(),
+            Some("Scotland")
+        );
     }
 }

@@ -123,7 +123,9 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     fn states(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, UserState>> {
-        self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -163,7 +165,10 @@ mod tests {
         let store = MemoryStore::default();
         let key = UserKey::new("cli", "alice");
         assert_eq!(store.load(&key).expect("load"), None);
-        let state = UserState { topic: Some("apply.nhs-jobs".into()), ..UserState::default() };
+        let state = UserState {
+            topic: Some("apply.nhs-jobs".into()),
+            ..UserState::default()
+        };
         store.save(&key, &state).expect("save");
         assert_eq!(store.load(&key).expect("load"), Some(state));
         assert!(store.delete(&key).expect("delete"));

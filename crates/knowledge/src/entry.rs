@@ -68,7 +68,11 @@ impl Entry {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text.split_inclusive('\n');
         if lines.next().map(str::trim_end) != Some(FENCE) {
-            return Err(Error::invalid(file, 1, "an entry must start with a line '+++'"));
+            return Err(Error::invalid(
+                file,
+                1,
+                "an entry must start with a line '+++'",
+            ));
         }
         let start = text.find('\n').map_or(text.len(), |n| n + 1);
         let close = text[start..]
@@ -86,7 +90,10 @@ impl Entry {
             let line = e.span().map_or(0, |s| matcher::line_of(front, s.start));
             Error::invalid(file, line + 1, crate::toml_message(&e))
         })?;
-        let body_start = close + text[close..].find('\n').map_or(text.len() - close, |n| n + 1);
+        let body_start = close
+            + text[close..]
+                .find('\n')
+                .map_or(text.len() - close, |n| n + 1);
         let body = &text[body_start..];
         let (answer, more) = split_more(body);
         let entry = Entry {
@@ -110,31 +117,49 @@ impl Entry {
 
     /// What a follow-up's "it" or "that" refers to.
     pub fn subject(&self) -> &str {
-        if self.subject.is_empty() { &self.title } else { &self.subject }
+        if self.subject.is_empty() {
+            &self.title
+        } else {
+            &self.subject
+        }
     }
 
     fn check(&self, text: &str) -> Result<(), Error> {
-        let line_of = |needle: &str| {
-            text.find(needle).map_or(1, |at| matcher::line_of(text, at))
-        };
+        let line_of = |needle: &str| text.find(needle).map_or(1, |at| matcher::line_of(text, at));
         let fail = |setting: &str, message: String| {
             Err(Error::invalid(&self.file, line_of(setting), message))
         };
         let valid_id = !self.id.is_empty()
             && self.id.contains('.')
-            && self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c));
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c));
         if !valid_id {
-            return fail("id", format!("id '{}' must look like 'folder.name' in lowercase", self.id));
+            return fail(
+                "id",
+                format!("id '{}' must look like 'folder.name' in lowercase", self.id),
+            );
         }
         if self.title.trim().is_empty() {
             return fail("title", "the title is empty".to_owned());
         }
         if self.label.chars().count() > MAX_LABEL {
             let message = format!("the label is longer than {MAX_LABEL} characters");
-            return fail(if text.contains("label") { "label" } else { "title" }, message);
+            return fail(
+                if text.contains("label") {
+                    "label"
+                } else {
+                    "title"
+                },
+                message,
+            );
         }
         if self.questions.len() < MIN_QUESTIONS {
-            let message = format!("give at least {MIN_QUESTIONS} questions, not {}", self.questions.len());
+            let message = format!(
+                "give at least {MIN_QUESTIONS} questions, not {}",
+                self.questions.len()
+            );
             return fail("questions", message);
         }
         if self.check.is_empty() {
@@ -148,7 +173,11 @@ impl Entry {
         }
         if self.answer.is_empty() {
             let lines = text.lines().count();
-            return Err(Error::invalid(&self.file, lines, "the answer after the settings is empty"));
+            return Err(Error::invalid(
+                &self.file,
+                lines,
+                "the answer after the settings is empty",
+            ));
         }
         Ok(())
     }
@@ -203,8 +232,14 @@ Trust sites too.
 
     #[test]
     fn malformed_entries_name_file_and_line() {
-        check_error("no fence", "knowledge/x.md:1: an entry must start with a line '+++'");
-        check_error("+++\nid = \"a.b\"\n", "knowledge/x.md:1: the settings block has no closing '+++'");
+        check_error(
+            "no fence",
+            "knowledge/x.md:1: an entry must start with a line '+++'",
+        );
+        check_error(
+            "+++\nid = \"a.b\"\n",
+            "knowledge/x.md:1: the settings block has no closing '+++'",
+        );
         check_error(
             &VALID.replace("title = \"Finding NHS vacancies\"\n", ""),
             "knowledge/x.md:2: missing field `title`",
@@ -226,7 +261,10 @@ Trust sites too.
             "knowledge/x.md:2: id 'Apply Jobs' must look like 'folder.name' in lowercase",
         );
         check_error(
-            &VALID.replace("+++\nUse **NHS Jobs**.\n\n## More\nTrust sites too.\n", "+++\n\n"),
+            &VALID.replace(
+                "+++\nUse **NHS Jobs**.\n\n## More\nTrust sites too.\n",
+                "+++\n\n",
+            ),
             "knowledge/x.md:8: the answer after the settings is empty",
         );
         check_error(

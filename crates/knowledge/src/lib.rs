@@ -74,7 +74,9 @@ impl Knowledge {
                 continue;
             }
             if path.ends_with(".md") {
-                knowledge.entries.push(Entry::parse(&file.path, &file.text)?);
+                knowledge
+                    .entries
+                    .push(Entry::parse(&file.path, &file.text)?);
             } else if path.ends_with(".toml") && path.contains("roles/") {
                 knowledge.roles.push(Role::parse(&file.path, &file.text)?);
             }
@@ -113,7 +115,11 @@ impl Knowledge {
         for entry in &self.entries {
             if let Some(missing) = entry.related.iter().find(|r| self.entry(r).is_none()) {
                 let message = format!("related entry '{missing}' does not exist");
-                return Err(Error::invalid(&entry.file, line_of(&entry.file, missing), message));
+                return Err(Error::invalid(
+                    &entry.file,
+                    line_of(&entry.file, missing),
+                    message,
+                ));
             }
         }
         for role in &self.roles {
@@ -129,7 +135,11 @@ impl Knowledge {
 
 /// A TOML error's message on one line.
 fn toml_message(error: &toml::de::Error) -> String {
-    let lines = error.message().lines().map(str::trim).filter(|l| !l.is_empty());
+    let lines = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     lines.collect::<Vec<_>>().join(": ")
 }
 
@@ -139,6 +149,10 @@ fn check_source(file: &str, line: usize, source: &str) -> Result<(), Error> {
     if valid {
         Ok(())
     } else {
-        Err(Error::invalid(file, line, format!("source '{source}' is not an https:// link")))
+        Err(Error::invalid(
+            file,
+            line,
+            format!("source '{source}' is not an https:// link"),
+        ))
     }
 }

@@ -218,19 +218,40 @@ mod tests {
             entry(
                 "apply.nhs-jobs",
                 "Finding NHS vacancies",
-                &["how do I find NHS vacancies", "where are nhs jobs advertised", "a", "b", "c", "d"],
+                &[
+                    "how do I find NHS vacancies",
+                    "where are nhs jobs advertised",
+                    "a",
+                    "b",
+                    "c",
+                    "d",
+                ],
                 "Search NHS Jobs at jobs.nhs.uk.",
             ),
             entry(
                 "benefits.annual-leave",
                 "Annual leave",
-                &["how much holiday do NHS staff get", "annual leave entitlement", "a", "b", "c", "d"],
+                &[
+                    "how much holiday do NHS staff get",
+                    "annual leave entitlement",
+                    "a",
+                    "b",
+                    "c",
+                    "d",
+                ],
                 "27 days plus bank holidays.",
             ),
             entry(
                 "quals.nurses",
                 "Qualifications for nursing",
-                &["what qualifications do nurses need", "how do I become a nurse", "a", "b", "c", "d"],
+                &[
+                    "what qualifications do nurses need",
+                    "how do I become a nurse",
+                    "a",
+                    "b",
+                    "c",
+                    "d",
+                ],
                 "A nursing degree and registration with the NMC.",
             ),
         ];
@@ -246,7 +267,10 @@ mod tests {
         let hits = retriever.search(&analyzer.analyze(query));
         let top = hits.first().map(|h| knowledge.entries[h.entry].id.as_str());
         assert_eq!(top, Some(expect), "{query:?}: {hits:?}");
-        assert!(hits.windows(2).all(|w| w[0].rank >= w[1].rank), "sorted: {hits:?}");
+        assert!(
+            hits.windows(2).all(|w| w[0].rank >= w[1].rank),
+            "sorted: {hits:?}"
+        );
     }
 
     #[test]
@@ -261,7 +285,12 @@ mod tests {
     #[test]
     fn confidence_is_high_for_a_known_question_and_low_for_others() {
         let (_, analyzer, retriever) = retriever();
-        let top = |q: &str| retriever.search(&analyzer.analyze(q)).first().map_or(0.0, |h| h.confidence);
+        let top = |q: &str| {
+            retriever
+                .search(&analyzer.analyze(q))
+                .first()
+                .map_or(0.0, |h| h.confidence)
+        };
         assert!(top("how do I become a nurse") > 0.9);
         assert!(top("how tall is mount everest") < 0.2);
         assert!(top("").abs() < f32::EPSILON);

@@ -51,13 +51,25 @@ impl Role {
         role.file = file.to_owned();
         let line_of = |needle: &str| text.find(needle).map_or(1, |at| matcher::line_of(text, at));
         if !role.id.starts_with("role.") {
-            return Err(Error::invalid(file, line_of("id"), "a role id must start with 'role.'"));
+            return Err(Error::invalid(
+                file,
+                line_of("id"),
+                "a role id must start with 'role.'",
+            ));
         }
         if role.name.trim().is_empty() || role.what.trim().is_empty() {
-            return Err(Error::invalid(file, line_of("name"), "a role needs a name and 'what'"));
+            return Err(Error::invalid(
+                file,
+                line_of("name"),
+                "a role needs a name and 'what'",
+            ));
         }
         if role.sources.is_empty() {
-            return Err(Error::invalid(file, line_of("sources"), "give at least one source link"));
+            return Err(Error::invalid(
+                file,
+                line_of("sources"),
+                "give at least one source link",
+            ));
         }
         for source in &role.sources {
             check_source(file, line_of(source), source)?;
@@ -94,12 +106,21 @@ sources = ["https://www.healthcareers.nhs.uk/explore-roles"]
     #[test]
     fn parses_and_checks_roles() {
         let role = Role::parse("roles/physio.toml", VALID).expect("valid");
-        assert_eq!(role.names().collect::<Vec<_>>(), ["Physiotherapist", "physio"]);
-        let err = Role::parse("r.toml", &VALID.replace("in_demand = true", "in_demand = \"yes\""))
-            .expect_err("not a boolean");
+        assert_eq!(
+            role.names().collect::<Vec<_>>(),
+            ["Physiotherapist", "physio"]
+        );
+        let err = Role::parse(
+            "r.toml",
+            &VALID.replace("in_demand = true", "in_demand = \"yes\""),
+        )
+        .expect_err("not a boolean");
         assert!(err.to_string().starts_with("r.toml:10: "), "{err}");
         let err = Role::parse("r.toml", &VALID.replace("role.physio", "physio")).expect_err("id");
-        assert_eq!(err.to_string(), "r.toml:1: a role id must start with 'role.'");
+        assert_eq!(
+            err.to_string(),
+            "r.toml:1: a role id must start with 'role.'"
+        );
         let err = Role::parse("r.toml", &VALID.replace("regulator = \"HCPC\"\n", ""))
             .expect_err("missing field");
         assert_eq!(err.to_string(), "r.toml:1: missing field `regulator`");

@@ -16,6 +16,8 @@ const CORRECTED: f32 = 0.85;
 const EXPANDED: f32 = 0.9;
 /// How much a stop word ("the", "which") counts, whatever its frequency.
 const STOP_WORD: f32 = 0.25;
+/// How much a weak word ("offer", "job", a number) counts.
+const WEAK_WORD: f32 = 0.5;
 
 /// Turns text into words and slots, knowing the vocabulary of the bot's content.
 pub struct Analyzer {
@@ -115,7 +117,11 @@ impl Analyzer {
         let mut factors = Vec::new();
         for word in rewrite(&self.lexicon, raw) {
             let known = self.vocabulary.contains(&word);
-            match self.vocabulary.correct(&word).filter(|_| correct_typos && !known) {
+            match self
+                .vocabulary
+                .correct(&word)
+                .filter(|_| correct_typos && !known)
+            {
                 Some(fixed) => {
                     analysis.corrections.push((word, fixed.to_owned()));
                     analysis.words.push(fixed.to_owned());
@@ -160,14 +166,22 @@ impl Analyzer {
             start += len;
         }
         let typed = words.iter().zip(factors).zip(&keep);
-        let typed = typed.filter(|(_, keep)| **keep).map(|((w, f), _)| (w.clone(), *f));
+        let typed = typed
+            .filter(|(_, keep)| **keep)
+            .map(|((w, f), _)| (w.clone(), *f));
         analysis.slots = typed
             .chain(added)
             .map(|(word, factor)| {
-                let stop = self.lexicon.is_stop_word(&word);
+                let factor = if self.lexicon.is_stop_word(&word) {
+                    factor * STOP_WORD
+                } else if self.lexicon.is_weak_word(&word) {
+                    factor * WEAK_WORD
+                } else {
+                    factor
+                };
                 Slot {
                     stem: self.stem(&word),
-                    factor: if stop { factor * STOP_WORD } else { factor },
+                    factor,
                 }
             })
             .collect();
@@ -222,7 +236,10 @@ holiday = "annual leave"
     #[test]
     fn rewrites_contractions_and_spelling() {
         let a = analyzer().analyze("I'm on a graduate PROGRAM, r u?");
-        assert_eq!(a.words, ["i", "am", "on", "a", "graduate", "programme", "r", "you"]);
+        assert_eq!(
+            a.words,
+            ["i", "am", "on", "a", "graduate", "programme", "r", "you"]
+        );
     }
 
     #[test]

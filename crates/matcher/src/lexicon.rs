@@ -19,6 +19,10 @@ pub struct Lexicon {
     pub(crate) references: Vec<Vec<String>>,
     /// Words that carry little meaning ("the", "which").
     pub(crate) stop_words: std::collections::HashSet<String>,
+    /// Words that carry some meaning but rarely say what a question is about ("offer", "job").
+    pub(crate) weak_words: std::collections::HashSet<String>,
+    /// Words that start a question ("what", "can").
+    pub(crate) question_words: std::collections::HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -28,6 +32,10 @@ struct LexiconFile {
     references: Vec<String>,
     #[serde(default)]
     stop_words: Vec<String>,
+    #[serde(default)]
+    weak_words: Vec<String>,
+    #[serde(default)]
+    question_words: Vec<String>,
     #[serde(default)]
     contractions: BTreeMap<String, String>,
     #[serde(default)]
@@ -47,8 +55,19 @@ impl Lexicon {
             message: e.message().to_owned(),
         })?;
         let mut lexicon = Lexicon {
-            references: parsed.references.iter().map(|r| words(r)).filter(|r| !r.is_empty()).collect(),
+            references: parsed
+                .references
+                .iter()
+                .map(|r| words(r))
+                .filter(|r| !r.is_empty())
+                .collect(),
             stop_words: parsed.stop_words.iter().flat_map(|r| words(r)).collect(),
+            weak_words: parsed.weak_words.iter().flat_map(|r| words(r)).collect(),
+            question_words: parsed
+                .question_words
+                .iter()
+                .flat_map(|r| words(r))
+                .collect(),
             ..Lexicon::default()
         };
         for (from, to) in parsed.contractions.iter().chain(&parsed.spelling) {
@@ -82,9 +101,28 @@ impl Lexicon {
         self.stop_words.contains(word)
     }
 
+    /// True when `word` says little about what a question is about.
+    pub fn is_weak_word(&self, word: &str) -> bool {
+        self.weak_words.contains(word) || word.chars().all(|c| c.is_ascii_digit())
+    }
+
+    /// True when a message (its raw text and normalised words) asks a question: it has a "?",
+    /// starts with a question word, or has one followed by a pronoun ("…, can I work in a lab").
+    pub fn is_question(&self, text: &str, words: &[String]) -> bool {
+        const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
+        let asks = |w: &String| self.question_words.contains(w);
+        text.contains('?')
+            || words.first().is_some_and(asks)
+            || words
+                .windows(2)
+                .any(|p| asks(&p[0]) && SUBJECTS.contains(&p[1].as_str()))
+    }
+
     /// True when the normalised `words` refer back to the topic under discussion.
     pub fn refers_back(&self, words: &[String]) -> bool {
-        self.references.iter().any(|r| words.windows(r.len()).any(|w| w == r.as_slice()))
+        self.references
+            .iter()
+            .any(|r| words.windows(r.len()).any(|w| w == r.as_slice()))
     }
 }
 
@@ -130,12 +168,22 @@ program = "programme"
         assert!(lexicon.refers_back(&words("is it hard")));
         assert!(lexicon.refers_back(&words("tell me about that one")));
         assert!(!lexicon.refers_back(&words("one more question")));
+        let questions = Lexicon::parse("question_words = [\"what\", \"can\"]", "q").expect("valid");
+        let is_question = |t: &str| questions.is_question(t, &words(t));
+        assert!(is_question("what is CPD"));
+        assert!(is_question("nursing?"));
+        assert!(is_question("I finished my GCSEs, can I work in a lab"));
+        assert!(!is_question("I'm 17 and finished my A levels"));
+        assert!(!is_question("I can drive"));
     }
 
     #[test]
     fn reports_file_and_line() {
-        let err = Lexicon::parse("[spelling]\ncolor = \"colour\"\n\"two words\" = \"x\"\n", "lex")
-            .expect_err("multi-word spelling key");
+        let err = Lexicon::parse(
+            "[spelling]\ncolor = \"colour\"\n\"two words\" = \"x\"\n",
+            "lex",
+        )
+        .expect_err("multi-word spelling key");
         assert_eq!(err.to_string(), "lex:3: 'two words' must be a single word");
         let err = Lexicon::parse("[spelling]\ncolor = 3\n", "lex").expect_err("not a string");
         assert!(err.to_string().starts_with("lex:2: "), "{err}");

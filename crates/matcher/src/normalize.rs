@@ -8,12 +8,12 @@ use unicode_normalization::char::is_combining_mark;
 pub fn fold(text: &str) -> String {
     text.nfkd()
         .filter(|c| !is_combining_mark(*c))
-        .filter_map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{00B4}' => Some('\''),
-            '\u{201C}' | '\u{201D}' => Some('"'),
-            '\u{2010}'..='\u{2015}' => Some('-'),
-            c if c.is_control() => Some(' '),
-            c => Some(c),
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{00B4}' => '\'',
+            '\u{201C}' | '\u{201D}' => '"',
+            '\u{2010}'..='\u{2015}' => '-',
+            c if c.is_control() => ' ',
+            c => c,
         })
         .flat_map(char::to_lowercase)
         .collect()
@@ -64,7 +64,10 @@ mod tests {
         check("what’s a band-5 job", &["what's", "a", "band", "5", "job"]);
         check("A&E nurse", &["a", "and", "e", "nurse"]);
         check("'quoted' words'", &["quoted", "words"]);
-        check("tabs\tand\u{0}nul\u{7}bell", &["tabs", "and", "nul", "bell"]);
+        check(
+            "tabs\tand\u{0}nul\u{7}bell",
+            &["tabs", "and", "nul", "bell"],
+        );
         check("", &[]);
         check("¿¡…—", &[]);
     }

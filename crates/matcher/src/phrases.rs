@@ -113,11 +113,19 @@ impl PhraseIndex {
                 norms.push(norm.sqrt());
                 for (stem, factor) in stems {
                     let posting = (doc, phrase, *factor);
-                    index.postings.entry(stem.clone()).or_default().push(posting);
+                    index
+                        .postings
+                        .entry(stem.clone())
+                        .or_default()
+                        .push(posting);
                 }
             }
             index.norms.push(norms);
-            let head = phrases.iter().flatten().chain(keywords).map(|(s, _)| (s, Place::Head));
+            let head = phrases
+                .iter()
+                .flatten()
+                .chain(keywords)
+                .map(|(s, _)| (s, Place::Head));
             let places = head.chain(body.iter().map(|(s, _)| (s, Place::Body)));
             for (stem, place) in places {
                 let entry = index.places.entry(stem.clone()).or_default();
@@ -156,7 +164,11 @@ impl PhraseIndex {
                 *dots.entry((doc, phrase)).or_default() += weight * idf * factor;
             }
             for &(doc, place) in self.places.get(*stem).into_iter().flatten() {
-                let share = if place == Place::Head { 1.0 } else { BODY_COVERAGE };
+                let share = if place == Place::Head {
+                    1.0
+                } else {
+                    BODY_COVERAGE
+                };
                 *covered.entry(doc).or_default() += weight * share;
             }
         }
@@ -180,7 +192,11 @@ impl PhraseIndex {
                 }
             })
             .collect();
-        matches.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.doc.cmp(&b.doc)));
+        matches.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.doc.cmp(&b.doc))
+        });
         matches
     }
 
@@ -211,21 +227,33 @@ mod tests {
         };
         vec![
             doc(
-                &["How do I apply for an NHS job?", "where are NHS vacancies advertised"],
+                &[
+                    "How do I apply for an NHS job?",
+                    "where are NHS vacancies advertised",
+                ],
                 "Search NHS Jobs for vacancies.",
             ),
             doc(
-                &["What qualifications do nurses need?", "how do I become a nurse"],
+                &[
+                    "What qualifications do nurses need?",
+                    "how do I become a nurse",
+                ],
                 "A nursing degree and NMC registration.",
             ),
-            doc(&["How much annual leave do NHS staff get?"], "27 days plus bank holidays."),
+            doc(
+                &["How much annual leave do NHS staff get?"],
+                "27 days plus bank holidays.",
+            ),
         ]
     }
 
     fn rank(text: &str) -> Vec<Match> {
         let docs = docs();
         let content = docs.iter().flat_map(|d| d.phrases.iter().chain([&d.body]));
-        let lexicon = Lexicon::parse("stop_words = [\"which\", \"does\", \"a\", \"do\", \"i\"]", "test");
+        let lexicon = Lexicon::parse(
+            "stop_words = [\"which\", \"does\", \"a\", \"do\", \"i\"]",
+            "test",
+        );
         let analyzer = Analyzer::new(lexicon.expect("lexicon"), content.map(String::as_str));
         let index = PhraseIndex::new(&analyzer, &docs);
         index.rank(&analyzer.analyze(text))

@@ -65,7 +65,9 @@ pub fn render(text: &str, channel: Channel) -> Vec<String> {
 fn format(text: &str, channel: Channel) -> String {
     match channel {
         Channel::Cli => bold(text, &|s| s.to_owned(), "", ""),
-        Channel::Discord => bold(text, &escape_discord, "**", "**"),
+        // The content is written in Discord-compatible Markdown: only mentions are defused, so
+        // that links (which may hold `_`) stay links. User text must go through `escape_discord`.
+        Channel::Discord => defuse_mentions(text),
         Channel::Telegram => bold(text, &escape_html, "<b>", "</b>"),
     }
 }
@@ -112,11 +114,15 @@ pub fn escape_discord(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '@' => out.push_str("@\u{200B}"),
             c => out.push(c),
         }
     }
-    out
+    defuse_mentions(&out)
+}
+
+/// Stops Discord from reading `@everyone`, `@here` or `<@id>` as a mention.
+pub fn defuse_mentions(text: &str) -> String {
+    text.replace('@', "@\u{200B}")
 }
 
 /// Splits markup text into messages whose rendered form fits `limit` characters.
@@ -200,17 +206,32 @@ mod tests {
     fn markup_per_channel() {
         let text = "Use **NHS Jobs** & <trust> sites";
         assert_eq!(render(text, Channel::Cli), ["Use NHS Jobs & <trust> sites"]);
-        assert_eq!(render(text, Channel::Telegram), ["Use <b>NHS Jobs</b> &amp; &lt;trust&gt; sites"]);
-        assert_eq!(render(text, Channel::Discord), ["Use **NHS Jobs** & <trust> sites"]);
+        assert_eq!(
+            render(text, Channel::Telegram),
+            ["Use <b>NHS Jobs</b> &amp; &lt;trust&gt; sites"]
+        );
+        assert_eq!(
+            render(text, Channel::Discord),
+            ["Use **NHS Jobs** & <trust> sites"]
+        );
         assert_eq!(render("a ** b", Channel::Telegram), ["a ** b"]);
-        assert_eq!(render("a ** b", Channel::Discord), ["a \\*\\* b"]);
+        assert_eq!(
+            render("a ** b @everyone", Channel::Discord),
+            ["a ** b @\u{200B}everyone"]
+        );
     }
 
     #[test]
     fn user_text_is_escaped() {
-        assert_eq!(escape_html("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(
+            escape_html("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
         assert_eq!(escape_html("<b>x</b> & y"), "&lt;b&gt;x&lt;/b&gt; &amp; y");
-        assert_eq!(escape_discord("@everyone *hi*"), "@\u{200B}everyone \\*hi\\*");
+        assert_eq!(
+            escape_discord("@everyone *hi*"),
+            "@\u{200B}everyone \\*hi\\*"
+        );
         assert!(!escape_discord("<@123> @here").contains("@here"));
     }
 
@@ -235,7 +256,11 @@ mod tests {
             let messages = render(&huge, channel);
             assert!(messages.len() > 1);
             for m in &messages {
-                assert!(m.chars().count() <= limit, "{} > {limit}", m.chars().count());
+                assert!(
+                    m.chars().count() <= limit,
+                    "{} > {limit}",
+                    m.chars().count()
+                );
             }
             let visible: usize = messages.iter().map(|m| m.matches('x').count()).sum();
             assert_eq!(visible, 30_000, "nothing is lost");

@@ -26,7 +26,9 @@ pub struct SledStore {
 
 impl std::fmt::Debug for SledStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SledStore").field("users", &self.states.len()).finish()
+        f.debug_struct("SledStore")
+            .field("users", &self.states.len())
+            .finish()
     }
 }
 
@@ -50,7 +52,10 @@ pub enum Read {
 impl SledStore {
     /// Opens (or creates) the store in `dir`. Fails when another process holds it.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new().path(dir).open().map_err(|e| storage(&e))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| storage(&e))?;
         let states = db.open_tree(STATES).map_err(|e| storage(&e))?;
         Ok(SledStore { db, states })
     }
@@ -68,14 +73,19 @@ impl SledStore {
         self.states
             .iter()
             .keys()
-            .map(|k| k.map(|k| String::from_utf8_lossy(&k).into_owned()).map_err(|e| storage(&e)))
+            .map(|k| {
+                k.map(|k| String::from_utf8_lossy(&k).into_owned())
+                    .map_err(|e| storage(&e))
+            })
             .collect()
     }
 
     /// Writes raw bytes for a user, bypassing encoding (for tests of corrupt records).
     #[doc(hidden)]
     pub fn put_raw(&self, user: &UserKey, bytes: &[u8]) -> Result<(), StoreError> {
-        self.states.insert(user.as_str(), bytes).map_err(|e| storage(&e))?;
+        self.states
+            .insert(user.as_str(), bytes)
+            .map_err(|e| storage(&e))?;
         self.flush()
     }
 
@@ -98,9 +108,14 @@ impl StateStore for SledStore {
     }
 
     fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
-        let record = Record { version: SCHEMA_VERSION, state: state.clone() };
+        let record = Record {
+            version: SCHEMA_VERSION,
+            state: state.clone(),
+        };
         let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
-        self.states.insert(user.as_str(), bytes).map_err(|e| storage(&e))?;
+        self.states
+            .insert(user.as_str(), bytes)
+            .map_err(|e| storage(&e))?;
         self.flush()
     }
 
@@ -117,9 +132,13 @@ fn decode(bytes: &[u8]) -> Read {
         version: u32,
     }
     match serde_json::from_slice::<Version>(bytes) {
-        Ok(Version { version: SCHEMA_VERSION }) => {}
+        Ok(Version {
+            version: SCHEMA_VERSION,
+        }) => {}
         Ok(Version { version }) => {
-            return Read::Corrupt(format!("schema version {version}, expected {SCHEMA_VERSION}"));
+            return Read::Corrupt(format!(
+                "schema version {version}, expected {SCHEMA_VERSION}"
+            ));
         }
         Err(e) => return Read::Corrupt(e.to_string()),
     }
@@ -167,12 +186,20 @@ mod tests {
         let store = SledStore::open(dir.path()).expect("open");
         let bob = UserKey::new("telegram", "42");
         store.save(&bob, &state()).expect("save");
-        let raw = store.states.get("telegram:42").expect("get").expect("present");
+        let raw = store
+            .states
+            .get("telegram:42")
+            .expect("get")
+            .expect("present");
         let json: serde_json::Value = serde_json::from_slice(&raw).expect("json");
         assert_eq!(json["version"], SCHEMA_VERSION);
         let future = serde_json::json!({"version": SCHEMA_VERSION + 1, "state": {}});
-        store.put_raw(&bob, future.to_string().as_bytes()).expect("put");
-        assert!(matches!(store.read(&bob).expect("read"), Read::Corrupt(r) if r.contains("schema version")));
+        store
+            .put_raw(&bob, future.to_string().as_bytes())
+            .expect("put");
+        assert!(
+            matches!(store.read(&bob).expect("read"), Read::Corrupt(r) if r.contains("schema version"))
+        );
     }
 
     #[test]
@@ -181,13 +208,19 @@ mod tests {
         let store = SledStore::open(dir.path()).expect("open");
         let (good, bad) = (UserKey::new("discord", "1"), UserKey::new("discord", "2"));
         store.save(&good, &state()).expect("save");
-        for garbage in [&b"\xff\x00binary"[..], b"{\"version\":1,\"state\":{\"turn_count\":\"x\"}}", b""] {
+        for garbage in [
+            &b"\xff\x00binary"[..],
+            b"{\"version\":1,\"state\":{\"turn_count\":\"x\"}}",
+            b"",
+        ] {
             store.put_raw(&bad, garbage).expect("put");
             assert!(matches!(store.read(&bad).expect("read"), Read::Corrupt(_)));
             assert_eq!(store.load(&bad).expect("load"), None);
             assert_eq!(store.load(&good).expect("load"), Some(state()));
         }
-        store.save(&bad, &state()).expect("the reset user can be saved again");
+        store
+            .save(&bad, &state())
+            .expect("the reset user can be saved again");
         assert_eq!(store.load(&bad).expect("load"), Some(state()));
     }
 }

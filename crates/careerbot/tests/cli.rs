@@ -1,0 +1,239 @@
+//! End-to-end tests of the `careerbot` command line (`shared/spec/cli.md`), run against the
+//! real binary with a real sled store in a temporary directory.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn careerbot(data: &std::path::Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("CAREERBOT_DATA")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("careerbot runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("careerbot finishes")
+}
+
+fn ask(data: &std::path::Path, user: &str, text: &str) -> Value {
+    let output = careerbot(data, &["ask", "--json", "--user", user, text], b"");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON reply")
+}
+
+/// Checks one reply: `expect` lists (field, what it must be or contain).
+fn check(reply: &Value, expect: &[(&str, &str)]) {
+    for (field, want) in expect {
+        let got = &reply[*field];
+        let ok = match got {
+            Value::String(s) => s.to_lowercase().contains(&want.to_lowercase()),
+            Value::Array(items) => items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.contains(want))),
+            other => *other == serde_json::from_str::<Value>(want).unwrap_or(Value::Null),
+        };
+        assert!(
+            ok,
+            "{field}: expected {want:?}, got {got}\nreply: {reply:#}"
+        );
+    }
+}
+
+#[test]
+fn ask_answers_careers_questions_and_falls_back_on_others() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let reply = ask(data.path(), "alice", "how do I apply for an NHS job?");
+    check(
+        &reply,
+        &[
+            ("reply", "jobs.nhs.uk"),
+            ("fallback", "false"),
+            ("sources", "https://"),
+            ("user", "alice"),
+        ],
+    );
+    assert!(
+        reply["confidence"]
+            .as_f64()
+            .is_some_and(|c| (0.0..=1.0).contains(&c))
+    );
+    assert!(reply["micros"].as_u64().is_some());
+    let reply = ask(data.path(), "alice", "what's the weather tomorrow?");
+    check(&reply, &[("fallback", "true")]);
+    let reply = ask(
+        data.path(),
+        "alice",
+        "someone has collapsed and isn't breathing",
+    );
+    check(&reply, &[("reply", "999"), ("fallback", "true")]);
+}
+
+#[test]
+fn jsonl_answers_every_line_in_order_and_reports_bad_ones() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let input = b"{\"user\": \"a\", \"text\": \"hello\"}\n\
+                  what is agenda for change?\n\
+                  \n\
+                  {\"user\": \"b\", \"text\": \"what apprenticeships are there?\", \"channel\": \"telegram\"}\n\
+                  {not json\n\
+                  {\"user\": \"a\", \"press\": \"Tell me more\"}\n\
+                  \xff\xfe binary\n\
+                  {\"user\": \"c\", \"text\": \"hi\", \"channel\": \"irc\"}\n";
+    let output = careerbot(data.path(), &["chat", "--jsonl"], input);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        7,
+        "one line per non-blank input line: {lines:#?}"
+    );
+    check(
+        &lines[0],
+        &[
+            ("user", "a"),
+            ("fallback", "false"),
+            ("topic", "smalltalk.greeting"),
+        ],
+    );
+    check(&lines[1], &[("user", "local"), ("reply", "band")]);
+    check(
+        &lines[2],
+        &[
+            ("user", "b"),
+            ("reply", "apprentice"),
+            ("fallback", "false"),
+        ],
+    );
+    assert!(
+        lines[3]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("invalid request"))
+    );
+    check(&lines[4], &[("user", "a")]);
+    assert!(lines[5]["error"].is_string());
+    assert!(
+        lines[6]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("irc"))
+    );
+}
+
+#[test]
+fn follow_up_resolves_after_a_restart() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let first = ask(data.path(), "sam", "what apprenticeships are there?");
+    check(&first, &[("topic", "routes.apprenticeships")]);
+    // A new process on the same data directory: the topic must have been stored durably.
+    let follow_up = ask(
+        data.path(),
+        "sam",
+        "what qualifications do I need for that?",
+    );
+    check(
+        &follow_up,
+        &[("topic", "quals.apprenticeships"), ("fallback", "false")],
+    );
+    assert!(
+        follow_up["reply"]
+            .as_str()
+            .is_some_and(|r| r.contains("A-level") || r.contains("A level"))
+    );
+    // Another user has no such context and is asked to say what they mean.
+    let stranger = ask(
+        data.path(),
+        "kim",
+        "what qualifications do I need for that?",
+    );
+    assert_ne!(stranger["topic"], "quals.apprenticeships");
+}
+
+#[test]
+fn export_and_forget_a_user() {
+    let data = tempfile::tempdir().expect("temp dir");
+    ask(data.path(), "telegram:42", "I'm 17 and live in Scotland");
+    let output = careerbot(data.path(), &["export", "--user", "telegram:42"], b"");
+    let export: Value = serde_json::from_slice(&output.stdout).expect("JSON export");
+    assert_eq!(export["state"]["profile"]["age"], 17);
+    assert_eq!(export["state"]["profile"]["nation"], "Scotland");
+    let output = careerbot(data.path(), &["forget", "--user", "telegram:42"], b"");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Deleted"));
+    let output = careerbot(data.path(), &["export", "--user", "telegram:42"], b"");
+    let export: Value = serde_json::from_slice(&output.stdout).expect("JSON export");
+    assert!(export["state"].is_null());
+}
+
+#[test]
+fn malformed_knowledge_stops_start_up_with_file_and_line() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let knowledge = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(knowledge.path().join("apply")).expect("mkdir");
+    std::fs::write(
+        knowledge.path().join("apply/bad.md"),
+        "+++\nid = \"apply.bad\"\ntitle = 3\n+++\nx\n",
+    )
+    .expect("write");
+    let dir = knowledge.path().to_str().expect("UTF-8 path");
+    let output = careerbot(data.path(), &["--knowledge", dir, "ask", "hi"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("knowledge/apply/bad.md:3:"), "{stderr}");
+}
+
+#[test]
+fn a_locked_store_is_a_clear_error() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut chat = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .arg("--data")
+        .arg(data.path())
+        .args(["chat", "--jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("careerbot runs");
+    let mut stdin = chat.stdin.take().expect("stdin");
+    stdin.write_all(b"hello\n").expect("write");
+    stdin.flush().expect("flush");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(chat.stdout.take().expect("stdout")),
+        &mut first,
+    )
+    .expect("first reply");
+    let output = careerbot(data.path(), &["ask", "hello"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open the state store"));
+    drop(stdin);
+    assert!(chat.wait().expect("chat ends").success());
+}
+
+#[test]
+fn every_entry_is_reached_by_its_check_questions() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = careerbot(data.path(), &["check"], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "entries not reached by their check questions:\n{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
