@@ -234,6 +234,9 @@ fn every_entry_is_reached_by_its_check_questions() {
     let data = tempfile::tempdir().expect("temp dir");
     let output = careerbot(data.path(), &["check"], b"");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "entries not reached by their check questions:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "entries not reached by their check questions:\n{stdout}"
+    );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

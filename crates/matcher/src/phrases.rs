@@ -12,6 +12,8 @@ use crate::{Analysis, Analyzer};
 
 /// How a document's phrase similarity and coverage are blended into its confidence.
 const SIMILARITY_SHARE: f32 = 0.6;
+/// How much more than the rarest known word an unknown word weighs.
+const UNKNOWN_WEIGHT: f32 = 1.25;
 /// A word found only in a document's body counts this much towards coverage.
 const BODY_COVERAGE: f32 = 0.5;
 
@@ -102,7 +104,9 @@ impl PhraseIndex {
             .iter()
             .map(|(stem, n)| ((*stem).to_owned(), (1.0 + units / *n as f32).ln()))
             .collect();
-        index.unknown_idf = (1.0 + units / 0.5).ln();
+        // A word the content never uses is strong evidence that the message is about something
+        // else: it weighs more than the rarest known word.
+        index.unknown_idf = UNKNOWN_WEIGHT * (1.0 + units).ln();
 
         for (doc, (phrases, keywords, body)) in analysed.iter().enumerate() {
             let doc = u32::try_from(doc).unwrap_or(u32::MAX);
