@@ -66,6 +66,12 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+    /// Measure a turn: engine time, and the whole turn with the durable save, on a temporary store.
+    Bench {
+        /// How many turns to time.
+        #[arg(long, default_value_t = 2000)]
+        turns: usize,
+    },
     /// Check the knowledge and intents, and that each entry's check questions reach it.
     Check,
     /// Delete everything stored about one user.

@@ -50,6 +50,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             min_accuracy,
         } => eval::run(&config, &file, json, min_accuracy),
         cli::Command::Check => eval::check(&config),
+        cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),
