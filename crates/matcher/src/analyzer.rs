@@ -75,7 +75,8 @@ impl Analyzer {
         let content_words: HashSet<String> = occurrences.iter().cloned().collect();
         let lexicon_words = lexicon.known_words().map(str::to_owned);
         let keys = lexicon.expansions.keys().flatten().cloned();
-        occurrences.extend(lexicon_words.chain(keys));
+        let lists = lexicon.listed_words().map(str::to_owned);
+        occurrences.extend(lexicon_words.chain(keys).chain(lists));
         let vocabulary = Vocabulary::new(occurrences.iter().map(String::as_str));
         Analyzer {
             lexicon,

@@ -96,6 +96,19 @@ impl Lexicon {
         rewrites.chain(expansions).map(String::as_str)
     }
 
+    /// The words of the lexicon's lists (stop words, weak words, question words, references):
+    /// ordinary words that are never taken for typos.
+    pub fn listed_words(&self) -> impl Iterator<Item = &str> {
+        let lists = self
+            .stop_words
+            .iter()
+            .chain(&self.weak_words)
+            .chain(&self.question_words);
+        lists
+            .chain(self.references.iter().flatten())
+            .map(String::as_str)
+    }
+
     /// True when `word` carries little meaning of its own.
     pub fn is_stop_word(&self, word: &str) -> bool {
         self.stop_words.contains(word)
