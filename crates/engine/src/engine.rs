@@ -244,9 +244,10 @@ impl Engine {
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
         let lexicon = self.analyzer.lexicon();
         let refers = lexicon.refers_back(&analysis.words);
+        let alone = self.retriever.search(&analysis);
         let hits = self
-            .with_context(state, &analysis, refers)
-            .unwrap_or_else(|| self.retriever.search(&analysis));
+            .with_context(state, &analysis, &alone, refers)
+            .unwrap_or(alone);
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
@@ -290,10 +291,10 @@ impl Engine {
         &self,
         state: &UserState,
         analysis: &Analysis,
+        alone: &[Hit],
         refers: bool,
     ) -> Option<Vec<Hit>> {
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
-        let alone = self.retriever.search(analysis);
         let alone_best = alone.first().map_or(0.0, |h| h.confidence);
         if !refers && alone_best >= ANSWER_MIN {
             return None;

@@ -30,6 +30,16 @@ fn entry(
     )
 }
 
+/// Two entries share these questions, so that they compete.
+const PENSION_QUESTIONS: &[&str] = &[
+    "does the nhs have a pension",
+    "nhs pension scheme",
+    "retirement savings",
+    "is the pension good",
+    "pension benefits",
+    "workplace pension",
+];
+
 fn engine() -> Engine {
     let content = Content {
         knowledge: vec![
@@ -67,14 +77,7 @@ fn engine() -> Engine {
                 "benefits.pension",
                 "The NHS pension",
                 "the NHS pension",
-                &[
-                    "does the nhs have a pension",
-                    "nhs pension scheme",
-                    "retirement savings",
-                    "is the pension good",
-                    "pension benefits",
-                    "workplace pension",
-                ],
+                PENSION_QUESTIONS,
                 "The NHS Pension Scheme is one of the most generous in the UK.",
                 "Ask your employer for details.",
             ),
@@ -82,14 +85,7 @@ fn engine() -> Engine {
                 "benefits.pension-twin",
                 "Pension contributions",
                 "pension contributions",
-                &[
-                    "does the nhs have a pension",
-                    "nhs pension scheme",
-                    "retirement savings",
-                    "is the pension good",
-                    "pension benefits",
-                    "workplace pension",
-                ],
+                PENSION_QUESTIONS,
                 "The NHS Pension Scheme is one of the most generous in the UK.",
                 "Both you and your employer pay in.",
             ),
