@@ -7,7 +7,9 @@ use engine::{Conversations, Input, Reply, StateStore, UserKey};
 use render::Channel;
 use serde::{Deserialize, Serialize};
 
-use crate::setup::{Config, now};
+use adapter::now;
+
+use crate::setup::Config;
 
 /// The JSON reply of `shared/spec/cli.md`.
 #[derive(Debug, Serialize)]

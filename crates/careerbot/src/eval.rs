@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Failed;
 use crate::chat::in_memory;
-use crate::setup::{Config, now};
+use adapter::now;
+
+use crate::setup::Config;
 
 /// One question of a question set.
 #[derive(Debug, Deserialize)]

@@ -112,10 +112,3 @@ pub fn logging(args: &Args) {
         .with_writer(std::io::stderr)
         .init();
 }
-
-/// Seconds since the Unix epoch.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}

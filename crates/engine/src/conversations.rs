@@ -1,21 +1,75 @@
 //! Conversations: the engine with a state store.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::{Engine, Input, Reply, StateStore, StoreError, UserKey, UserState};
 
+/// At most this many messages from one user are answered within `FLOOD_WINDOW` seconds.
+const FLOOD_LIMIT: usize = 8;
+/// The window of the flood control, in seconds.
+const FLOOD_WINDOW: u64 = 10;
+
 /// The engine and the store together: load a user's state, take the turn, store the new state
-/// durably, then return the reply.
+/// durably, then return the reply. Safe to share between threads: turns are taken one at a time,
+/// so two messages from one user never race on that user's state.
 #[derive(Debug)]
 pub struct Conversations<S> {
     engine: Engine,
     store: S,
+    turns: Mutex<Flood>,
+    flood_control: bool,
+}
+
+/// Recent message times per user, for flood control. Held while a turn is taken, so that it
+/// also serialises turns.
+#[derive(Debug, Default)]
+struct Flood {
+    recent: HashMap<UserKey, Vec<u64>>,
+}
+
+impl Flood {
+    /// Records a message from `user` at `now` and decides whether it is answered.
+    fn admit(&mut self, user: &UserKey, now: u64) -> Admission {
+        if self.recent.len() > 10_000 {
+            self.recent
+                .retain(|_, times| times.last().is_some_and(|t| now < t + FLOOD_WINDOW));
+        }
+        let times = self.recent.entry(user.clone()).or_default();
+        times.retain(|t| now < t + FLOOD_WINDOW);
+        times.push(now);
+        match times.len() {
+            n if n <= FLOOD_LIMIT => Admission::Answer,
+            n if n == FLOOD_LIMIT + 1 => Admission::Warn,
+            _ => Admission::Ignore,
+        }
+    }
+}
+
+/// What flood control decides about one message.
+enum Admission {
+    Answer,
+    Warn,
+    Ignore,
 }
 
 impl<S: StateStore> Conversations<S> {
     /// Wraps an engine and a store.
     pub fn new(engine: Engine, store: S) -> Conversations<S> {
-        Conversations { engine, store }
+        Conversations {
+            engine,
+            store,
+            turns: Mutex::new(Flood::default()),
+            flood_control: false,
+        }
+    }
+
+    /// Turns on per-user flood control, for chat platforms (off by default: the command line
+    /// and the test runners send many messages a second on purpose).
+    pub fn with_flood_control(mut self) -> Conversations<S> {
+        self.flood_control = true;
+        self
     }
 
     /// The engine.
@@ -29,8 +83,18 @@ impl<S: StateStore> Conversations<S> {
     }
 
     /// Handles one message from `user` at time `now` (seconds since the Unix epoch). The new
-    /// state is stored durably before the reply is returned.
+    /// state is stored durably before the reply is returned. With flood control on, a user
+    /// sending more than `FLOOD_LIMIT` messages in `FLOOD_WINDOW` seconds is asked to slow down
+    /// once, then gets silent replies (`Reply::is_silent`) until the window passes.
     pub fn handle(&self, user: &UserKey, input: &Input, now: u64) -> Result<Reply, StoreError> {
+        let mut flood = self.lock();
+        if self.flood_control {
+            match flood.admit(user, now) {
+                Admission::Answer => {}
+                Admission::Warn => return Ok(self.engine.flood_reply()),
+                Admission::Ignore => return Ok(Reply::default()),
+            }
+        }
         let started = Instant::now();
         let state = self.store.load(user)?.unwrap_or_default();
         let (mut reply, mut next) = self.engine.turn(&state, input);
@@ -47,6 +111,33 @@ impl<S: StateStore> Conversations<S> {
 
     /// Deletes everything stored about `user`; true when there was something.
     pub fn forget(&self, user: &UserKey) -> Result<bool, StoreError> {
+        let _turns = self.lock();
         self.store.delete(user)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Flood> {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flood_control_warns_once_then_ignores_until_the_window_passes() {
+        let mut flood = Flood::default();
+        let alice = UserKey::new("telegram", "1");
+        let bob = UserKey::new("telegram", "2");
+        for _ in 0..FLOOD_LIMIT {
+            assert!(matches!(flood.admit(&alice, 100), Admission::Answer));
+        }
+        assert!(matches!(flood.admit(&alice, 101), Admission::Warn));
+        assert!(matches!(flood.admit(&alice, 102), Admission::Ignore));
+        assert!(matches!(flood.admit(&bob, 102), Admission::Answer));
+        assert!(matches!(
+            flood.admit(&alice, 102 + FLOOD_WINDOW),
+            Admission::Answer
+        ));
     }
 }

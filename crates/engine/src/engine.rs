@@ -76,6 +76,13 @@ pub struct Reply {
     pub micros: u64,
 }
 
+impl Reply {
+    /// True when nothing should be sent (a flooding user's message is ignored).
+    pub fn is_silent(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
 /// How the engine understood a message (see `Engine::explain`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
@@ -426,6 +433,11 @@ impl Engine {
             suggestions: intent.suggestions.clone(),
             micros: 0,
         }
+    }
+
+    /// The one reply to a user who sends messages too fast.
+    pub(crate) fn flood_reply(&self) -> Reply {
+        self.message(&self.messages.flood, false)
     }
 
     fn message(&self, text: &str, fallback: bool) -> Reply {

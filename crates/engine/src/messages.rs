@@ -28,6 +28,8 @@ pub struct Messages {
     pub no_more: String,
     /// "Tell me more" with nothing under discussion.
     pub more_without_topic: String,
+    /// To a user sending messages faster than they are answered (sent once, then silence).
+    pub flood: String,
 }
 
 impl Messages {

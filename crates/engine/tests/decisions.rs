@@ -107,6 +107,7 @@ noted = "NOTED {facts}"
 more_label = "Tell me more"
 no_more = "NO MORE ON {subject}"
 more_without_topic = "MORE OF WHAT"
+flood = "SLOW DOWN"
 "#,
             ),
             file(

@@ -61,6 +61,44 @@ pub fn render(text: &str, channel: Channel) -> Vec<String> {
     }
 }
 
+/// Renders an answer with the links it rests on: the text as `render` gives it, then a last
+/// paragraph naming the sources as links the platform shows (Telegram `<a>` tags, Discord
+/// `<url>` without embeds, plain URLs elsewhere). The sources join the last message when they
+/// fit, and make a message of their own when they do not.
+pub fn render_answer(text: &str, sources: &[String], channel: Channel) -> Vec<String> {
+    let mut messages = render(text, channel);
+    if sources.is_empty() {
+        return messages;
+    }
+    let links = source_links(sources, channel);
+    let limit = channel.limit().unwrap_or(usize::MAX);
+    match messages.last_mut() {
+        Some(last) if last.trim().is_empty() => *last = links,
+        Some(last) if last.chars().count() + 2 + links.chars().count() <= limit => {
+            last.push_str("\n\n");
+            last.push_str(&links);
+        }
+        _ => messages.push(links),
+    }
+    messages
+}
+
+/// The sources paragraph, formatted for `channel`.
+fn source_links(sources: &[String], channel: Channel) -> String {
+    let links: Vec<String> = sources
+        .iter()
+        .map(|url| match channel {
+            Channel::Cli => url.clone(),
+            Channel::Discord => format!("<{}>", defuse_mentions(url)),
+            Channel::Telegram => {
+                let url = escape_html(url);
+                format!("<a href=\"{url}\">{url}</a>")
+            }
+        })
+        .collect();
+    format!("Source: {}", links.join(", "))
+}
+
 /// One piece of markup text rendered for a channel, without splitting.
 fn format(text: &str, channel: Channel) -> String {
     match channel {
@@ -219,6 +257,25 @@ mod tests {
             render("a ** b @everyone", Channel::Discord),
             ["a ** b @\u{200B}everyone"]
         );
+    }
+
+    #[test]
+    fn answers_end_with_their_sources_as_links() {
+        let sources = ["https://example.org/a?b=1&c=2".to_owned()];
+        let telegram = render_answer("Use **NHS Jobs**", &sources, Channel::Telegram);
+        assert_eq!(
+            telegram,
+            [
+                "Use <b>NHS Jobs</b>\n\nSource: <a href=\"https://example.org/a?b=1&amp;c=2\">https://example.org/a?b=1&amp;c=2</a>"
+            ]
+        );
+        let discord = render_answer("Hi", &sources, Channel::Discord);
+        assert_eq!(discord, ["Hi\n\nSource: <https://example.org/a?b=1&c=2>"]);
+        assert_eq!(render_answer("Hi", &[], Channel::Cli), ["Hi"]);
+        let full = "x".repeat(DISCORD_LIMIT);
+        let split = render_answer(&full, &sources, Channel::Discord);
+        assert_eq!(split.len(), 2);
+        assert!(split[1].starts_with("Source: "));
     }
 
     #[test]
