@@ -179,6 +179,12 @@ impl Engine {
         &self.intents
     }
 
+    /// The bot's own sentences, for adapters that answer without taking a turn (e.g. to a
+    /// sticker).
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
     /// How a message is understood, for people tuning the content: the analysed words, the
     /// corrections, and the best intents and entries with their confidence.
     pub fn explain(&self, text: &str) -> Explanation {

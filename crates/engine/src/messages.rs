@@ -30,6 +30,8 @@ pub struct Messages {
     pub more_without_topic: String,
     /// To a user sending messages faster than they are answered (sent once, then silence).
     pub flood: String,
+    /// To a sticker, photo, voice note or other message that is not text.
+    pub non_text: String,
 }
 
 impl Messages {

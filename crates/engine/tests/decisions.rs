@@ -108,6 +108,7 @@ more_label = "Tell me more"
 no_more = "NO MORE ON {subject}"
 more_without_topic = "MORE OF WHAT"
 flood = "SLOW DOWN"
+non_text = "TEXT ONLY"
 "#,
             ),
             file(
