@@ -86,6 +86,16 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Run the Telegram bot (token in TELEGRAM_TOKEN; TELEGRAM_API_URL for another Bot API
+    /// server). Long polling unless --webhook-url is given.
+    Telegram {
+        /// Public HTTPS URL Telegram posts updates to (webhook mode, behind a reverse proxy).
+        #[arg(long, env = "TELEGRAM_WEBHOOK_URL")]
+        webhook_url: Option<String>,
+        /// Local address the webhook server listens on.
+        #[arg(long, env = "TELEGRAM_LISTEN", default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 impl Default for Command {

@@ -4,6 +4,7 @@
 mod chat;
 mod cli;
 mod eval;
+mod serve_telegram;
 mod setup;
 
 use std::io::Write as _;
@@ -54,6 +55,10 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),
+        cli::Command::Telegram {
+            webhook_url,
+            listen,
+        } => serve_telegram::run(&config, webhook_url, listen),
     }
 }
 

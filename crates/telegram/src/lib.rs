@@ -1,0 +1,250 @@
+//! The Telegram adapter: the only crate that imports teloxide.
+//!
+//! `run` registers the bot's commands, then takes updates by long polling (or a webhook behind a
+//! reverse proxy) and answers each through `adapter::respond`: rendered as HTML, split to
+//! Telegram's 4096 characters, suggestions as inline buttons. Which messages to answer and what
+//! text reaches the engine is decided by the plain functions in `policy`; `handler` is the thin
+//! glue between teloxide and the engine.
+
+mod handler;
+pub mod policy;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use adapter::Secret;
+use engine::{Conversations, StateStore};
+use teloxide::dispatching::Dispatcher;
+use teloxide::prelude::{Bot, Requester, RequesterExt};
+use teloxide::types::BotCommand;
+use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
+
+pub use handler::schema;
+pub use teloxide::adaptors::throttle::Limits;
+
+/// The client the handlers use: the Bot API client behind Telegram's rate limits.
+pub type Client = teloxide::adaptors::Throttle<Bot>;
+
+/// Telegram's own Bot API.
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// How long a long poll waits for updates on the server.
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How the adapter is configured.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The bot token from BotFather.
+    pub token: Secret,
+    /// Base URL of the Bot API (no trailing slash).
+    pub api_url: String,
+    /// Long polling, or a webhook.
+    pub mode: Mode,
+    /// Telegram's rate limits, kept by delaying sends.
+    pub limits: Limits,
+}
+
+/// How updates arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// The bot asks for updates (getUpdates); works anywhere, no public address needed.
+    Polling,
+    /// Telegram posts updates to `url`, which a reverse proxy forwards to `listen`.
+    Webhook {
+        /// The public HTTPS URL registered with setWebhook; its path is the path served.
+        url: String,
+        /// The local address the webhook server listens on.
+        listen: SocketAddr,
+    },
+}
+
+/// What can stop the adapter.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration value is unusable.
+    #[error("invalid Telegram configuration: {0}")]
+    Config(String),
+    /// The Bot API refused a request or could not be reached (token redacted).
+    #[error("Telegram Bot API request failed: {0}")]
+    Api(String),
+    /// The state store failed.
+    #[error("state store: {0}")]
+    Store(#[from] engine::StoreError),
+    /// A turn's worker thread failed.
+    #[error("turn failed: {0}")]
+    Turn(String),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+impl Config {
+    /// Reads `TELEGRAM_TOKEN` (required) and `TELEGRAM_API_URL` (optional) from the
+    /// environment; long polling, Telegram's default limits.
+    pub fn from_env() -> Result<Config, Error> {
+        let token = Secret::from_env("TELEGRAM_TOKEN").map_err(|e| Error::Config(e.to_string()))?;
+        let api_url = std::env::var("TELEGRAM_API_URL").unwrap_or_default();
+        Ok(Config::new(token, &api_url))
+    }
+
+    /// A configuration for `token` and the Bot API at `api_url` (empty for Telegram's).
+    pub fn new(token: Secret, api_url: &str) -> Config {
+        let api_url = api_url.trim().trim_end_matches('/');
+        Config {
+            token,
+            api_url: if api_url.is_empty() {
+                DEFAULT_API_URL.to_owned()
+            } else {
+                api_url.to_owned()
+            },
+            mode: Mode::Polling,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own: the entry point for programs
+/// that are not async.
+pub fn serve<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
+where
+    S: StateStore + Send + Sync + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(config, Arc::new(conversations), shutdown_signal()))
+}
+
+/// Runs the bot until `shutdown` resolves (see `shutdown_signal`), then stops taking updates,
+/// finishes the turns under way and returns.
+pub async fn run<S>(
+    config: Config,
+    conversations: Arc<Conversations<S>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error>
+where
+    S: StateStore + Send + Sync + 'static,
+{
+    let secret = config.token.clone();
+    let api_url = url::Url::parse(&config.api_url)
+        .map_err(|e| Error::Config(format!("TELEGRAM_API_URL {}: {e}", config.api_url)))?;
+    let client = Bot::new(secret.expose())
+        .set_api_url(api_url)
+        .throttle(config.limits);
+    register_commands(&client, &secret).await?;
+    let mut dispatcher = Dispatcher::builder(client.clone(), schema::<S>())
+        .dependencies(teloxide::dptree::deps![handler::App::new(conversations)])
+        .default_handler(|_| async {})
+        .error_handler(handler::error_handler(secret.clone()))
+        .build();
+    let token = dispatcher.shutdown_token();
+    let dispatch = async {
+        match &config.mode {
+            Mode::Polling => {
+                let listener = Polling::builder(client.clone())
+                    .timeout(POLL_TIMEOUT)
+                    .delete_webhook()
+                    .await
+                    .build();
+                dispatcher
+                    .try_dispatch_with_listener(listener, handler::error_handler(secret.clone()))
+                    .await
+            }
+            Mode::Webhook { url, listen } => {
+                let listener = webhook(&client, &secret, url, *listen).await?;
+                dispatcher
+                    .try_dispatch_with_listener(listener, handler::error_handler(secret.clone()))
+                    .await
+            }
+        }
+        .map_err(|e| api_error(&secret, &e))
+    };
+    let mut dispatch = pin!(dispatch);
+    tokio::select! {
+        result = &mut dispatch => return result,
+        () = shutdown => {}
+    }
+    tracing::info!("shutting down: finishing the turns under way");
+    match token.shutdown() {
+        Ok(stopped) => {
+            let (result, ()) = tokio::join!(dispatch, stopped);
+            result
+        }
+        // Not dispatching yet (still starting up): nothing is under way.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Binds `listen`, registers `url` with setWebhook (with a secret Telegram sends back) and
+/// serves the updates posted to its path until the dispatcher stops, which removes the webhook.
+async fn webhook(
+    client: &Client,
+    secret: &Secret,
+    url: &str,
+    listen: SocketAddr,
+) -> Result<impl UpdateListener<Err = Infallible> + use<>, Error> {
+    let url = url::Url::parse(url).map_err(|e| Error::Config(format!("webhook URL {url}: {e}")))?;
+    let socket = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
+    let options = webhooks::Options::new(listen, url);
+    let (listener, stopped, router) = webhooks::axum_to_router(client.clone(), options)
+        .await
+        .map_err(|e| api_error(secret, &e))?;
+    tokio::spawn(async move {
+        let served = axum::serve(socket, router)
+            .with_graceful_shutdown(stopped)
+            .await;
+        if let Err(error) = served {
+            tracing::error!("webhook server: {error}");
+        }
+    });
+    tracing::info!(%listen, "webhook registered");
+    Ok(listener)
+}
+
+/// Registers the command menu (setMyCommands).
+async fn register_commands(client: &Client, secret: &Secret) -> Result<(), Error> {
+    let commands = policy::COMMANDS
+        .iter()
+        .map(|(name, description)| BotCommand::new(*name, *description));
+    client
+        .set_my_commands(commands)
+        .await
+        .map_err(|e| api_error(secret, &e))?;
+    Ok(())
+}
+
+/// A Bot API error as text with the token removed.
+fn api_error(secret: &Secret, error: &impl std::fmt::Display) -> Error {
+    Error::Api(secret.redact(&error.to_string()))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupted"),
+        () = terminate => tracing::info!("terminated"),
+    }
+}
