@@ -49,6 +49,11 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+    /// Run conversation transcripts (`shared/spec/transcripts.md`).
+    Test {
+        /// Transcript files or folders (default: tests/transcripts).
+        paths: Vec<PathBuf>,
+    },
     /// Score a question set (`shared/spec/eval.md`).
     Eval {
         /// The question set (JSON lines).

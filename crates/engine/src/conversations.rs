@@ -1,7 +1,7 @@
 //! Conversations: the engine with a state store.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::{Engine, Input, Reply, StateStore, StoreError, UserKey, UserState};
@@ -16,7 +16,7 @@ const FLOOD_WINDOW: u64 = 10;
 /// so two messages from one user never race on that user's state.
 #[derive(Debug)]
 pub struct Conversations<S> {
-    engine: Engine,
+    engine: Arc<Engine>,
     store: S,
     turns: Mutex<Flood>,
     flood_control: bool,
@@ -55,10 +55,10 @@ enum Admission {
 }
 
 impl<S: StateStore> Conversations<S> {
-    /// Wraps an engine and a store.
-    pub fn new(engine: Engine, store: S) -> Conversations<S> {
+    /// Wraps an engine (which may be shared with other conversations) and a store.
+    pub fn new(engine: impl Into<Arc<Engine>>, store: S) -> Conversations<S> {
         Conversations {
-            engine,
+            engine: engine.into(),
             store,
             turns: Mutex::new(Flood::default()),
             flood_control: false,
@@ -73,7 +73,7 @@ impl<S: StateStore> Conversations<S> {
     }
 
     /// The engine.
-    pub fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
     }
 
