@@ -100,7 +100,11 @@ impl<S: StateStore> Conversations<S> {
         let (mut reply, mut next) = self.engine.turn(&state, input);
         next.updated_at = now;
         reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.store.save(user, &next)?;
+        if reply.forget {
+            self.store.delete(user)?;
+        } else {
+            self.store.save(user, &next)?;
+        }
         Ok(reply)
     }
 

@@ -1,13 +1,19 @@
 //! The engine: understands a message and decides the reply.
 
+mod actions;
+mod career_finder;
+mod roles;
+
 use knowledge::{Entry, Hit, Knowledge, Retriever};
 use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
-use crate::content::{LEXICON, MESSAGES, PROFILE};
+use crate::content::{FINDER, LEXICON, MESSAGES, PROFILE};
+use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::profile::FactFinder;
-use crate::{Content, Error, Intent, IntentKind, Messages, Offer, UserState};
+use crate::{Action, Content, Error, Intent, Messages, Offer, Pending, UserState};
+use roles::RoleNames;
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -26,7 +32,7 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 const FOLLOW_UP_MARGIN: f32 = 0.1;
 /// At most this many related entries are offered as buttons.
 const MAX_SUGGESTIONS: usize = 3;
-/// The action id of "tell me more".
+/// The action of the "tell me more" button.
 const MORE: &str = "more";
 
 /// One message from a user: text, or a button press.
@@ -74,6 +80,10 @@ pub struct Reply {
     pub suggestions: Vec<String>,
     /// Time spent on the turn, in microseconds (set by `Conversations`).
     pub micros: u64,
+    /// The user confirmed "forget me": everything stored about them is deleted instead of the
+    /// new state being saved.
+    #[serde(skip)]
+    pub forget: bool,
 }
 
 impl Reply {
@@ -109,6 +119,13 @@ pub struct Engine {
     /// Trigger phrases (normalised words) and their intent, emergencies first.
     triggers: Vec<(Vec<String>, usize)>,
     facts: FactFinder,
+    finder: Finder,
+    role_names: RoleNames,
+    /// Words that ask for a comparison, as normalised words.
+    compare_words: Vec<Vec<String>>,
+    /// Typed answers that mean yes / no, as normalised words.
+    yes_words: Vec<Vec<String>>,
+    no_words: Vec<Vec<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -157,6 +174,15 @@ impl Engine {
         let facts = FactFinder::parse(&profile_file.path, &profile_file.text, |t| {
             analyzer.normal_words(t)
         })?;
+        let finder_file = content.intents_file(FINDER)?;
+        let finder = Finder::parse(&finder_file.path, &finder_file.text, |id| {
+            knowledge.entry(id).is_some()
+        })?;
+        check_intent_entries(&intents, &knowledge, content)?;
+        let role_names = RoleNames::new(&knowledge.roles, &analyzer);
+        let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
+        let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
+        let compare_words = phrases(&messages.compare_words);
         Ok(Engine {
             knowledge,
             intents,
@@ -166,6 +192,11 @@ impl Engine {
             intent_index,
             triggers,
             facts,
+            finder,
+            role_names,
+            compare_words,
+            yes_words,
+            no_words,
         })
     }
 
@@ -218,6 +249,36 @@ impl Engine {
     }
 
     fn respond(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
+        if state.pending == Some(Pending::Forget) {
+            next.pending = None;
+            if let Some(reply) = self.confirm_forget(input) {
+                return reply;
+            }
+        }
+        if let Some(reply) = self.finder_answer(state, next, input) {
+            return reply;
+        }
+        let reply = self.understand(state, next, input);
+        match (&state.finder, &next.finder) {
+            (Some(before), Some(after)) if before == after && !self.interrupts(&reply) => {
+                self.resume_finder(reply, after)
+            }
+            _ => reply,
+        }
+    }
+
+    /// True for replies that must stand alone: safety redirects, and the finder restarting.
+    fn interrupts(&self, reply: &Reply) -> bool {
+        let intent = reply
+            .topic
+            .as_deref()
+            .and_then(|id| self.intents.iter().find(|i| i.id == id));
+        intent.is_some_and(|i| i.kind.is_fallback() || i.action == Some(Action::Finder))
+    }
+
+    /// The reply to a message on its own terms: a press, a command, small talk, safety,
+    /// knowledge, what the user says about themselves, or a fallback.
+    fn understand(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
             match find_offer(&state.offered, label) {
@@ -241,10 +302,20 @@ impl Engine {
         if text.trim().is_empty() {
             return self.message(&self.messages.empty, true);
         }
+        if let Some(reply) = self.command(text, state, next) {
+            return reply;
+        }
         let analysis = self.analyzer.analyze(text);
         let notes = self.facts.learn(&analysis.words, &mut next.profile);
         if let Some(intent) = self.triggered(&analysis) {
-            return self.intent_reply(intent, 1.0, state);
+            return self.intent_reply(intent, 1.0, state, next, &analysis.words);
+        }
+        let named = self.role_names.find(&self.analyzer, &analysis.words);
+        if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
+            return reply;
+        }
+        if let Some(role) = named.last() {
+            next.role = Some(self.knowledge.roles[*role].id.clone());
         }
         let intent = self.intent_index.rank(&analysis).into_iter().next();
         let (intent, intent_confidence) =
@@ -266,10 +337,7 @@ impl Engine {
             };
             intent_confidence >= least && intent_confidence >= knowledge_confidence
         }) {
-            if self.is_more(i) {
-                return self.more(state, next);
-            }
-            return self.intent_reply(i, intent_confidence, state);
+            return self.intent_reply(i, intent_confidence, state, next, &analysis.words);
         }
         let asks = lexicon.is_question(text, &analysis.words);
         if !notes.is_empty() && (!asks || knowledge_confidence < ANSWER_MIN) {
@@ -377,7 +445,7 @@ impl Engine {
             fallback: false,
             sources: entry.sources.clone(),
             suggestions,
-            micros: 0,
+            ..Reply::default()
         }
     }
 
@@ -416,22 +484,42 @@ impl Engine {
         }
     }
 
-    /// True for the action intent "tell me more".
-    fn is_more(&self, intent: usize) -> bool {
-        let intent = &self.intents[intent];
-        intent.kind == IntentKind::Action && intent.id.ends_with(".more")
+    /// The reply to an intent: its action, its knowledge entry, or one of its replies.
+    fn intent_reply(
+        &self,
+        index: usize,
+        confidence: f32,
+        state: &UserState,
+        next: &mut UserState,
+        words: &[String],
+    ) -> Reply {
+        let intent = &self.intents[index];
+        if let Some(action) = intent.action {
+            return self.act(action, index, state, next, words);
+        }
+        if let Some(entry) = intent
+            .entry
+            .as_deref()
+            .and_then(|id| self.knowledge.entry(id))
+        {
+            return self.answer(entry, confidence, next);
+        }
+        let mut reply = self.plain_intent_reply(index, state);
+        reply.confidence = confidence;
+        reply
     }
 
-    fn intent_reply(&self, index: usize, confidence: f32, state: &UserState) -> Reply {
+    /// One of the intent's replies, with its buttons and sources.
+    fn plain_intent_reply(&self, index: usize, state: &UserState) -> Reply {
         let intent = &self.intents[index];
         Reply {
             text: variant(&intent.replies, state.turn_count).to_owned(),
             topic: Some(intent.id.clone()),
-            confidence,
+            confidence: 1.0,
             fallback: intent.kind.is_fallback(),
             sources: intent.sources.clone(),
             suggestions: intent.suggestions.clone(),
-            micros: 0,
+            ..Reply::default()
         }
     }
 
@@ -470,6 +558,11 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// True when the phrase (normalised words) occurs in `words` as a run.
+fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 /// The offer whose label contains `label`, ignoring case.
@@ -515,6 +608,29 @@ fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a st
         );
     }
     texts
+}
+
+/// Every intent that answers with a knowledge entry names one that exists.
+fn check_intent_entries(
+    intents: &[Intent],
+    knowledge: &Knowledge,
+    content: &Content,
+) -> Result<(), Error> {
+    for intent in intents {
+        if let Some(id) = intent
+            .entry
+            .as_deref()
+            .filter(|id| knowledge.entry(id).is_none())
+        {
+            let file = content
+                .intent_files()
+                .find(|f| f.text.contains(&format!("\"{}\"", intent.id)))
+                .map_or("intents", |f| f.path.as_str());
+            let message = format!("intent '{}': no knowledge entry '{id}'", intent.id);
+            return Err(Error::content(file, 1, message));
+        }
+    }
+    Ok(())
 }
 
 fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Error> {

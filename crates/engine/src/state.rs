@@ -47,6 +47,22 @@ pub struct Offer {
     pub action: Option<String>,
 }
 
+/// A yes/no question the bot is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pending {
+    /// "Forget everything about you?"
+    Forget,
+}
+
+/// How far a user has gone through the career finder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FinderProgress {
+    /// The option chosen for each question answered so far, in order.
+    pub answers: Vec<usize>,
+}
+
 /// One remembered turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
@@ -77,6 +93,10 @@ pub struct UserState {
     pub offered: Vec<Offer>,
     /// How many turns there have been.
     pub turn_count: u64,
+    /// A question the bot asked and awaits an answer to ("forget everything?").
+    pub pending: Option<Pending>,
+    /// The career finder, while the user is going through it.
+    pub finder: Option<FinderProgress>,
     /// When the state was last written, in seconds since the Unix epoch (set by the store's
     /// caller, never by the engine).
     pub updated_at: u64,
