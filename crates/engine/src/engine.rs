@@ -30,8 +30,8 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
 /// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
-/// At most this many related entries are offered as buttons.
-const MAX_SUGGESTIONS: usize = 3;
+/// At most this many buttons are offered with an answer.
+const MAX_BUTTONS: usize = 4;
 /// The action of the "tell me more" button.
 const MORE: &str = "more";
 
@@ -179,6 +179,7 @@ impl Engine {
             knowledge.entry(id).is_some()
         })?;
         check_intent_entries(&intents, &knowledge, content)?;
+        check_tailors(&facts, &knowledge, &profile_file.path)?;
         let role_names = RoleNames::new(&knowledge.roles, &analyzer);
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
@@ -339,16 +340,25 @@ impl Engine {
         }) {
             return self.intent_reply(i, intent_confidence, state, next, &analysis.words);
         }
+        // A message about the user is only noted, unless it also asks something, or says
+        // something an entry answers with certainty ("I'm 45 and want to switch careers").
         let asks = lexicon.is_question(text, &analysis.words);
-        if !notes.is_empty() && (!asks || knowledge_confidence < ANSWER_MIN) {
-            let facts = notes.join(", ");
+        let least = if asks { ANSWER_MIN } else { CERTAIN };
+        let facts = notes.join(", ");
+        if !notes.is_empty() && knowledge_confidence < least {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
             if let Some(reply) = self.did_you_mean(best, &hits) {
                 return reply;
             }
-            return self.answer(&self.knowledge.entries[best.entry], best.confidence, next);
+            let entry = &self.knowledge.entries[best.entry];
+            let mut reply = self.answer(entry, best.confidence, next);
+            if !notes.is_empty() {
+                let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
+                reply.text = format!("{noted}\n\n{}", reply.text);
+            }
+            return reply;
         }
         if refers && state.topic.is_none() {
             return self.message(&self.messages.clarify, true);
@@ -423,27 +433,59 @@ impl Engine {
         })
     }
 
-    /// The reply that answers from a knowledge entry.
+    /// The reply that answers from a knowledge entry, with any note that tailors it to what
+    /// the user told about themselves.
     fn answer(&self, entry: &Entry, confidence: f32, next: &mut UserState) -> Reply {
         if next.topic.as_deref() != Some(entry.id.as_str()) {
             next.shown.clear();
         }
         next.topic = Some(entry.id.clone());
+        let mut text = entry.answer.clone();
+        let mut sources = entry.sources.clone();
         let mut suggestions = Vec::new();
         if !entry.more.is_empty() {
             suggestions.push(self.messages.more_label.clone());
         }
+        for tailor in self
+            .facts
+            .tailors
+            .iter()
+            .filter(|t| t.applies(&entry.id, &next.profile))
+        {
+            text.push_str("\n\n");
+            text.push_str(&tailor.note);
+            sources.extend(
+                tailor
+                    .sources
+                    .iter()
+                    .filter(|s| !entry.sources.contains(s))
+                    .cloned(),
+            );
+            let suggested = tailor
+                .suggest
+                .as_deref()
+                .and_then(|id| self.knowledge.entry(id));
+            suggestions.extend(suggested.map(|e| e.label.clone()));
+        }
         let related = entry
             .related
             .iter()
-            .filter_map(|id| self.knowledge.entry(id));
-        suggestions.extend(related.map(|e| e.label.clone()).take(MAX_SUGGESTIONS));
+            .filter_map(|id| self.knowledge.entry(id))
+            .map(|e| e.label.clone());
+        for label in related {
+            if suggestions.len() >= MAX_BUTTONS {
+                break;
+            }
+            if !suggestions.contains(&label) {
+                suggestions.push(label);
+            }
+        }
         Reply {
-            text: entry.answer.clone(),
+            text,
             topic: Some(entry.id.clone()),
             confidence,
             fallback: false,
-            sources: entry.sources.clone(),
+            sources,
             suggestions,
             ..Reply::default()
         }
@@ -627,6 +669,21 @@ fn check_intent_entries(
                 .find(|f| f.text.contains(&format!("\"{}\"", intent.id)))
                 .map_or("intents", |f| f.path.as_str());
             let message = format!("intent '{}': no knowledge entry '{id}'", intent.id);
+            return Err(Error::content(file, 1, message));
+        }
+    }
+    Ok(())
+}
+
+/// Every entry a tailoring note names exists.
+fn check_tailors(facts: &FactFinder, knowledge: &Knowledge, file: &str) -> Result<(), Error> {
+    for tailor in &facts.tailors {
+        let named = tailor.entries.iter().filter(|id| !id.ends_with('.'));
+        if let Some(id) = named
+            .chain(tailor.suggest.as_ref())
+            .find(|id| knowledge.entry(id).is_none())
+        {
+            let message = format!("tailoring note: no knowledge entry '{id}'");
             return Err(Error::content(file, 1, message));
         }
     }

@@ -22,6 +22,8 @@ pub struct Messages {
     pub empty: String,
     /// After the user told the bot about themselves: `{facts}`.
     pub noted: String,
+    /// Before an answer, after the user also told the bot about themselves: `{facts}`.
+    pub noted_briefly: String,
     /// Button label for the longer part of an answer.
     pub more_label: String,
     /// "Tell me more" when everything about `{subject}` has been shown.
