@@ -355,25 +355,72 @@ async fn a_button_press_is_acknowledged_and_answered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_and_non_text_get_replies() {
+async fn commands_reach_the_engine_and_forget_deletes_the_state() {
     let bot = Bot::start().await;
     let chat = 15;
-    for (i, command) in ["/start", "/forget", "/reset"].iter().enumerate() {
-        bot.fake.push(text(chat, chat, command));
-        let sent = bot.fake.wait_for_messages(chat, i + 1).await;
-        assert!(!sent[i]["text"].as_str().unwrap_or_default().is_empty());
-    }
+    let key = UserKey::new("telegram", "15");
+    bot.fake.push(text(chat, chat, "/start"));
+    let sent = bot.fake.wait_for_messages(chat, 1).await;
+    assert!(
+        !buttons(&sent[0]).is_empty(),
+        "a menu of topics: {}",
+        sent[0]
+    );
+    bot.fake.push(text(chat, chat, "/reset"));
+    let sent = bot.fake.wait_for_messages(chat, 2).await;
+    assert!(
+        sent[1]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("afresh")
+    );
+    bot.fake.push(text(chat, chat, "/forget"));
+    let sent = bot.fake.wait_for_messages(chat, 3).await;
+    let labels: Vec<String> = buttons(&sent[2])
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    assert_eq!(labels, ["Yes, forget me", "No, keep it"]);
+    assert!(bot.conversations.export(&key).expect("readable").is_some());
+    bot.fake.push(press(chat, chat, "Yes, forget me"));
+    let sent = bot.fake.wait_for_messages(chat, 4).await;
+    assert!(
+        sent[3]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deleted")
+    );
+    assert!(
+        bot.conversations.export(&key).expect("readable").is_none(),
+        "state deleted after pressing yes"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_text_messages_get_the_text_only_reply() {
+    let bot = Bot::start().await;
+    let chat = 19;
     bot.fake.push(fake_api::message(
         chat,
         chat,
         json!({"photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}),
     ));
-    let sent = bot.fake.wait_for_messages(chat, 4).await;
+    // In a group, a photo that is not a reply to the bot is chatter.
+    bot.fake.push(fake_api::message(
+        -chat,
+        chat,
+        json!({"voice": {"file_id": "v", "file_unique_id": "w", "duration": 1}}),
+    ));
+    bot.fake.push(text(-chat, chat, "/help"));
+    let sent = bot.fake.wait_for_messages(chat, 1).await;
     let non_text = &bot.conversations.engine().messages().non_text;
     assert_eq!(
-        sent[3]["text"].as_str(),
+        sent[0]["text"].as_str(),
         Some(render::escape_html(non_text).as_str())
     );
+    let in_group = bot.fake.wait_for_messages(-chat, 1).await;
+    assert_eq!(in_group.len(), 1, "only /help answered: {in_group:?}");
     bot.stop().await;
 }
 
