@@ -545,3 +545,34 @@ async fn webhook_mode_registers_serves_and_removes_the_webhook() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_user_is_asked_to_slow_down_then_ignored() {
+    let bot = Bot::start().await;
+    let group = -300;
+    for _ in 0..12 {
+        bot.fake.push(text(group, 31, "/help"));
+    }
+    // Updates in one chat are handled in order: once the other user's message is answered,
+    // every message of the flood has been seen.
+    bot.fake
+        .push(text(group, 32, "@CareerBot how do I apply for NHS jobs?"));
+    bot.fake
+        .wait_until(LIMIT, |requests| {
+            requests.iter().any(|r| {
+                r.body["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("NHS Jobs"))
+            })
+        })
+        .await;
+    let sent = bot.fake.sent_to(group);
+    assert_eq!(
+        sent.len(),
+        10,
+        "8 answers, one warning, the other user's answer"
+    );
+    let warning = sent[8]["text"].as_str().unwrap_or_default();
+    assert!(warning.contains("faster than I can answer"), "{warning}");
+    bot.stop().await;
+}
