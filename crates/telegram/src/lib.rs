@@ -22,6 +22,7 @@ use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::{Bot, Requester, RequesterExt};
 use teloxide::types::BotCommand;
 use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
+use tokio::task::JoinHandle;
 
 pub use handler::schema;
 pub use teloxide::adaptors::throttle::Limits;
@@ -34,6 +35,8 @@ pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
 /// How long a long poll waits for updates on the server.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the webhook server may take to remove the webhook and close, after the last update.
+const SERVER_STOP: Duration = Duration::from_secs(20);
 
 /// How the adapter is configured.
 #[derive(Debug, Clone)]
@@ -155,10 +158,15 @@ where
                     .await
             }
             Mode::Webhook { url, listen } => {
-                let listener = webhook(&client, &secret, url, *listen).await?;
-                dispatcher
+                let (listener, server) = webhook(&client, &secret, url, *listen).await?;
+                let result = dispatcher
                     .try_dispatch_with_listener(listener, handler::error_handler(secret.clone()))
-                    .await
+                    .await;
+                // Once the listener stops, the server removes the webhook and closes.
+                if tokio::time::timeout(SERVER_STOP, server).await.is_err() {
+                    tracing::warn!("the webhook server did not stop in time");
+                }
+                result
             }
         }
         .map_err(|e| api_error(&secret, &e))
@@ -180,13 +188,20 @@ where
 }
 
 /// Binds `listen`, registers `url` with setWebhook (with a secret Telegram sends back) and
-/// serves the updates posted to its path until the dispatcher stops, which removes the webhook.
+/// serves the updates posted to its path until the listener stops, which removes the webhook.
+/// Returns the listener and the server's task.
 async fn webhook(
     client: &Client,
     secret: &Secret,
     url: &str,
     listen: SocketAddr,
-) -> Result<impl UpdateListener<Err = Infallible> + use<>, Error> {
+) -> Result<
+    (
+        impl UpdateListener<Err = Infallible> + use<>,
+        JoinHandle<()>,
+    ),
+    Error,
+> {
     let url = url::Url::parse(url).map_err(|e| Error::Config(format!("webhook URL {url}: {e}")))?;
     let socket = tokio::net::TcpListener::bind(listen)
         .await
@@ -195,7 +210,7 @@ async fn webhook(
     let (listener, stopped, router) = webhooks::axum_to_router(client.clone(), options)
         .await
         .map_err(|e| api_error(secret, &e))?;
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         let served = axum::serve(socket, router)
             .with_graceful_shutdown(stopped)
             .await;
@@ -204,7 +219,7 @@ async fn webhook(
         }
     });
     tracing::info!(%listen, "webhook registered");
-    Ok(listener)
+    Ok((listener, server))
 }
 
 /// Registers the command menu (setMyCommands).
