@@ -556,7 +556,11 @@ impl Engine {
             reply.suggestions.retain(|s| *s != self.messages.more_label);
             return reply;
         }
-        let unseen = topic.related.iter().filter(|id| !state.shown.contains(id));
+        // Never an entry already read in this conversation, as an answer or through "more".
+        let read = |id: &String| {
+            state.shown.contains(id) || state.turns.iter().any(|t| t.topic.as_ref() == Some(id))
+        };
+        let unseen = topic.related.iter().filter(|id| !read(id));
         match unseen.filter_map(|id| self.knowledge.entry(id)).next() {
             Some(related) => {
                 let mut reply = self.answer(related, 1.0, next);

@@ -3,7 +3,7 @@
 use knowledge::Role;
 use matcher::Analyzer;
 
-use super::{CERTAIN, Engine, Reply, contains_phrase};
+use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
 use crate::UserState;
 use crate::messages::{Aspect, RoleField, fill};
 
@@ -186,14 +186,19 @@ impl Engine {
         let named = self.role_names.find(&self.analyzer, words);
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
+        let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
         let role = match named[..] {
-            // A role named: the catalogue answers unless an entry answers with certainty (and
-            // is not about a role of another kind: "become a paramedic" is not about doctors).
-            [one] => match certain_role {
-                Some((_, Some(other))) if !self.same_kind(other, one) => one,
-                Some(_) => return None,
-                None => one,
-            },
+            // A role named: the catalogue answers, unless an entry about that kind of role
+            // answers, or another entry answers with certainty and is not about a role of
+            // another kind ("become a paramedic" is not about doctors).
+            [one] => {
+                let about = answering.and_then(|entry| self.entry_role(entry));
+                match (about, certain) {
+                    (Some(kind), _) if self.same_kind(kind, one) => return None,
+                    (Some(_), _) | (None, None) => one,
+                    (None, Some(_)) => return None,
+                }
+            }
             // A follow-up: the catalogue answers about the role under discussion, unless an
             // entry about that role answers with certainty and is not the one just shown.
             [] if refers || words.len() <= SHORT_FOLLOW_UP => {
