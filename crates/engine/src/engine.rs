@@ -28,9 +28,10 @@ const DECLINE_MIN: f32 = 0.35;
 /// The least confidence with which a statement about the user ("I'm 45 and want to switch
 /// careers into healthcare") is also answered, besides being noted.
 const STATEMENT_ANSWER_MIN: f32 = 0.7;
-/// A follow-up with at most this many words of its own besides stop and weak words ("how
-/// long does that take?") says nothing about what it refers to.
-const VAGUE_WORDS: usize = 2;
+/// A follow-up asking about a fact of a role with no more than this many words of its own
+/// besides the question's phrase and stop and weak words ("how long does that take?") says
+/// nothing about what it means.
+const VAGUE_WORDS: usize = 0;
 /// How much the subject under discussion weighs in a follow-up, against the words typed.
 const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
@@ -369,12 +370,11 @@ impl Engine {
         // "How long does that take?" with nothing under discussion: ask, don't guess.
         let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
         let short = words.len() <= SHORT_FOLLOW_UP;
-        let own = |w: &String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
-        let own_words = words.iter().filter(|w| own(w)).count();
-        let beside_aspect = self.beside_aspect(words);
-        let only_aspect =
-            beside_aspect.is_some_and(|rest| rest.iter().filter(|w| own(w)).count() <= 1);
-        let vague = only_aspect || (own_words <= VAGUE_WORDS && knowledge_confidence < CERTAIN);
+        // It asks about a fact of some role and says nothing else of its own.
+        let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
+        let vague = self
+            .beside_aspect(words)
+            .is_some_and(|rest| rest.iter().copied().filter(own).count() <= VAGUE_WORDS);
         if refers && no_context && short && vague {
             return self.message(&self.messages.clarify, true);
         }
