@@ -28,9 +28,9 @@ const DECLINE_MIN: f32 = 0.35;
 /// The least confidence with which a statement about the user ("I'm 45 and want to switch
 /// careers into healthcare") is also answered, besides being noted.
 const STATEMENT_ANSWER_MIN: f32 = 0.7;
-/// A follow-up asking about a fact of a role with no more than this many words of its own
-/// besides the question's phrase and stop and weak words ("how long does that take?") says
-/// nothing about what it means.
+/// How many words of its own (besides the question's phrase and stop and weak words) a
+/// follow-up asking about a fact of a role has when it says nothing about what it means
+/// ("how long does that take?").
 const VAGUE_WORDS: usize = 0;
 /// How much the subject under discussion weighs in a follow-up, against the words typed.
 const SUBJECT_WEIGHT: f32 = 1.5;
@@ -374,7 +374,7 @@ impl Engine {
         let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
         let vague = self
             .beside_aspect(words)
-            .is_some_and(|rest| rest.iter().copied().filter(own).count() <= VAGUE_WORDS);
+            .is_some_and(|rest| rest.iter().copied().filter(own).count() == VAGUE_WORDS);
         if refers && no_context && short && vague {
             return self.message(&self.messages.clarify, true);
         }
