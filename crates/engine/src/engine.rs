@@ -13,7 +13,7 @@ use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::profile::FactFinder;
 use crate::{Action, Content, Error, Intent, Messages, Offer, Pending, UserState};
-use roles::RoleNames;
+use roles::{RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -25,6 +25,13 @@ const CERTAIN: f32 = 0.6;
 /// The least confidence with which a fallback intent (out of scope, patient services, health)
 /// is taken, when it matches better than any knowledge entry.
 const DECLINE_MIN: f32 = 0.35;
+/// The least confidence with which a statement about the user ("I'm 45 and want to switch
+/// careers into healthcare") is also answered, besides being noted.
+const STATEMENT_ANSWER_MIN: f32 = 0.7;
+/// How many words of its own (besides the question's phrase and stop and weak words) a
+/// follow-up asking about a fact of a role has when it says nothing about what it means
+/// ("how long does that take?").
+const VAGUE_WORDS: usize = 0;
 /// How much the subject under discussion weighs in a follow-up, against the words typed.
 const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
@@ -123,6 +130,8 @@ pub struct Engine {
     role_names: RoleNames,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
+    /// The phrases of each aspect of a role, as normalised words.
+    aspect_phrases: Vec<Vec<Vec<String>>>,
     /// Typed answers that mean yes / no, as normalised words.
     yes_words: Vec<Vec<String>>,
     no_words: Vec<Vec<String>>,
@@ -184,6 +193,11 @@ impl Engine {
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
+        let aspect_phrases = messages
+            .aspect
+            .iter()
+            .map(|a| phrases(&a.phrases))
+            .collect();
         Ok(Engine {
             knowledge,
             intents,
@@ -196,6 +210,7 @@ impl Engine {
             finder,
             role_names,
             compare_words,
+            aspect_phrases,
             yes_words,
             no_words,
         })
@@ -293,6 +308,7 @@ impl Engine {
                     entry: Some(id), ..
                 }) => {
                     if let Some(entry) = self.knowledge.entry(id) {
+                        self.note_entry_role(entry, next);
                         return self.answer(entry, 1.0, next);
                     }
                 }
@@ -336,20 +352,43 @@ impl Engine {
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
+        let asks = lexicon.is_question(text, &analysis.words);
+        // "I'm 17" is about the user, not out of scope: it is noted, not declined.
+        let about_user = !notes.is_empty() && !asks;
         if let Some(i) = intent.filter(|i| {
-            let least = if self.intents[*i].kind.is_fallback() {
-                DECLINE_MIN
-            } else {
-                INTENT_MIN
-            };
-            intent_confidence >= least && intent_confidence >= knowledge_confidence
+            let declines = self.intents[*i].kind.is_fallback();
+            let least = if declines { DECLINE_MIN } else { INTENT_MIN };
+            !(declines && about_user)
+                && intent_confidence >= least
+                && intent_confidence >= knowledge_confidence
         }) {
             return self.intent_reply(i, intent_confidence, state, next, &analysis.words);
         }
         // A message about the user is only noted, unless it also asks something, or says
         // something an entry answers with certainty ("I'm 45 and want to switch careers").
-        let asks = lexicon.is_question(text, &analysis.words);
-        let least = if asks { ANSWER_MIN } else { CERTAIN };
+        let words = &analysis.words;
+        let best_entry = best.map(|h| &self.knowledge.entries[h.entry]);
+        if let Some(reply) =
+            self.role_fact(words, refers, knowledge_confidence, best_entry, state, next)
+        {
+            return reply;
+        }
+        // "How long does that take?" with nothing under discussion: ask, don't guess.
+        let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
+        let short = words.len() <= SHORT_FOLLOW_UP;
+        // It asks about a fact of some role and says nothing else of its own.
+        let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
+        let vague = self
+            .beside_aspect(words)
+            .is_some_and(|rest| rest.iter().copied().filter(own).count() == VAGUE_WORDS);
+        if refers && no_context && short && vague {
+            return self.message(&self.messages.clarify, true);
+        }
+        let least = if asks {
+            ANSWER_MIN
+        } else {
+            STATEMENT_ANSWER_MIN
+        };
         let facts = notes.join(", ");
         if !notes.is_empty() && knowledge_confidence < least {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
@@ -360,6 +399,9 @@ impl Engine {
             }
             let entry = &self.knowledge.entries[best.entry];
             let mut reply = self.answer(entry, best.confidence, next);
+            if named.is_empty() {
+                self.note_entry_role(entry, next);
+            }
             if !notes.is_empty() {
                 let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
                 reply.text = format!("{noted}\n\n{}", reply.text);
@@ -497,6 +539,13 @@ impl Engine {
         }
     }
 
+    /// Makes the role an entry is about the one under discussion, if it is about one.
+    fn note_entry_role(&self, entry: &Entry, next: &mut UserState) {
+        if let Some(role) = self.entry_role(entry) {
+            next.role = Some(self.knowledge.roles[role].id.clone());
+        }
+    }
+
     /// "Tell me more": the topic's longer part, then its related entries, never twice.
     fn more(&self, state: &UserState, next: &mut UserState) -> Reply {
         let Some(topic) = state
@@ -513,7 +562,11 @@ impl Engine {
             reply.suggestions.retain(|s| *s != self.messages.more_label);
             return reply;
         }
-        let unseen = topic.related.iter().filter(|id| !state.shown.contains(id));
+        // Never an entry already read in this conversation, as an answer or through "more".
+        let read = |id: &String| {
+            state.shown.contains(id) || state.turns.iter().any(|t| t.topic.as_ref() == Some(id))
+        };
+        let unseen = topic.related.iter().filter(|id| !read(id));
         match unseen.filter_map(|id| self.knowledge.entry(id)).next() {
             Some(related) => {
                 let mut reply = self.answer(related, 1.0, next);

@@ -23,7 +23,8 @@ fn max_edits(len: usize) -> usize {
 }
 
 /// Words shorter than this are taken for a known word two edits away only when both start
-/// with the same letter ("midwfes" for "midwives", not "weather" for "feather").
+/// with the same letter and differ in length ("midwfes" for "midwives"; not "purple" for
+/// "people", two letters changed).
 const TWO_EDITS_ANY_START: usize = 8;
 
 impl Vocabulary {
@@ -77,7 +78,9 @@ impl Vocabulary {
                 let distance = strsim::osa_distance(word, known);
                 let within = distance <= allowed.min(max_edits(known.chars().count()).max(1));
                 let same_start = known.chars().next() == first;
-                let trusted = distance < 2 || len >= TWO_EDITS_ANY_START || same_start;
+                let added_or_dropped = known.chars().count() != len;
+                let trusted =
+                    distance < 2 || len >= TWO_EDITS_ANY_START || (same_start && added_or_dropped);
                 (within && trusted).then_some((distance, known))
             })
             .min_by_key(|(distance, known)| {
@@ -147,6 +150,7 @@ mod tests {
         check("apprentiship", Some("apprenticeship")); // two edits in a long word
         check("midwfes", Some("midwives")); // two edits, same first letter
         check("xidwfes", None); // two edits in a short word with another first letter
+        check("pinsian", None); // two letters changed in a short word
         check("audiologst", Some("audiologist"));
         check("bevn", Some("bevan"));
         check("physiotherapst", Some("physiotherapist"));
