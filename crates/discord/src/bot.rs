@@ -385,6 +385,7 @@ fn describe(error: &serenity::Error, token: &Secret) -> String {
     while let Some(error) = cause {
         let more = error.to_string();
         if !text.contains(&more) {
+            text.truncate(text.trim_end_matches('.').len());
             text.push_str(": ");
             text.push_str(&more);
         }
