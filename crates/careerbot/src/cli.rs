@@ -20,6 +20,9 @@ pub struct Args {
     /// Configuration file (TOML); its settings are overridden by environment variables and flags.
     #[arg(long, global = true, env = "CAREERBOT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Forget users inactive for this many days (default 30).
+    #[arg(long, global = true, env = "CAREERBOT_RETENTION_DAYS")]
+    pub retention_days: Option<u64>,
     /// Log filter, e.g. `info` or `careerbot=debug` (logs go to standard error).
     #[arg(long, global = true, env = "CAREERBOT_LOG")]
     pub log: Option<String>,
@@ -48,6 +51,11 @@ pub enum Command {
         /// The question.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
+    },
+    /// Run conversation transcripts (`shared/spec/transcripts.md`).
+    Test {
+        /// Transcript files or folders (default: tests/transcripts).
+        paths: Vec<PathBuf>,
     },
     /// Score a question set (`shared/spec/eval.md`).
     Eval {

@@ -6,6 +6,7 @@ mod cli;
 mod discord_bot;
 mod eval;
 mod setup;
+mod test;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -51,6 +52,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             min_accuracy,
         } => eval::run(&config, &file, json, min_accuracy),
         cli::Command::Check => eval::check(&config),
+        cli::Command::Test { paths } => test::run(&config, &paths),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),

@@ -21,7 +21,11 @@ struct FileConfig {
     data: Option<PathBuf>,
     knowledge: Option<PathBuf>,
     intents: Option<PathBuf>,
+    retention_days: Option<u64>,
 }
+
+/// Users inactive for this many days are forgotten, unless configured otherwise.
+const RETENTION_DAYS: u64 = 30;
 
 /// The resolved configuration.
 #[derive(Debug)]
@@ -32,6 +36,8 @@ pub struct Config {
     pub knowledge: Option<PathBuf>,
     /// Intents folder, or `None` for the embedded copy.
     pub intents: Option<PathBuf>,
+    /// Users inactive for this many days are forgotten.
+    pub retention_days: u64,
 }
 
 impl Config {
@@ -55,6 +61,10 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("data")),
             knowledge: args.knowledge.clone().or(file.knowledge),
             intents: args.intents.clone().or(file.intents),
+            retention_days: args
+                .retention_days
+                .or(file.retention_days)
+                .unwrap_or(RETENTION_DAYS),
         })
     }
 
@@ -75,7 +85,9 @@ impl Config {
     pub fn conversations(&self) -> anyhow::Result<Conversations<SledStore>> {
         let engine = self.engine()?;
         let store = self.store()?;
-        Ok(Conversations::new(engine, store))
+        let conversations = Conversations::new(engine, store).with_retention(self.retention_days);
+        conversations.purge_inactive(adapter::now())?;
+        Ok(conversations)
     }
 
     /// Opens the state store.

@@ -240,3 +240,35 @@ fn every_entry_is_reached_by_its_check_questions() {
     );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
+
+/// Runs `careerbot eval` on a question set with a floor on accuracy.
+fn eval_passes(set: &std::path::Path, min_accuracy: &str) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let set = set.to_string_lossy();
+    let args = ["eval", set.as_ref(), "--min-accuracy", min_accuracy];
+    let output = careerbot(data.path(), &args, b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{set} is below {min_accuracy}:\n{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.ends_with(" failed")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn question_sets_pass_their_accuracy_floor() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    eval_passes(&root.join("tests/eval/questions.jsonl"), "0.95");
+    // Written before any tuning and never tuned on: the honest measure of generalisation.
+    eval_passes(&root.join("tests/eval/fresh.jsonl"), "0.9");
+    let dev = root.join("../shared/eval/dev.jsonl");
+    if dev.exists() {
+        eval_passes(&dev, "0.95");
+    }
+}

@@ -11,7 +11,8 @@ use crate::Error;
 pub struct Content {
     /// Files of `knowledge/`: entries (`*.md`) and roles (`roles/*.toml`).
     pub knowledge: Vec<SourceFile>,
-    /// Files of `intents/`: `lexicon.toml`, `messages.toml`, `profile.toml` and intent files.
+    /// Files of `intents/`: `lexicon.toml`, `messages.toml`, `profile.toml`,
+    /// `finder.toml` and intent files.
     pub intents: Vec<SourceFile>,
 }
 
@@ -19,6 +20,7 @@ pub struct Content {
 pub(crate) const LEXICON: &str = "lexicon.toml";
 pub(crate) const MESSAGES: &str = "messages.toml";
 pub(crate) const PROFILE: &str = "profile.toml";
+pub(crate) const FINDER: &str = "finder.toml";
 
 impl Content {
     /// Reads the content from two folders.
@@ -41,7 +43,7 @@ impl Content {
     pub(crate) fn intent_files(&self) -> impl Iterator<Item = &SourceFile> {
         self.intents.iter().filter(|f| {
             let name = file_name(&f.path);
-            name.ends_with(".toml") && ![LEXICON, MESSAGES, PROFILE].contains(&name)
+            name.ends_with(".toml") && ![LEXICON, MESSAGES, PROFILE, FINDER].contains(&name)
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Conversations: the engine with a state store.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::{Engine, Input, Reply, StateStore, StoreError, UserKey, UserState};
@@ -10,16 +10,22 @@ use crate::{Engine, Input, Reply, StateStore, StoreError, UserKey, UserState};
 const FLOOD_LIMIT: usize = 8;
 /// The window of the flood control, in seconds.
 const FLOOD_WINDOW: u64 = 10;
+/// How often inactive users are purged, at most, in seconds.
+const PURGE_EVERY: u64 = 3600;
+/// Seconds in a day.
+const DAY: u64 = 86_400;
 
 /// The engine and the store together: load a user's state, take the turn, store the new state
 /// durably, then return the reply. Safe to share between threads: turns are taken one at a time,
 /// so two messages from one user never race on that user's state.
 #[derive(Debug)]
 pub struct Conversations<S> {
-    engine: Engine,
+    engine: Arc<Engine>,
     store: S,
     turns: Mutex<Flood>,
     flood_control: bool,
+    /// Users inactive for this many days are forgotten (`None`: kept for ever).
+    retention_days: Option<u64>,
 }
 
 /// Recent message times per user, for flood control. Held while a turn is taken, so that it
@@ -27,6 +33,8 @@ pub struct Conversations<S> {
 #[derive(Debug, Default)]
 struct Flood {
     recent: HashMap<UserKey, Vec<u64>>,
+    /// When inactive users were last purged.
+    last_purge: u64,
 }
 
 impl Flood {
@@ -55,14 +63,37 @@ enum Admission {
 }
 
 impl<S: StateStore> Conversations<S> {
-    /// Wraps an engine and a store.
-    pub fn new(engine: Engine, store: S) -> Conversations<S> {
+    /// Wraps an engine (which may be shared with other conversations) and a store.
+    pub fn new(engine: impl Into<Arc<Engine>>, store: S) -> Conversations<S> {
         Conversations {
-            engine,
+            engine: engine.into(),
             store,
             turns: Mutex::new(Flood::default()),
             flood_control: false,
+            retention_days: None,
         }
+    }
+
+    /// Forgets users inactive for `days` days: checked at most hourly, as turns are taken.
+    pub fn with_retention(mut self, days: u64) -> Conversations<S> {
+        self.retention_days = Some(days);
+        self
+    }
+
+    /// Deletes the state of users inactive for the retention period; returns how many.
+    pub fn purge_inactive(&self, now: u64) -> Result<usize, StoreError> {
+        let Some(days) = self.retention_days else {
+            return Ok(0);
+        };
+        let purged = self.store.purge(now.saturating_sub(days * DAY))?;
+        if purged > 0 {
+            tracing::info!(
+                purged,
+                days,
+                "forgot users inactive for the retention period"
+            );
+        }
+        Ok(purged)
     }
 
     /// Turns on per-user flood control, for chat platforms (off by default: the command line
@@ -73,7 +104,7 @@ impl<S: StateStore> Conversations<S> {
     }
 
     /// The engine.
-    pub fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
     }
 
@@ -88,6 +119,10 @@ impl<S: StateStore> Conversations<S> {
     /// once, then gets silent replies (`Reply::is_silent`) until the window passes.
     pub fn handle(&self, user: &UserKey, input: &Input, now: u64) -> Result<Reply, StoreError> {
         let mut flood = self.lock();
+        if self.retention_days.is_some() && now >= flood.last_purge + PURGE_EVERY {
+            flood.last_purge = now;
+            self.purge_inactive(now)?;
+        }
         if self.flood_control {
             match flood.admit(user, now) {
                 Admission::Answer => {}
@@ -100,7 +135,11 @@ impl<S: StateStore> Conversations<S> {
         let (mut reply, mut next) = self.engine.turn(&state, input);
         next.updated_at = now;
         reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.store.save(user, &next)?;
+        if reply.forget {
+            self.store.delete(user)?;
+        } else {
+            self.store.save(user, &next)?;
+        }
         Ok(reply)
     }
 

@@ -1,13 +1,19 @@
 //! The engine: understands a message and decides the reply.
 
+mod actions;
+mod career_finder;
+mod roles;
+
 use knowledge::{Entry, Hit, Knowledge, Retriever};
 use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
-use crate::content::{LEXICON, MESSAGES, PROFILE};
+use crate::content::{FINDER, LEXICON, MESSAGES, PROFILE};
+use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::profile::FactFinder;
-use crate::{Content, Error, Intent, IntentKind, Messages, Offer, UserState};
+use crate::{Action, Content, Error, Intent, Messages, Offer, Pending, UserState};
+use roles::RoleNames;
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -24,9 +30,9 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
 /// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
-/// At most this many related entries are offered as buttons.
-const MAX_SUGGESTIONS: usize = 3;
-/// The action id of "tell me more".
+/// At most this many buttons are offered with an answer.
+const MAX_BUTTONS: usize = 4;
+/// The action of the "tell me more" button.
 const MORE: &str = "more";
 
 /// One message from a user: text, or a button press.
@@ -74,6 +80,10 @@ pub struct Reply {
     pub suggestions: Vec<String>,
     /// Time spent on the turn, in microseconds (set by `Conversations`).
     pub micros: u64,
+    /// The user confirmed "forget me": everything stored about them is deleted instead of the
+    /// new state being saved.
+    #[serde(skip)]
+    pub forget: bool,
 }
 
 impl Reply {
@@ -109,6 +119,13 @@ pub struct Engine {
     /// Trigger phrases (normalised words) and their intent, emergencies first.
     triggers: Vec<(Vec<String>, usize)>,
     facts: FactFinder,
+    finder: Finder,
+    role_names: RoleNames,
+    /// Words that ask for a comparison, as normalised words.
+    compare_words: Vec<Vec<String>>,
+    /// Typed answers that mean yes / no, as normalised words.
+    yes_words: Vec<Vec<String>>,
+    no_words: Vec<Vec<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -157,6 +174,16 @@ impl Engine {
         let facts = FactFinder::parse(&profile_file.path, &profile_file.text, |t| {
             analyzer.normal_words(t)
         })?;
+        let finder_file = content.intents_file(FINDER)?;
+        let finder = Finder::parse(&finder_file.path, &finder_file.text, |id| {
+            knowledge.entry(id).is_some()
+        })?;
+        check_intent_entries(&intents, &knowledge, content)?;
+        check_tailors(&facts, &knowledge, &profile_file.path)?;
+        let role_names = RoleNames::new(&knowledge.roles, &analyzer);
+        let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
+        let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
+        let compare_words = phrases(&messages.compare_words);
         Ok(Engine {
             knowledge,
             intents,
@@ -166,6 +193,11 @@ impl Engine {
             intent_index,
             triggers,
             facts,
+            finder,
+            role_names,
+            compare_words,
+            yes_words,
+            no_words,
         })
     }
 
@@ -218,6 +250,36 @@ impl Engine {
     }
 
     fn respond(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
+        if state.pending == Some(Pending::Forget) {
+            next.pending = None;
+            if let Some(reply) = self.confirm_forget(input) {
+                return reply;
+            }
+        }
+        if let Some(reply) = self.finder_answer(state, next, input) {
+            return reply;
+        }
+        let reply = self.understand(state, next, input);
+        match (&state.finder, &next.finder) {
+            (Some(before), Some(after)) if before == after && !self.interrupts(&reply) => {
+                self.resume_finder(reply, after)
+            }
+            _ => reply,
+        }
+    }
+
+    /// True for replies that must stand alone: safety redirects, and the finder restarting.
+    fn interrupts(&self, reply: &Reply) -> bool {
+        let intent = reply
+            .topic
+            .as_deref()
+            .and_then(|id| self.intents.iter().find(|i| i.id == id));
+        intent.is_some_and(|i| i.kind.is_fallback() || i.action == Some(Action::Finder))
+    }
+
+    /// The reply to a message on its own terms: a press, a command, small talk, safety,
+    /// knowledge, what the user says about themselves, or a fallback.
+    fn understand(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
             match find_offer(&state.offered, label) {
@@ -241,10 +303,20 @@ impl Engine {
         if text.trim().is_empty() {
             return self.message(&self.messages.empty, true);
         }
+        if let Some(reply) = self.command(text, state, next) {
+            return reply;
+        }
         let analysis = self.analyzer.analyze(text);
         let notes = self.facts.learn(&analysis.words, &mut next.profile);
         if let Some(intent) = self.triggered(&analysis) {
-            return self.intent_reply(intent, 1.0, state);
+            return self.intent_reply(intent, 1.0, state, next, &analysis.words);
+        }
+        let named = self.role_names.find(&self.analyzer, &analysis.words);
+        if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
+            return reply;
+        }
+        if let Some(role) = named.last() {
+            next.role = Some(self.knowledge.roles[*role].id.clone());
         }
         let intent = self.intent_index.rank(&analysis).into_iter().next();
         let (intent, intent_confidence) =
@@ -266,21 +338,27 @@ impl Engine {
             };
             intent_confidence >= least && intent_confidence >= knowledge_confidence
         }) {
-            if self.is_more(i) {
-                return self.more(state, next);
-            }
-            return self.intent_reply(i, intent_confidence, state);
+            return self.intent_reply(i, intent_confidence, state, next, &analysis.words);
         }
+        // A message about the user is only noted, unless it also asks something, or says
+        // something an entry answers with certainty ("I'm 45 and want to switch careers").
         let asks = lexicon.is_question(text, &analysis.words);
-        if !notes.is_empty() && (!asks || knowledge_confidence < ANSWER_MIN) {
-            let facts = notes.join(", ");
+        let least = if asks { ANSWER_MIN } else { CERTAIN };
+        let facts = notes.join(", ");
+        if !notes.is_empty() && knowledge_confidence < least {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
             if let Some(reply) = self.did_you_mean(best, &hits) {
                 return reply;
             }
-            return self.answer(&self.knowledge.entries[best.entry], best.confidence, next);
+            let entry = &self.knowledge.entries[best.entry];
+            let mut reply = self.answer(entry, best.confidence, next);
+            if !notes.is_empty() {
+                let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
+                reply.text = format!("{noted}\n\n{}", reply.text);
+            }
+            return reply;
         }
         if refers && state.topic.is_none() {
             return self.message(&self.messages.clarify, true);
@@ -355,29 +433,61 @@ impl Engine {
         })
     }
 
-    /// The reply that answers from a knowledge entry.
+    /// The reply that answers from a knowledge entry, with any note that tailors it to what
+    /// the user told about themselves.
     fn answer(&self, entry: &Entry, confidence: f32, next: &mut UserState) -> Reply {
         if next.topic.as_deref() != Some(entry.id.as_str()) {
             next.shown.clear();
         }
         next.topic = Some(entry.id.clone());
+        let mut text = entry.answer.clone();
+        let mut sources = entry.sources.clone();
         let mut suggestions = Vec::new();
         if !entry.more.is_empty() {
             suggestions.push(self.messages.more_label.clone());
         }
+        for tailor in self
+            .facts
+            .tailors
+            .iter()
+            .filter(|t| t.applies(&entry.id, &next.profile))
+        {
+            text.push_str("\n\n");
+            text.push_str(&tailor.note);
+            sources.extend(
+                tailor
+                    .sources
+                    .iter()
+                    .filter(|s| !entry.sources.contains(s))
+                    .cloned(),
+            );
+            let suggested = tailor
+                .suggest
+                .as_deref()
+                .and_then(|id| self.knowledge.entry(id));
+            suggestions.extend(suggested.map(|e| e.label.clone()));
+        }
         let related = entry
             .related
             .iter()
-            .filter_map(|id| self.knowledge.entry(id));
-        suggestions.extend(related.map(|e| e.label.clone()).take(MAX_SUGGESTIONS));
+            .filter_map(|id| self.knowledge.entry(id))
+            .map(|e| e.label.clone());
+        for label in related {
+            if suggestions.len() >= MAX_BUTTONS {
+                break;
+            }
+            if !suggestions.contains(&label) {
+                suggestions.push(label);
+            }
+        }
         Reply {
-            text: entry.answer.clone(),
+            text,
             topic: Some(entry.id.clone()),
             confidence,
             fallback: false,
-            sources: entry.sources.clone(),
+            sources,
             suggestions,
-            micros: 0,
+            ..Reply::default()
         }
     }
 
@@ -416,22 +526,42 @@ impl Engine {
         }
     }
 
-    /// True for the action intent "tell me more".
-    fn is_more(&self, intent: usize) -> bool {
-        let intent = &self.intents[intent];
-        intent.kind == IntentKind::Action && intent.id.ends_with(".more")
+    /// The reply to an intent: its action, its knowledge entry, or one of its replies.
+    fn intent_reply(
+        &self,
+        index: usize,
+        confidence: f32,
+        state: &UserState,
+        next: &mut UserState,
+        words: &[String],
+    ) -> Reply {
+        let intent = &self.intents[index];
+        if let Some(action) = intent.action {
+            return self.act(action, index, state, next, words);
+        }
+        if let Some(entry) = intent
+            .entry
+            .as_deref()
+            .and_then(|id| self.knowledge.entry(id))
+        {
+            return self.answer(entry, confidence, next);
+        }
+        let mut reply = self.plain_intent_reply(index, state);
+        reply.confidence = confidence;
+        reply
     }
 
-    fn intent_reply(&self, index: usize, confidence: f32, state: &UserState) -> Reply {
+    /// One of the intent's replies, with its buttons and sources.
+    fn plain_intent_reply(&self, index: usize, state: &UserState) -> Reply {
         let intent = &self.intents[index];
         Reply {
             text: variant(&intent.replies, state.turn_count).to_owned(),
             topic: Some(intent.id.clone()),
-            confidence,
+            confidence: 1.0,
             fallback: intent.kind.is_fallback(),
             sources: intent.sources.clone(),
             suggestions: intent.suggestions.clone(),
-            micros: 0,
+            ..Reply::default()
         }
     }
 
@@ -470,6 +600,11 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// True when the phrase (normalised words) occurs in `words` as a run.
+fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 /// The offer whose label contains `label`, ignoring case.
@@ -515,6 +650,44 @@ fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a st
         );
     }
     texts
+}
+
+/// Every intent that answers with a knowledge entry names one that exists.
+fn check_intent_entries(
+    intents: &[Intent],
+    knowledge: &Knowledge,
+    content: &Content,
+) -> Result<(), Error> {
+    for intent in intents {
+        if let Some(id) = intent
+            .entry
+            .as_deref()
+            .filter(|id| knowledge.entry(id).is_none())
+        {
+            let file = content
+                .intent_files()
+                .find(|f| f.text.contains(&format!("\"{}\"", intent.id)))
+                .map_or("intents", |f| f.path.as_str());
+            let message = format!("intent '{}': no knowledge entry '{id}'", intent.id);
+            return Err(Error::content(file, 1, message));
+        }
+    }
+    Ok(())
+}
+
+/// Every entry a tailoring note names exists.
+fn check_tailors(facts: &FactFinder, knowledge: &Knowledge, file: &str) -> Result<(), Error> {
+    for tailor in &facts.tailors {
+        let named = tailor.entries.iter().filter(|id| !id.ends_with('.'));
+        if let Some(id) = named
+            .chain(tailor.suggest.as_ref())
+            .find(|id| knowledge.entry(id).is_none())
+        {
+            let message = format!("tailoring note: no knowledge entry '{id}'");
+            return Err(Error::content(file, 1, message));
+        }
+    }
+    Ok(())
 }
 
 fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Error> {

@@ -40,6 +40,26 @@ impl IntentKind {
     }
 }
 
+/// What an action intent does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// "Tell me more": the topic's longer part, then related entries.
+    More,
+    /// "Start over": clear the conversation (what the user told about themselves stays).
+    Reset,
+    /// "Forget me": ask for confirmation, then delete everything stored about the user.
+    Forget,
+    /// "What do you know about me": show everything stored about the user.
+    MyData,
+    /// Start the career finder.
+    Finder,
+    /// Leave the career finder.
+    Cancel,
+    /// Compare two or three roles side by side.
+    Compare,
+}
+
 /// One intent, as written in `intents/*.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +82,15 @@ pub struct Intent {
     /// Links the reply rests on.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// What an `action` intent does.
+    #[serde(default)]
+    pub action: Option<Action>,
+    /// Slash commands that select this intent directly (`start` for `/start`).
+    #[serde(default)]
+    pub commands: Vec<String>,
+    /// A knowledge entry that answers this intent, instead of `replies`.
+    #[serde(default)]
+    pub entry: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -79,14 +108,25 @@ impl Intent {
             let line = text
                 .find(&format!("\"{}\"", intent.id))
                 .map_or(1, |at| matcher::line_of(text, at));
-            if intent.examples.is_empty() && intent.triggers.is_empty() {
+            if intent.examples.is_empty()
+                && intent.triggers.is_empty()
+                && intent.commands.is_empty()
+            {
                 return Err(Error::content(
                     file,
                     line,
                     format!("intent '{}' has no examples", intent.id),
                 ));
             }
-            if intent.replies.is_empty() && intent.kind != IntentKind::Action {
+            if intent.kind == IntentKind::Action && intent.action.is_none() {
+                return Err(Error::content(
+                    file,
+                    line,
+                    format!("action intent '{}' needs an `action`", intent.id),
+                ));
+            }
+            let answered = intent.kind == IntentKind::Action || intent.entry.is_some();
+            if intent.replies.is_empty() && !answered {
                 return Err(Error::content(
                     file,
                     line,

@@ -8,6 +8,7 @@
 mod content;
 mod conversations;
 mod engine;
+mod finder;
 mod intent;
 mod messages;
 mod profile;
@@ -16,10 +17,12 @@ mod state;
 pub use content::Content;
 pub use conversations::Conversations;
 pub use engine::{Engine, Explanation, Input, Reply};
-pub use intent::{Intent, IntentKind};
+pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
-pub use state::{MemoryStore, Offer, StateStore, StoreError, Turn, UserKey, UserState};
+pub use state::{
+    FinderProgress, MemoryStore, Offer, Pending, StateStore, StoreError, Turn, UserKey, UserState,
+};
 
 /// What can go wrong while building the engine from its content.
 #[derive(Debug, thiserror::Error)]

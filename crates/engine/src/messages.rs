@@ -22,6 +22,8 @@ pub struct Messages {
     pub empty: String,
     /// After the user told the bot about themselves: `{facts}`.
     pub noted: String,
+    /// Before an answer, after the user also told the bot about themselves: `{facts}`.
+    pub noted_briefly: String,
     /// Button label for the longer part of an answer.
     pub more_label: String,
     /// "Tell me more" when everything about `{subject}` has been shown.
@@ -30,6 +32,69 @@ pub struct Messages {
     pub more_without_topic: String,
     /// To a user sending messages faster than they are answered (sent once, then silence).
     pub flood: String,
+    /// A slash command the bot does not know: `{command}`.
+    pub unknown_command: String,
+    /// The button that confirms "forget me".
+    pub forget_yes: String,
+    /// The button that cancels "forget me".
+    pub forget_no: String,
+    /// After everything about the user was deleted.
+    pub forgotten: String,
+    /// After the user chose not to be forgotten.
+    pub kept: String,
+    /// Typed answers that mean yes.
+    pub yes: Vec<String>,
+    /// Typed answers that mean no.
+    pub no: Vec<String>,
+    /// "What do you know about me": `{facts}` is the list.
+    pub mydata: String,
+    /// "What do you know about me" with nothing stored.
+    pub mydata_empty: String,
+    /// The names of what is stored, in `mydata`.
+    pub mydata_labels: MyDataLabels,
+    /// Heads a comparison: `{roles}`.
+    pub compare_intro: String,
+    /// "Compare" with fewer than two roles named.
+    pub compare_needs_roles: String,
+    /// Words that ask for a comparison of the roles named with them.
+    pub compare_words: Vec<String>,
+    /// Joins the last two items of a list ("A, B and C").
+    pub and: String,
+    /// The names of a role's facts.
+    pub role_labels: RoleLabels,
+}
+
+/// The names of what is stored about a user.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct MyDataLabels {
+    pub age: String,
+    pub stage: String,
+    pub nation: String,
+    pub qualifications: String,
+    pub interests: String,
+    pub topic: String,
+    pub role: String,
+    pub finder: String,
+    /// `{n}` of `{total}` questions answered.
+    pub finder_progress: String,
+    /// The recent messages: `{n}`.
+    pub turns: String,
+}
+
+/// The names of a role's facts in the role catalogue.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RoleLabels {
+    pub what: String,
+    pub entry_routes: String,
+    pub qualifications: String,
+    pub regulator: String,
+    pub training: String,
+    pub demand: String,
+    pub settings: String,
 }
 
 impl Messages {

@@ -47,6 +47,38 @@ pub(crate) struct Fact {
     pub phrases: Vec<String>,
 }
 
+/// A note added to some answers for users with a given profile ("As you're in Scotland, …").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Tailor {
+    pub field: Field,
+    pub value: String,
+    /// Entry ids it applies to; an id ending in `.` covers every entry starting with it.
+    pub entries: Vec<String>,
+    pub note: String,
+    /// An entry worth offering as a button with the note.
+    #[serde(default)]
+    pub suggest: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+impl Tailor {
+    /// True when the note belongs on `entry` for a user with `profile`.
+    pub(crate) fn applies(&self, entry: &str, profile: &Profile) -> bool {
+        let matches = match self.field {
+            Field::Stage => profile.stage.as_deref() == Some(self.value.as_str()),
+            Field::Nation => profile.nation.as_deref() == Some(self.value.as_str()),
+            Field::Qualification => profile.qualifications.contains(&self.value),
+        };
+        let covers = self
+            .entries
+            .iter()
+            .any(|id| id == entry || (id.ends_with('.') && entry.starts_with(id.as_str())));
+        matches && covers && self.suggest.as_deref() != Some(entry)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FactFile {
@@ -57,6 +89,8 @@ struct FactFile {
     /// How the bot repeats an age back: "you're {age}".
     age_note: String,
     fact: Vec<Fact>,
+    #[serde(default)]
+    tailor: Vec<Tailor>,
 }
 
 /// The profile phrases, with words normalised as the analyzer does.
@@ -66,6 +100,8 @@ pub(crate) struct FactFinder {
     age_before: Vec<Vec<String>>,
     age_after: Vec<Vec<String>>,
     age_note: String,
+    /// Notes that tailor answers to the profile.
+    pub tailors: Vec<Tailor>,
 }
 
 impl FactFinder {
@@ -80,6 +116,7 @@ impl FactFinder {
             age_before: phrases(&parsed.age_before),
             age_after: phrases(&parsed.age_after),
             age_note: parsed.age_note,
+            tailors: parsed.tailor,
             facts: parsed
                 .fact
                 .into_iter()

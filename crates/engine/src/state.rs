@@ -47,6 +47,22 @@ pub struct Offer {
     pub action: Option<String>,
 }
 
+/// A yes/no question the bot is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pending {
+    /// "Forget everything about you?"
+    Forget,
+}
+
+/// How far a user has gone through the career finder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FinderProgress {
+    /// The option chosen for each question answered so far, in order.
+    pub answers: Vec<usize>,
+}
+
 /// One remembered turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
@@ -77,6 +93,10 @@ pub struct UserState {
     pub offered: Vec<Offer>,
     /// How many turns there have been.
     pub turn_count: u64,
+    /// A question the bot asked and awaits an answer to ("forget everything?").
+    pub pending: Option<Pending>,
+    /// The career finder, while the user is going through it.
+    pub finder: Option<FinderProgress>,
     /// When the state was last written, in seconds since the Unix epoch (set by the store's
     /// caller, never by the engine).
     pub updated_at: u64,
@@ -113,6 +133,9 @@ pub trait StateStore: Send + Sync {
     fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError>;
     /// Deletes everything stored about `user`; true when there was something.
     fn delete(&self, user: &UserKey) -> Result<bool, StoreError>;
+    /// Deletes the state of every user last active before `before` (seconds since the Unix
+    /// epoch); returns how many were deleted.
+    fn purge(&self, before: u64) -> Result<usize, StoreError>;
 }
 
 /// A store in memory, for tests and for running without a disk.
@@ -141,6 +164,13 @@ impl StateStore for MemoryStore {
 
     fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
         Ok(self.states().remove(user).is_some())
+    }
+
+    fn purge(&self, before: u64) -> Result<usize, StoreError> {
+        let mut states = self.states();
+        let count = states.len();
+        states.retain(|_, state| state.updated_at >= before);
+        Ok(count - states.len())
     }
 }
 
@@ -173,5 +203,20 @@ mod tests {
         assert_eq!(store.load(&key).expect("load"), Some(state));
         assert!(store.delete(&key).expect("delete"));
         assert!(!store.delete(&key).expect("delete again"));
+    }
+
+    #[test]
+    fn purge_forgets_only_users_inactive_before_the_cutoff() {
+        let store = MemoryStore::default();
+        let at = |updated_at| UserState {
+            updated_at,
+            ..UserState::default()
+        };
+        let (old, recent) = (UserKey::new("cli", "old"), UserKey::new("cli", "recent"));
+        store.save(&old, &at(1_000)).expect("save");
+        store.save(&recent, &at(5_000)).expect("save");
+        assert_eq!(store.purge(2_000).expect("purge"), 1);
+        assert_eq!(store.load(&old).expect("load"), None);
+        assert!(store.load(&recent).expect("load").is_some());
     }
 }

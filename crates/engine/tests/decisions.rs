@@ -104,10 +104,72 @@ or = " OR "
 clarify = "CLARIFY"
 empty = "EMPTY"
 noted = "NOTED {facts}"
+noted_briefly = "NOTED BRIEFLY {facts}"
 more_label = "Tell me more"
 no_more = "NO MORE ON {subject}"
 more_without_topic = "MORE OF WHAT"
 flood = "SLOW DOWN"
+unknown_command = "UNKNOWN /{command}"
+forget_yes = "Yes, forget me"
+forget_no = "No, keep it"
+forgotten = "FORGOTTEN"
+kept = "KEPT"
+yes = ["yes"]
+no = ["no"]
+mydata = "STORED {facts}"
+mydata_empty = "NOTHING STORED"
+compare_words = ["compare"]
+compare_intro = "COMPARING {roles}"
+compare_needs_roles = "WHICH ROLES"
+and = " AND "
+[mydata_labels]
+age = "AGE"
+stage = "STAGE"
+nation = "NATION"
+qualifications = "QUALIFICATIONS"
+interests = "INTERESTS"
+topic = "TOPIC"
+role = "ROLE"
+finder = "FINDER"
+finder_progress = "{n}/{total}"
+turns = "LAST {n}"
+[role_labels]
+what = "WHAT"
+entry_routes = "ROUTES"
+qualifications = "QUALS"
+regulator = "REGULATOR"
+training = "TRAINING"
+demand = "DEMAND"
+settings = "SETTINGS"
+"#,
+            ),
+            file(
+                "intents/finder.toml",
+                r#"intro = "FINDER"
+progress = "Q{n}/{total} "
+resume = "RESUME "
+not_understood = "PICK ONE"
+result = "RESULT"
+result_item = "{n}. {name}: {reason}"
+reason_join = " AND "
+next_step = "NEXT {next}"
+[[family]]
+id = "pensions"
+name = "Pensions"
+entry = "benefits.pension"
+next = "READ"
+[[question]]
+ask = "PENSION?"
+[[question.option]]
+label = "Yes"
+words = ["yes"]
+reason = "YES"
+families = ["pensions"]
+[[question.option]]
+label = "No"
+words = ["no"]
+reason = "NO"
+families = []
 "#,
             ),
             file(
@@ -130,6 +192,7 @@ replies = ["HELLO"]
 [[intent]]
 id = "context.more"
 kind = "action"
+action = "more"
 examples = ["tell me more", "more please"]
 "#,
             ),

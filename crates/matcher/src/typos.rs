@@ -17,10 +17,15 @@ pub(crate) struct Vocabulary {
 fn max_edits(len: usize) -> usize {
     match len {
         0..=3 => 0,
-        4..=7 => 1,
+        4..=5 => 1,
         _ => 2,
     }
 }
+
+/// Words shorter than this are taken for a known word two edits away only when both start
+/// with the same letter and differ in length ("midwfes" for "midwives"; not "purple" for
+/// "people", two letters changed).
+const TWO_EDITS_ANY_START: usize = 8;
 
 impl Vocabulary {
     /// Builds the vocabulary from every occurrence of every known word.
@@ -72,7 +77,12 @@ impl Vocabulary {
                 let known = self.words.get(id as usize)?;
                 let distance = strsim::osa_distance(word, known);
                 let within = distance <= allowed.min(max_edits(known.chars().count()).max(1));
-                within.then_some((distance, known))
+                let same_start = known.chars().next() == first;
+                let added_or_dropped = known.chars().count() != len;
+                let trusted = distance < 2
+                    || len >= TWO_EDITS_ANY_START
+                    || (same_start && added_or_dropped);
+                (within && trusted).then_some((distance, known))
             })
             .min_by_key(|(distance, known)| {
                 let same_first = known.chars().next() == first;
@@ -121,7 +131,8 @@ mod tests {
 
     fn vocabulary() -> Vocabulary {
         let text = "apply apply application nursing nurse qualifications pension audiologist \
-                    demand apprenticeship bevan jobs jobs job help hello hello physiotherapist";
+                    demand apprenticeship bevan jobs jobs job help hello hello physiotherapist \
+                    midwives";
         Vocabulary::new(text.split_whitespace())
     }
 
@@ -138,6 +149,9 @@ mod tests {
         check("pensoin", Some("pension")); // transposition
         check("demnad", Some("demand"));
         check("apprentiship", Some("apprenticeship")); // two edits in a long word
+        check("midwfes", Some("midwives")); // two edits, same first letter
+        check("xidwfes", None); // two edits in a short word with another first letter
+        check("pinsian", None); // two letters changed in a short word
         check("audiologst", Some("audiologist"));
         check("bevn", Some("bevan"));
         check("physiotherapst", Some("physiotherapist"));

@@ -124,6 +124,28 @@ impl StateStore for SledStore {
         self.flush()?;
         Ok(removed.is_some())
     }
+
+    fn purge(&self, before: u64) -> Result<usize, StoreError> {
+        let mut purged = 0;
+        for item in self.states.iter() {
+            let (key, bytes) = item.map_err(|e| storage(&e))?;
+            // Unreadable records are left alone: they reset when their user next writes.
+            if let Read::Found(state) = decode(&bytes)
+                && state.updated_at < before
+            {
+                // Only if unchanged since it was read, so a turn taken meanwhile is kept.
+                let swapped = self
+                    .states
+                    .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
+                    .map_err(|e| storage(&e))?;
+                purged += usize::from(swapped.is_ok());
+            }
+        }
+        if purged > 0 {
+            self.flush()?;
+        }
+        Ok(purged)
+    }
 }
 
 fn decode(bytes: &[u8]) -> Read {
@@ -222,5 +244,30 @@ mod tests {
             .save(&bad, &state())
             .expect("the reset user can be saved again");
         assert_eq!(store.load(&bad).expect("load"), Some(state()));
+    }
+
+    #[test]
+    fn purge_deletes_inactive_users_and_survives_reopening() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old, recent, corrupt) = (
+            UserKey::new("cli", "old"),
+            UserKey::new("cli", "recent"),
+            UserKey::new("cli", "corrupt"),
+        );
+        {
+            let store = SledStore::open(dir.path()).expect("open");
+            let at = |updated_at| UserState {
+                updated_at,
+                ..state()
+            };
+            store.save(&old, &at(100)).expect("save");
+            store.save(&recent, &at(900)).expect("save");
+            store.put_raw(&corrupt, b"not json").expect("put");
+            assert_eq!(store.purge(500).expect("purge"), 1);
+            assert_eq!(store.purge(500).expect("purge again"), 0);
+        }
+        let store = SledStore::open(dir.path()).expect("reopen");
+        assert_eq!(store.users().expect("users"), ["cli:corrupt", "cli:recent"]);
+        assert_eq!(store.load(&old).expect("load"), None);
     }
 }
