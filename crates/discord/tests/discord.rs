@@ -299,23 +299,97 @@ async fn slash_commands_and_buttons() {
         "INTERACTION_CREATE",
         fake::press(2, 11, erin(), &offered.1, shown),
     );
-    for (id, name) in [(3, "careers"), (4, "help"), (5, "mydata")] {
+    // One at a time, as a person would: serenity handles events concurrently.
+    fake.wait_until("the press answered", |r| !callbacks(r, 2).is_empty())
+        .await;
+    let commands = [(3, "help"), (4, "mydata"), (5, "roles"), (6, "forget")];
+    for (id, name) in commands {
         fake.dispatch(
             "INTERACTION_CREATE",
             fake::command(id, 11, erin(), name, json!([])),
         );
+        fake.wait_until(name, |r| !callbacks(r, id).is_empty())
+            .await;
     }
+    let requests = fake.requests();
+    let answer = |id| content(callbacks(&requests, id)[0]);
+    assert!(!answer(2).is_empty());
+    assert!(answer(3).contains("apprenticeships"), "{}", answer(3));
+    assert!(answer(5).contains("14 categories"), "{}", answer(5));
+    let private = |id| callbacks(&requests, id)[0].body["data"]["flags"] == 64;
+    assert!(!private(3) && !private(5), "/help and /roles are public");
+    assert!(private(4) && private(6), "/mydata and /forget are private");
+    let forget = callbacks(&requests, 6)[0];
+    let labels: Vec<String> = buttons(forget)
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    assert_eq!(labels, ["Yes, forget me", "No, keep it"]);
+
+    // Pressing "Yes, forget me" deletes everything stored about erin.
+    let erin_key = UserKey::new("discord", "2001");
+    assert!(bot.store.load(&erin_key).expect("load").is_some());
+    let mut shown = message(901, 11, None, user(BOT_ID, "careerbot", true), "…");
+    shown["flags"] = json!(64);
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        fake::press(7, 11, erin(), &buttons(forget)[0].1, shown),
+    );
     let requests = fake
-        .wait_until("answers to the press and the commands", |r| {
-            (2..=5).all(|id| !callbacks(r, id).is_empty())
+        .wait_until("the answer to Yes", |r| !callbacks(r, 7).is_empty())
+        .await;
+    let yes = callbacks(&requests, 7)[0];
+    assert!(
+        content(yes).contains("deleted everything"),
+        "{}",
+        content(yes)
+    );
+    assert_eq!(
+        yes.body["data"]["flags"], 64,
+        "answered privately, as asked"
+    );
+    assert!(bot.store.load(&erin_key).expect("load").is_none());
+
+    // /careers starts the career finder.
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        fake::command(8, 11, erin(), "careers", json!([])),
+    );
+    let requests = fake
+        .wait_until("/careers", |r| !callbacks(r, 8).is_empty())
+        .await;
+    let careers = content(callbacks(&requests, 8)[0]);
+    assert!(careers.contains("Question 1 of 5"), "{careers}");
+    assert_nothing_pings(&requests);
+
+    // Flood control: of ten commands at once, eight are answered, one asks to slow down, and
+    // the last is still acknowledged (privately deferred, then deleted) so Discord never shows
+    // "interaction failed".
+    for id in 100..110 {
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            fake::command(id, 12, user(2002, "fred", false), "help", json!([])),
+        );
+    }
+    let answered = |r: &[Request], id: u64| {
+        let prefix = format!("/api/v10/interactions/{id}/");
+        r.iter().any(|r| r.path.starts_with(&prefix))
+    };
+    let requests = fake
+        .wait_until("every flooding command acknowledged", |r| {
+            (100..110).all(|id| answered(r, id)) && r.iter().any(|r| r.method == "DELETE")
         })
         .await;
-    for id in 2..=5 {
-        assert!(!content(callbacks(&requests, id)[0]).is_empty(), "{id}");
-    }
-    let mydata = &callbacks(&requests, 5)[0].body["data"];
-    assert_eq!(mydata["flags"], 64, "/mydata is answered privately");
-    assert_nothing_pings(&requests);
+    let messages = (100..110)
+        .filter(|id| !callbacks(&requests, *id).is_empty())
+        .count();
+    assert_eq!(messages, 9);
+    let deferred: Vec<&Request> = requests.iter().filter(|r| r.body["type"] == 5).collect();
+    assert_eq!(deferred.len(), 1);
+    assert_eq!(deferred[0].body["data"]["flags"], 64);
+    let deleted: Vec<&Request> = requests.iter().filter(|r| r.method == "DELETE").collect();
+    assert_eq!(deleted.len(), 1);
+    assert!(deleted[0].path.ends_with("/messages/@original"));
     bot.stop().await;
     assert_no_token(&logged());
 }

@@ -79,9 +79,8 @@ impl Vocabulary {
                 let within = distance <= allowed.min(max_edits(known.chars().count()).max(1));
                 let same_start = known.chars().next() == first;
                 let added_or_dropped = known.chars().count() != len;
-                let trusted = distance < 2
-                    || len >= TWO_EDITS_ANY_START
-                    || (same_start && added_or_dropped);
+                let trusted =
+                    distance < 2 || len >= TWO_EDITS_ANY_START || (same_start && added_or_dropped);
                 (within && trusted).then_some((distance, known))
             })
             .min_by_key(|(distance, known)| {
