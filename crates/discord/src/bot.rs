@@ -13,8 +13,8 @@ use serenity::all::{
     CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
     CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction, InteractionId,
-    Message, MessageFlags, MessageType, Ready, UserId,
+    CreateMessage, Event, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
+    InteractionId, Message, MessageFlags, MessageType, RawEventHandler, Ready, UserId,
 };
 use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
@@ -39,6 +39,7 @@ where
     let failed = |error: serenity::Error| Error::Discord(describe(&error, &token));
     let mut client = ClientBuilder::new_with_http(http(&config), intents())
         .event_handler(handler(conversations, &config))
+        .raw_event_handler(Unreadable)
         .await
         .map_err(failed)?;
     let manager = Arc::clone(&client.shard_manager);
@@ -346,6 +347,27 @@ where
     /// An error's text without the token.
     fn redact(&self, error: &serenity::Error) -> String {
         describe(error, &self.token)
+    }
+}
+
+/// Logs the gateway events serenity could not read. serenity treats an event missing a field it
+/// requires as unknown and drops it silently; a dropped message or interaction means a user got
+/// no answer (the sign of a Discord API change serenity does not know yet), so those are warnings.
+struct Unreadable;
+
+#[serenity::async_trait]
+impl RawEventHandler for Unreadable {
+    async fn raw_event(&self, _ctx: Context, event: Event) {
+        if let Event::Unknown(unknown) = event {
+            if matches!(
+                unknown.kind.as_str(),
+                "MESSAGE_CREATE" | "INTERACTION_CREATE"
+            ) {
+                warn!(event = %unknown.kind, "an event serenity could not read was dropped");
+            } else {
+                debug!(event = %unknown.kind, "an event serenity could not read was dropped");
+            }
+        }
     }
 }
 

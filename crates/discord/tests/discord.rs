@@ -56,6 +56,19 @@ fn logged() -> String {
     String::from_utf8_lossy(&buffer).into_owned()
 }
 
+/// Waits (at most `WAIT`, checking every 10 ms) for a warning with `text` and "could not read".
+async fn wait_for_log(text: &str) {
+    let found = tokio::time::timeout(WAIT, async {
+        while !logged().lines().any(|line| {
+            line.contains(text) && line.contains("WARN") && line.contains("could not read")
+        }) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    found.expect("the unreadable event was logged");
+}
+
 fn assert_no_token(text: &str) {
     assert!(!text.contains(TOKEN), "the token leaked");
     assert!(!text.contains("fake-bot-token"), "part of the token leaked");
@@ -299,6 +312,15 @@ async fn slash_commands_and_buttons() {
         "INTERACTION_CREATE",
         fake::press(2, 11, erin(), &offered.1, shown),
     );
+    // An interaction serenity cannot read (no `attachment_size_limit`) is logged, not lost.
+    let mut unreadable = fake::command(99, 11, erin(), "help", json!([]));
+    unreadable
+        .as_object_mut()
+        .expect("an object")
+        .remove("attachment_size_limit");
+    fake.dispatch("INTERACTION_CREATE", unreadable);
+    wait_for_log("INTERACTION_CREATE").await;
+
     // One at a time, as a person would: serenity handles events concurrently.
     fake.wait_until("the press answered", |r| !callbacks(r, 2).is_empty())
         .await;
