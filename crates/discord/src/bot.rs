@@ -25,8 +25,9 @@ use crate::{Config, Error};
 /// How long shards get to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Connects to Discord and handles events until `shutdown` completes.
-pub(crate) async fn serve<S, F>(
+/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly. Flood control
+/// is turned on for `conversations`.
+pub async fn serve<S, F>(
     config: Config,
     conversations: Conversations<S>,
     shutdown: F,
@@ -38,7 +39,7 @@ where
     let token = config.token.clone();
     let failed = |error: serenity::Error| Error::Discord(describe(&error, &token));
     let mut client = ClientBuilder::new_with_http(http(&config), intents())
-        .event_handler(handler(conversations, &config))
+        .event_handler(handler(conversations.with_flood_control(), &config))
         .raw_event_handler(Unreadable)
         .await
         .map_err(failed)?;

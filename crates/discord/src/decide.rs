@@ -31,15 +31,16 @@ pub struct Incoming<'a> {
 }
 
 /// The text to hand the engine for `message`, or `None` when the bot must stay quiet. DMs are
-/// always answered; in guilds the bot answers when mentioned or in one of `channels`. Messages
-/// from bots (this one included) and system messages are never answered. The bot's own mention
-/// is removed from the text.
+/// always answered; in guilds the bot answers when mentioned, or in one of `channels` when there
+/// is text (an image posted there is not a question). Messages from bots (this one included)
+/// and system messages are never answered. The bot's own mention is removed from the text.
 pub fn message_text(message: &Incoming<'_>, me: u64, channels: &[u64]) -> Option<String> {
     if message.from_bot || message.author == me || !message.is_chat {
         return None;
     }
     let mentioned = message.mentions_me || has_mention(message.content, me);
-    let answered = !message.in_guild || mentioned || channels.contains(&message.channel);
+    let listed = channels.contains(&message.channel) && !message.content.trim().is_empty();
+    let answered = !message.in_guild || mentioned || listed;
     answered.then(|| strip_mention(message.content, me))
 }
 
@@ -225,6 +226,7 @@ mod tests {
     fn guild_messages_need_a_mention_or_a_configured_channel() {
         check(incoming("nice weather"), &[], None);
         check(incoming("nice weather"), &[100], Some("nice weather"));
+        check(incoming(" "), &[100], None);
         check(
             incoming("<@42> how do I apply?"),
             &[],

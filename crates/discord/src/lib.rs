@@ -9,11 +9,10 @@ mod bot;
 mod config;
 pub mod decide;
 
-use std::future::Future;
-
 use adapter::SecretError;
 use engine::{Conversations, StateStore};
 
+pub use bot::serve;
 pub use config::{API_URL_VAR, CHANNELS_VAR, Config, TOKEN_VAR, api_url, parse_channels};
 
 /// Why the adapter stopped or could not start. Texts never hold the token.
@@ -42,20 +41,6 @@ where
         .enable_all()
         .build()?;
     runtime.block_on(serve(config, conversations, stop_signal()))
-}
-
-/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly. Flood control
-/// is turned on for `conversations`.
-pub async fn serve<S, F>(
-    config: Config,
-    conversations: Conversations<S>,
-    shutdown: F,
-) -> Result<(), Error>
-where
-    S: StateStore + Send + Sync + 'static,
-    F: Future<Output = ()> + Send,
-{
-    bot::serve(config, conversations.with_flood_control(), shutdown).await
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.
