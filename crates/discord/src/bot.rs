@@ -54,7 +54,10 @@ where
     manager.shutdown_all().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, running).await {
         Ok(result) => result.map_err(failed),
-        Err(_) => Ok(()),
+        Err(_) => {
+            warn!("the shards did not stop within {SHUTDOWN_GRACE:?}");
+            Ok(())
+        }
     }
 }
 
@@ -68,7 +71,7 @@ async fn start(client: &mut Client, shards: Option<u32>) -> serenity::Result<()>
 
 /// The gateway intents: guild and direct messages, with their content (a privileged intent,
 /// enabled in the developer portal).
-pub(crate) fn intents() -> GatewayIntents {
+fn intents() -> GatewayIntents {
     GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES
         | GatewayIntents::MESSAGE_CONTENT
@@ -95,14 +98,14 @@ fn user_key(user: UserId) -> UserKey {
 }
 
 /// The event handler.
-pub(crate) struct Handler<S> {
+struct Handler<S> {
     conversations: Arc<Conversations<S>>,
     channels: Vec<u64>,
     token: Secret,
 }
 
 /// Builds the event handler for `conversations` with the settings in `config`.
-pub(crate) fn handler<S>(conversations: Conversations<S>, config: &Config) -> Handler<S> {
+fn handler<S>(conversations: Conversations<S>, config: &Config) -> Handler<S> {
     Handler {
         conversations: Arc::new(conversations),
         channels: config.channels.clone(),
