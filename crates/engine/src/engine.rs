@@ -13,7 +13,7 @@ use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::profile::FactFinder;
 use crate::{Action, Content, Error, Intent, Messages, Offer, Pending, UserState};
-use roles::RoleNames;
+use roles::{RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -25,6 +25,12 @@ const CERTAIN: f32 = 0.6;
 /// The least confidence with which a fallback intent (out of scope, patient services, health)
 /// is taken, when it matches better than any knowledge entry.
 const DECLINE_MIN: f32 = 0.35;
+/// The least confidence with which a statement about the user ("I'm 45 and want to switch
+/// careers into healthcare") is also answered, besides being noted.
+const STATEMENT_ANSWER_MIN: f32 = 0.7;
+/// A follow-up with at most this many words of its own besides stop and weak words ("how
+/// long does that take?") says nothing about what it refers to.
+const VAGUE_WORDS: usize = 2;
 /// How much the subject under discussion weighs in a follow-up, against the words typed.
 const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
@@ -123,6 +129,8 @@ pub struct Engine {
     role_names: RoleNames,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
+    /// The phrases of each aspect of a role, as normalised words.
+    aspect_phrases: Vec<Vec<Vec<String>>>,
     /// Typed answers that mean yes / no, as normalised words.
     yes_words: Vec<Vec<String>>,
     no_words: Vec<Vec<String>>,
@@ -184,6 +192,11 @@ impl Engine {
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
+        let aspect_phrases = messages
+            .aspect
+            .iter()
+            .map(|a| phrases(&a.phrases))
+            .collect();
         Ok(Engine {
             knowledge,
             intents,
@@ -196,6 +209,7 @@ impl Engine {
             finder,
             role_names,
             compare_words,
+            aspect_phrases,
             yes_words,
             no_words,
         })
@@ -287,6 +301,7 @@ impl Engine {
                     entry: Some(id), ..
                 }) => {
                     if let Some(entry) = self.knowledge.entry(id) {
+                        self.note_entry_role(entry, next);
                         return self.answer(entry, 1.0, next);
                     }
                 }
@@ -330,20 +345,44 @@ impl Engine {
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
+        let asks = lexicon.is_question(text, &analysis.words);
+        // "I'm 17" is about the user, not out of scope: it is noted, not declined.
+        let about_user = !notes.is_empty() && !asks;
         if let Some(i) = intent.filter(|i| {
-            let least = if self.intents[*i].kind.is_fallback() {
-                DECLINE_MIN
-            } else {
-                INTENT_MIN
-            };
-            intent_confidence >= least && intent_confidence >= knowledge_confidence
+            let declines = self.intents[*i].kind.is_fallback();
+            let least = if declines { DECLINE_MIN } else { INTENT_MIN };
+            !(declines && about_user)
+                && intent_confidence >= least
+                && intent_confidence >= knowledge_confidence
         }) {
             return self.intent_reply(i, intent_confidence, state, next, &analysis.words);
         }
         // A message about the user is only noted, unless it also asks something, or says
         // something an entry answers with certainty ("I'm 45 and want to switch careers").
-        let asks = lexicon.is_question(text, &analysis.words);
-        let least = if asks { ANSWER_MIN } else { CERTAIN };
+        let words = &analysis.words;
+        let best_entry = best.map(|h| &self.knowledge.entries[h.entry]);
+        if let Some(reply) =
+            self.role_fact(words, refers, knowledge_confidence, best_entry, state, next)
+        {
+            return reply;
+        }
+        // "How long does that take?" with nothing under discussion: ask, don't guess.
+        let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
+        let short = words.len() <= SHORT_FOLLOW_UP;
+        let own = |w: &String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
+        let own_words = words.iter().filter(|w| own(w)).count();
+        let beside_aspect = self.beside_aspect(words);
+        let only_aspect =
+            beside_aspect.is_some_and(|rest| rest.iter().filter(|w| own(w)).count() <= 1);
+        let vague = only_aspect || (own_words <= VAGUE_WORDS && knowledge_confidence < CERTAIN);
+        if refers && no_context && short && vague {
+            return self.message(&self.messages.clarify, true);
+        }
+        let least = if asks {
+            ANSWER_MIN
+        } else {
+            STATEMENT_ANSWER_MIN
+        };
         let facts = notes.join(", ");
         if !notes.is_empty() && knowledge_confidence < least {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
@@ -354,6 +393,9 @@ impl Engine {
             }
             let entry = &self.knowledge.entries[best.entry];
             let mut reply = self.answer(entry, best.confidence, next);
+            if named.is_empty() {
+                self.note_entry_role(entry, next);
+            }
             if !notes.is_empty() {
                 let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
                 reply.text = format!("{noted}\n\n{}", reply.text);
@@ -488,6 +530,13 @@ impl Engine {
             sources,
             suggestions,
             ..Reply::default()
+        }
+    }
+
+    /// Makes the role an entry is about the one under discussion, if it is about one.
+    fn note_entry_role(&self, entry: &Entry, next: &mut UserState) {
+        if let Some(role) = self.entry_role(entry) {
+            next.role = Some(self.knowledge.roles[role].id.clone());
         }
     }
 

@@ -62,6 +62,35 @@ pub struct Messages {
     pub and: String,
     /// The names of a role's facts.
     pub role_labels: RoleLabels,
+    /// Phrases that ask about one fact of a role ("how long" asks about training), in order of
+    /// precedence.
+    pub aspect: Vec<Aspect>,
+}
+
+/// A fact of a role in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum RoleField {
+    What,
+    EntryRoutes,
+    Qualifications,
+    Regulator,
+    Training,
+    Demand,
+    Settings,
+}
+
+/// The phrases that ask about one fact of a role.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aspect {
+    /// The facts shown, the one asked about first.
+    pub fields: Vec<RoleField>,
+    /// How people ask about it.
+    pub phrases: Vec<String>,
+    /// A button that asks about it ("How long is the training?").
+    pub ask: String,
 }
 
 /// The names of what is stored about a user.

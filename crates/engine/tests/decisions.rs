@@ -133,6 +133,7 @@ role = "ROLE"
 finder = "FINDER"
 finder_progress = "{n}/{total}"
 turns = "LAST {n}"
+aspect = []
 [role_labels]
 what = "WHAT"
 entry_routes = "ROUTES"

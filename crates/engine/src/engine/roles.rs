@@ -3,9 +3,24 @@
 use knowledge::Role;
 use matcher::Analyzer;
 
-use super::{Engine, Reply};
+use super::{CERTAIN, Engine, Reply, contains_phrase};
 use crate::UserState;
-use crate::messages::fill;
+use crate::messages::{Aspect, RoleField, fill};
+
+/// A message this short that asks about a fact ("how long does it take?") is a follow-up
+/// about the role under discussion, even without "it" or "that".
+pub(super) const SHORT_FOLLOW_UP: usize = 6;
+
+/// Every fact of a role, in the order a role's card shows them.
+const ALL_FIELDS: [RoleField; 7] = [
+    RoleField::What,
+    RoleField::EntryRoutes,
+    RoleField::Qualifications,
+    RoleField::Regulator,
+    RoleField::Training,
+    RoleField::Demand,
+    RoleField::Settings,
+];
 
 /// At most this many roles are compared in one answer.
 const MAX_COMPARED: usize = 3;
@@ -28,6 +43,15 @@ impl RoleNames {
             .collect();
         names.sort_by_key(|(stems, _)| std::cmp::Reverse(stems.len()));
         RoleNames { names }
+    }
+
+    /// The role whose name is the whole message ("physio", "mental health nursing").
+    pub(crate) fn alone(&self, analyzer: &Analyzer, words: &[String]) -> Option<usize> {
+        let stemmed = stems(analyzer, words);
+        self.names
+            .iter()
+            .find(|(name, _)| *name == stemmed)
+            .map(|(_, role)| *role)
     }
 
     /// The roles named in `words` (normalised), in the order they appear, each once; where
@@ -70,12 +94,11 @@ impl Engine {
         state: &UserState,
         next: &mut UserState,
     ) -> Option<Reply> {
-        let asks = self
-            .compare_words
-            .iter()
-            .any(|w| super::contains_phrase(words, w));
+        let asks = self.compare_words.iter().any(|w| contains_phrase(words, w));
         let enough = named.len() >= 2 || (named.len() == 1 && state.role.is_some());
-        if !asks || !enough {
+        // "compare" on its own asks which roles to compare.
+        let bare = words.len() <= named.len() + 2;
+        if !asks || !(enough || bare) {
             return None;
         }
         let intent = self
@@ -115,7 +138,7 @@ impl Engine {
         );
         for role in &roles {
             text.push_str("\n\n");
-            text.push_str(&self.role_card(role));
+            text.push_str(&self.role_card(role, &ALL_FIELDS));
         }
         next.role = roles.last().map(|r| r.id.clone());
         let mut sources: Vec<String> = Vec::new();
@@ -140,23 +163,176 @@ impl Engine {
         }
     }
 
-    /// One role's facts as a short list under its name.
-    fn role_card(&self, role: &Role) -> String {
+    /// A fact about one role from the catalogue, when the message asks about one: about the
+    /// role it names (unless an entry answers it with certainty), or, in a follow-up, about the
+    /// role under discussion. A message that is only a role's name gets the role's card.
+    pub(super) fn role_fact(
+        &self,
+        words: &[String],
+        refers: bool,
+        knowledge_confidence: f32,
+        best_entry: Option<&knowledge::Entry>,
+        state: &UserState,
+        next: &mut UserState,
+    ) -> Option<Reply> {
+        if let Some(role) = self.role_names.alone(&self.analyzer, words) {
+            let role = &self.knowledge.roles[role];
+            if best_entry.is_none_or(|e| e.id != role.entry) {
+                return Some(self.role_reply(role, self.role_card(role, &ALL_FIELDS), None, next));
+            }
+            return None;
+        }
+        let aspect = self.aspect(words)?;
+        let named = self.role_names.find(&self.analyzer, words);
+        let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
+        let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
+        let role = match named[..] {
+            // A role named: the catalogue answers unless an entry answers with certainty (and
+            // is not about a role of another kind: "become a paramedic" is not about doctors).
+            [one] => match certain_role {
+                Some((_, Some(other))) if !self.same_kind(other, one) => one,
+                Some(_) => return None,
+                None => one,
+            },
+            // A follow-up: the catalogue answers about the role under discussion, unless an
+            // entry about that role answers with certainty and is not the one just shown.
+            [] if refers || words.len() <= SHORT_FOLLOW_UP => {
+                let role = self.role_index(state.role.as_deref()?)?;
+                let entry_says_more = certain_role.is_some_and(|(entry, about)| {
+                    about == Some(role) && state.topic.as_deref() != Some(entry.id.as_str())
+                });
+                if entry_says_more {
+                    return None;
+                }
+                role
+            }
+            _ => return None,
+        };
+        let role = &self.knowledge.roles[role];
+        let asked = aspect.fields.first()?;
+        if self.role_field(role, *asked).1.trim().is_empty() {
+            return None;
+        }
+        let text = self.role_card(role, &aspect.fields);
+        Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// The fact of a role the message asks about ("how long" asks about training).
+    fn aspect(&self, words: &[String]) -> Option<&Aspect> {
+        self.messages
+            .aspect
+            .iter()
+            .zip(&self.aspect_phrases)
+            .find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(words, p)))
+            .map(|(aspect, _)| aspect)
+    }
+
+    /// How many of `words` the phrase of the role fact they ask about leaves uncovered, when
+    /// they ask about one ("how long does that take?" leaves "does that take").
+    pub(super) fn beside_aspect<'w>(&self, words: &'w [String]) -> Option<Vec<&'w String>> {
+        let (_, phrases) = self
+            .messages
+            .aspect
+            .iter()
+            .zip(&self.aspect_phrases)
+            .find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(words, p)))?;
+        let mut covered = vec![false; words.len()];
+        for phrase in phrases.iter().filter(|p| !p.is_empty()) {
+            for start in 0..words.len().saturating_sub(phrase.len() - 1) {
+                if words[start..start + phrase.len()] == phrase[..] {
+                    covered[start..start + phrase.len()].fill(true);
+                }
+            }
+        }
+        Some(
+            words
+                .iter()
+                .zip(covered)
+                .filter(|(_, c)| !c)
+                .map(|(w, _)| w)
+                .collect(),
+        )
+    }
+
+    /// A reply about a role: its entry becomes the topic, the role the one under discussion,
+    /// and the buttons ask about its other facts.
+    fn role_reply(
+        &self,
+        role: &Role,
+        text: String,
+        asked: Option<&Aspect>,
+        next: &mut UserState,
+    ) -> Reply {
+        if next.topic.as_deref() != Some(role.entry.as_str()) {
+            next.shown.clear();
+        }
+        next.topic = Some(role.entry.clone());
+        next.role = Some(role.id.clone());
+        let others = self
+            .messages
+            .aspect
+            .iter()
+            .filter(|a| asked.is_none_or(|asked| asked.fields.first() != a.fields.first()))
+            .filter(|a| {
+                a.fields
+                    .first()
+                    .is_some_and(|f| !self.role_field(role, *f).1.trim().is_empty())
+            })
+            .map(|a| a.ask.clone());
+        let mut suggestions: Vec<String> = others.take(2).collect();
+        suggestions.extend(self.knowledge.entry(&role.entry).map(|e| e.label.clone()));
+        Reply {
+            text,
+            topic: Some(role.id.clone()),
+            confidence: 1.0,
+            sources: role.sources.clone(),
+            suggestions,
+            ..Reply::default()
+        }
+    }
+
+    /// The label and value of one fact of a role.
+    fn role_field<'a>(&'a self, role: &Role, field: RoleField) -> (&'a str, String) {
         let labels = &self.messages.role_labels;
-        let fields = [
-            (&labels.what, role.what.clone()),
-            (&labels.entry_routes, role.entry_routes.join("; ")),
-            (&labels.qualifications, role.qualifications.clone()),
-            (&labels.regulator, role.regulator.clone()),
-            (&labels.training, role.training.clone()),
-            (&labels.demand, role.demand.clone()),
-            (&labels.settings, role.settings.join(", ")),
-        ];
+        match field {
+            RoleField::What => (&labels.what, role.what.clone()),
+            RoleField::EntryRoutes => (&labels.entry_routes, role.entry_routes.join("; ")),
+            RoleField::Qualifications => (&labels.qualifications, role.qualifications.clone()),
+            RoleField::Regulator => (&labels.regulator, role.regulator.clone()),
+            RoleField::Training => (&labels.training, role.training.clone()),
+            RoleField::Demand => (&labels.demand, role.demand.clone()),
+            RoleField::Settings => (&labels.settings, role.settings.join(", ")),
+        }
+    }
+
+    /// The role an entry is about, when its title or subject names exactly one.
+    pub(super) fn entry_role(&self, entry: &knowledge::Entry) -> Option<usize> {
+        let text = format!("{} {}", entry.title, entry.subject);
+        match self
+            .role_names
+            .find(&self.analyzer, &self.analyzer.normal_words(&text))[..]
+        {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Some of a role's facts as a short list under its name.
+    fn role_card(&self, role: &Role, fields: &[RoleField]) -> String {
         let mut card = format!("**{}**", role.name);
-        for (label, value) in fields.iter().filter(|(_, v)| !v.trim().is_empty()) {
-            card.push_str(&format!("\n- {label}: {value}"));
+        for field in fields {
+            let (label, value) = self.role_field(role, *field);
+            if !value.trim().is_empty() {
+                card.push_str(&format!("\n- {label}: {value}"));
+            }
         }
         card
+    }
+
+    /// True when two roles are in the same category (a physiotherapist and allied health
+    /// professionals in general).
+    fn same_kind(&self, a: usize, b: usize) -> bool {
+        self.knowledge.roles[a].category == self.knowledge.roles[b].category
     }
 
     /// The index of the role with this id.
