@@ -1,5 +1,6 @@
 //! The engine's time per turn on the real content: `cargo bench -p engine`.
 //! (`careerbot bench` measures the whole turn with the durable save.)
+#![allow(missing_docs)] // criterion's macros generate undocumented functions
 
 use std::hint::black_box;
 use std::path::Path;
