@@ -122,6 +122,7 @@ compare_words = ["compare"]
 compare_intro = "COMPARING {roles}"
 compare_needs_roles = "WHICH ROLES"
 and = " AND "
+aspect = []
 [mydata_labels]
 age = "AGE"
 stage = "STAGE"
@@ -133,7 +134,6 @@ role = "ROLE"
 finder = "FINDER"
 finder_progress = "{n}/{total}"
 turns = "LAST {n}"
-aspect = []
 [role_labels]
 what = "WHAT"
 entry_routes = "ROUTES"
