@@ -82,6 +82,16 @@ pub enum Command {
     },
     /// Check the knowledge and intents, and that each entry's check questions reach it.
     Check,
+    /// Run the Discord bot until Ctrl-C or SIGTERM (token in DISCORD_TOKEN; see deploy/README.md).
+    Discord {
+        /// A channel id where every message is answered, not only mentions (repeatable; added
+        /// to those in DISCORD_CHANNELS, comma-separated).
+        #[arg(long = "channel", value_name = "ID")]
+        channels: Vec<u64>,
+        /// How many shards to run (default: as many as Discord recommends).
+        #[arg(long, env = "DISCORD_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
+        shards: Option<u32>,
+    },
     /// Delete everything stored about one user.
     Forget {
         /// The user, as `channel:id` or a bare id on the cli channel.

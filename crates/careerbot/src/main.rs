@@ -3,6 +3,7 @@
 
 mod chat;
 mod cli;
+mod discord_bot;
 mod eval;
 mod serve_telegram;
 mod setup;
@@ -55,6 +56,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         cli::Command::Test { paths } => test::run(&config, &paths),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
+        cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),
         cli::Command::Telegram {

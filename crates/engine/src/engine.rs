@@ -282,7 +282,10 @@ impl Engine {
         }
         let reply = self.understand(state, next, input);
         match (&state.finder, &next.finder) {
-            (Some(before), Some(after)) if before == after && !self.interrupts(&reply) => {
+            // A question awaiting a yes ("forget everything?") keeps its own buttons.
+            (Some(before), Some(after))
+                if before == after && next.pending.is_none() && !self.interrupts(&reply) =>
+            {
                 self.resume_finder(reply, after)
             }
             _ => reply,
