@@ -343,6 +343,12 @@ impl Engine {
         if let Some(role) = named.last() {
             next.role = Some(self.knowledge.roles[*role].id.clone());
         }
+        let named_ids: Vec<String> = named
+            .iter()
+            .map(|r| self.knowledge.roles[*r].id.clone())
+            .collect();
+        self.facts
+            .note_interests(&analysis.words, &named_ids, &mut next.profile);
         let intent = self.intent_index.rank(&analysis).into_iter().next();
         let (intent, intent_confidence) =
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));

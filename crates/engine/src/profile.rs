@@ -27,6 +27,9 @@ impl Profile {
     }
 }
 
+/// At most this many roles of interest are remembered (the most recent).
+const MAX_INTERESTS: usize = 5;
+
 /// Which part of the profile a fact fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -89,6 +92,9 @@ struct FactFile {
     /// How the bot repeats an age back: "you're {age}".
     age_note: String,
     fact: Vec<Fact>,
+    /// Phrases that say the roles named with them interest the user ("I want to be a…").
+    #[serde(default)]
+    interest: Vec<String>,
     #[serde(default)]
     tailor: Vec<Tailor>,
 }
@@ -100,6 +106,7 @@ pub(crate) struct FactFinder {
     age_before: Vec<Vec<String>>,
     age_after: Vec<Vec<String>>,
     age_note: String,
+    interest: Vec<Vec<String>>,
     /// Notes that tailor answers to the profile.
     pub tailors: Vec<Tailor>,
 }
@@ -116,6 +123,7 @@ impl FactFinder {
             age_before: phrases(&parsed.age_before),
             age_after: phrases(&parsed.age_after),
             age_note: parsed.age_note,
+            interest: phrases(&parsed.interest),
             tailors: parsed.tailor,
             facts: parsed
                 .fact
@@ -156,6 +164,20 @@ impl FactFinder {
             }
         }
         notes
+    }
+
+    /// Remembers `roles` as roles of interest when the message says they interest the user.
+    pub(crate) fn note_interests(&self, words: &[String], roles: &[String], profile: &mut Profile) {
+        if !self.interest.iter().any(|p| contains(words, p)) {
+            return;
+        }
+        for role in roles {
+            if !profile.interests.contains(role) {
+                profile.interests.push(role.clone());
+            }
+        }
+        let excess = profile.interests.len().saturating_sub(MAX_INTERESTS);
+        profile.interests.drain(..excess);
     }
 
     fn age(&self, words: &[String]) -> Option<u8> {

@@ -10,6 +10,10 @@ use crate::messages::{Aspect, RoleField, fill};
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
 pub(super) const SHORT_FOLLOW_UP: usize = 6;
+/// A message naming a role in at most this many words ("and for midwives?") asks again what
+/// was asked in the last `CARRY_TURNS` messages.
+const CARRY_WORDS: usize = 4;
+const CARRY_TURNS: usize = 3;
 
 /// Every fact of a role, in the order a role's card shows them.
 const ALL_FIELDS: [RoleField; 7] = [
@@ -182,8 +186,17 @@ impl Engine {
             }
             return None;
         }
-        let aspect = self.aspect(words)?;
         let named = self.role_names.find(&self.analyzer, words);
+        let aspect = match self.aspect(words) {
+            Some(aspect) => aspect,
+            // "And for midwives?": the same question as before, about another role.
+            None => {
+                let carried = self.carried_aspect(words, &named, state)?;
+                let role = &self.knowledge.roles[named[0]];
+                let text = self.role_card(role, &carried.fields);
+                return Some(self.role_reply(role, text, Some(carried), next));
+            }
+        };
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
         let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
@@ -332,6 +345,25 @@ impl Engine {
             }
         }
         card
+    }
+
+    /// The fact asked about in the last few messages, when this one only names a role ("and
+    /// for midwives?", "what about paramedics").
+    fn carried_aspect(
+        &self,
+        words: &[String],
+        named: &[usize],
+        state: &UserState,
+    ) -> Option<&Aspect> {
+        if named.len() != 1 || words.len() > CARRY_WORDS {
+            return None;
+        }
+        state
+            .turns
+            .iter()
+            .rev()
+            .take(CARRY_TURNS)
+            .find_map(|turn| self.aspect(&self.analyzer.normal_words(&turn.text)))
     }
 
     /// True when two roles are in the same category (a physiotherapist and allied health
