@@ -1,6 +1,6 @@
 //! What every chat adapter (terminal, transcripts, Telegram, Discord) shares: one turn taken and
 //! rendered for a channel as the messages and buttons to send, bot tokens kept secret, and the
-//! clock. No network I/O here: adapters do their own.
+//! clock and the stop signal. No network I/O here: adapters do their own.
 
 use std::fmt;
 
@@ -44,6 +44,35 @@ pub fn outgoing(reply: Reply, channel: Channel) -> Outgoing {
         messages,
         buttons: reply.suggestions.clone(),
         reply,
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM: when a long-running adapter should stop.
+pub async fn stop_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("Ctrl-C: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
     }
 }
 

@@ -119,10 +119,10 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(config, Arc::new(conversations), shutdown_signal()))
+    runtime.block_on(run(config, Arc::new(conversations), adapter::stop_signal()))
 }
 
-/// Runs the bot until `shutdown` resolves (see `shutdown_signal`), then stops taking updates,
+/// Runs the bot until `shutdown` resolves (see `adapter::stop_signal`), then stops taking updates,
 /// finishes the turns under way and returns.
 pub async fn run<S>(
     config: Config,
@@ -237,29 +237,4 @@ async fn register_commands(client: &Client, secret: &Secret) -> Result<(), Error
 /// A Bot API error as text with the token removed.
 fn api_error(secret: &Secret, error: &impl std::fmt::Display) -> Error {
     Error::Api(secret.redact(&error.to_string()))
-}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("interrupted"),
-        () = terminate => tracing::info!("terminated"),
-    }
 }
