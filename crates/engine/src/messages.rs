@@ -54,6 +54,11 @@ pub struct Messages {
     pub mydata_empty: String,
     /// The names of what is stored, in `mydata`.
     pub mydata_labels: MyDataLabels,
+    /// Repeats back whom the user asks for: `{who}` ("you're asking for your son").
+    pub asking_for_note: String,
+    /// Phrases that describe a job rather than name it ("the person who", "what's the job
+    /// where").
+    pub role_cues: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.
