@@ -400,6 +400,7 @@ impl Engine {
             Outcome::Emergency => IntentKind::Emergency,
             Outcome::Crisis => IntentKind::Crisis,
             Outcome::Health => IntentKind::Health,
+            Outcome::Patient => IntentKind::PatientServices,
             Outcome::Careers => return None,
         };
         let index = self.intents.iter().position(|i| i.kind == kind)?;
@@ -560,7 +561,9 @@ impl Engine {
             STATEMENT_ANSWER_MIN
         };
         let facts = notes.join(", ");
-        if !notes.is_empty() && knowledge_confidence < least {
+        // A statement about the writer that asks nothing is noted; a question that cannot be
+        // answered gets the fallback below, with the note in front.
+        if !notes.is_empty() && knowledge_confidence < least && !asks {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
@@ -582,6 +585,10 @@ impl Engine {
             return self.message(&self.messages.clarify, true);
         }
         let mut reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
+        if !notes.is_empty() {
+            let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
+            reply.text = format!("{noted}\n\n{}", reply.text);
+        }
         reply.suggestions = self.messages.fallback_suggestions.clone();
         reply.confidence = knowledge_confidence.max(intent_confidence);
         reply

@@ -21,7 +21,7 @@ const MAX_BYTES: usize = 8 * 1024;
 const CONTEXT: f32 = 0.6;
 /// A word that says something about the writer rather than what they ask ("I'm a pharmacist
 /// and want to move into leadership") counts this much.
-const ABOUT_WRITER: f32 = 0.3;
+const ABOUT_WRITER: f32 = 0.6;
 /// How many words of a place name are read at most ("newcastle upon tyne").
 const LONGEST_PLACE: usize = 4;
 

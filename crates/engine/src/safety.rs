@@ -1,5 +1,6 @@
 //! The safety stage: before anything else, every clause of every message is read for an
-//! emergency, a person in crisis, or a health worry.
+//! emergency, a person in crisis, a health worry, or a patient's question about using NHS
+//! services (which the bot does not answer either).
 //!
 //! Three signals are combined, clause by clause: the signs of each outcome, written as patterns
 //! in `intents/safety-signs.toml` and matched on the clause's normalised, typo-corrected words;
@@ -27,6 +28,8 @@ pub enum Outcome {
     Crisis,
     /// Symptoms that are not an emergency: NHS 111.
     Health,
+    /// Using NHS services as a patient ("can my physio see me sooner?"): not what the bot does.
+    Patient,
     /// Anything else: on to the careers engine.
     Careers,
 }
@@ -35,9 +38,10 @@ impl Outcome {
     /// Which outcome wins when clauses disagree: the most urgent.
     fn urgency(self) -> u8 {
         match self {
-            Outcome::Emergency => 3,
-            Outcome::Crisis => 2,
-            Outcome::Health => 1,
+            Outcome::Emergency => 4,
+            Outcome::Crisis => 3,
+            Outcome::Health => 2,
+            Outcome::Patient => 1,
             Outcome::Careers => 0,
         }
     }
@@ -64,6 +68,8 @@ enum Sign {
     /// Words of a crisis that jobs also deal with ("suicide prevention", "self-harm teams").
     CrisisTopic,
     Health,
+    /// Using NHS services as a patient.
+    Patient,
     /// The clause asks about a job, a role or a course.
     Careers,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
@@ -322,6 +328,8 @@ impl Signs {
             && !(careers_anywhere && (past || !personal))
         {
             Outcome::Health
+        } else if self.has(Sign::Patient) && !self.careers && !(careers_anywhere && !personal) {
+            Outcome::Patient
         } else {
             Outcome::Careers
         }

@@ -237,6 +237,8 @@ impl Engine {
         };
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
+        // A role named and a fact of it asked ("who regulates paramedics?"): the catalogue
+        // answers, unless an entry about that kind of role answers.
         let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
         let role = match named[..] {
             // A role named: the catalogue answers, unless an entry about that kind of role
@@ -244,10 +246,9 @@ impl Engine {
             // another kind ("become a paramedic" is not about doctors).
             [one] => {
                 let about = answering.and_then(|entry| self.entry_role(entry));
-                match (about, certain) {
-                    (Some(kind), _) if self.same_kind(kind, one) => return None,
-                    (Some(_), _) | (None, None) => one,
-                    (None, Some(_)) => return None,
+                match about {
+                    Some(kind) if self.same_kind(kind, one) => return None,
+                    _ => one,
                 }
             }
             // A follow-up: the catalogue answers about the role under discussion, unless an
