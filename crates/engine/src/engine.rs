@@ -146,6 +146,8 @@ pub struct Engine {
     role_index: PhraseIndex,
     /// Phrases that describe a job rather than name it ("the person who"), as normalised words.
     role_cues: Vec<Vec<String>>,
+    /// Phrases after which users name their job, as normalised words.
+    job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
     /// The phrases of each aspect of a role, as normalised words.
@@ -239,6 +241,7 @@ impl Engine {
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
         let role_cues = phrases(&messages.role_cues);
+        let job_before = phrases(&messages.job_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_phrases = messages
             .aspect
@@ -260,6 +263,7 @@ impl Engine {
             role_names,
             role_index,
             role_cues,
+            job_before,
             compare_words,
             aspect_phrases,
             yes_words,
@@ -337,6 +341,14 @@ impl Engine {
         if reading.abroad.is_some() {
             notes.extend(self.facts.set(Field::Stage, TRAINED_ABROAD, profile));
         }
+        if let Some(role) = self.job_named(reading) {
+            let id = &self.knowledge.roles[role].id;
+            if profile.job.as_ref() != Some(id) {
+                profile.job = Some(id.clone());
+                let job = self.knowledge.roles[role].name.to_lowercase();
+                notes.push(fill(&self.messages.job_note, &[("job", &job)]));
+            }
+        }
         if let Some(who) = &reading.on_behalf
             && profile.asking_for.as_ref() != Some(who)
         {
@@ -344,6 +356,22 @@ impl Engine {
             notes.push(fill(&self.messages.asking_for_note, &[("who", who)]));
         }
         notes
+    }
+
+    /// The role the writer says is their job ("I've been an HCA for 3 years"): a role named
+    /// within a few words after a phrase of `job_before`.
+    fn job_named(&self, reading: &Reading) -> Option<usize> {
+        const WITHIN: usize = 4;
+        reading.clauses.iter().find_map(|clause| {
+            let words = &clause.words;
+            (0..words.len()).find_map(|at| {
+                let frame = self.job_before.iter().find(|p| words[at..].starts_with(p))?;
+                let after = at + frame.len();
+                let window = &words[after.min(words.len())..(after + WITHIN).min(words.len())];
+                // "I'm a pharmacist" names the job; "I'm a nurse from India" too.
+                self.role_names.find(&self.analyzer, window).first().copied()
+            })
+        })
     }
 
     /// The safety stage's assessment of a message that was read.
@@ -943,3 +971,4 @@ fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Err
     }
     Ok(())
 }
+

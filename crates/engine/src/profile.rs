@@ -23,6 +23,8 @@ pub struct Profile {
     pub place: Option<String>,
     /// Whom they ask for ("son"), when they ask for someone else.
     pub asking_for: Option<String>,
+    /// Their job, when it is a role of the catalogue (a role id).
+    pub job: Option<String>,
 }
 
 impl Profile {
