@@ -52,9 +52,9 @@ impl Limits {
                 let (outcome, share) = given
                     .split_once('=')
                     .with_context(|| format!("--min-recall {given:?}: expected OUTCOME=X"))?;
-                let share: f64 = share
-                    .parse()
-                    .with_context(|| format!("--min-recall {given:?}: {share:?} is not a number"))?;
+                let share: f64 = share.parse().with_context(|| {
+                    format!("--min-recall {given:?}: {share:?} is not a number")
+                })?;
                 Ok((outcome.to_owned(), share))
             })
             .collect::<anyhow::Result<_>>()?;
@@ -72,12 +72,19 @@ impl Limits {
             short.push(format!("accuracy {:.3} < {min}", summary.accuracy));
         }
         for (outcome, min) in &self.min_recall {
-            let recall = summary.safety.recall.get(outcome).map_or(1.0, |t| t.accuracy);
+            let recall = summary
+                .safety
+                .recall
+                .get(outcome)
+                .map_or(1.0, |t| t.accuracy);
             if recall < *min {
                 short.push(format!("{outcome} recall {recall:.3} < {min}"));
             }
         }
-        if let Some(max) = self.max_diverted.filter(|max| summary.safety.diverted.accuracy > *max) {
+        if let Some(max) = self
+            .max_diverted
+            .filter(|max| summary.safety.diverted.accuracy > *max)
+        {
             short.push(format!(
                 "careers questions diverted {:.3} > {max}",
                 summary.safety.diverted.accuracy
@@ -353,7 +360,11 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
         writeln!(out)?;
     }
     if !summary.safety.is_empty() {
-        writeln!(out, "{:<14} {:>6} {:>6} {:>9}", "safety", "found", "total", "recall")?;
+        writeln!(
+            out,
+            "{:<14} {:>6} {:>6} {:>9}",
+            "safety", "found", "total", "recall"
+        )?;
         for (outcome, tally) in &summary.safety.recall {
             let percent = tally.accuracy * 100.0;
             writeln!(

@@ -26,7 +26,15 @@ pub(crate) const PLACES: &str = "places.toml";
 pub(crate) const SAFETY_SIGNS: &str = "safety-signs.toml";
 pub(crate) const ENGLISH: &str = "english.txt";
 /// Every intents file with a fixed meaning.
-const SPECIAL: [&str; 7] = [LEXICON, MESSAGES, PROFILE, FINDER, READING, PLACES, SAFETY_SIGNS];
+const SPECIAL: [&str; 7] = [
+    LEXICON,
+    MESSAGES,
+    PROFILE,
+    FINDER,
+    READING,
+    PLACES,
+    SAFETY_SIGNS,
+];
 
 impl Content {
     /// Reads the content from two folders.

@@ -193,7 +193,9 @@ impl Engine {
         let texts = vocabulary(&knowledge, &intents);
         let mut analyzer = Analyzer::new(
             lexicon,
-            texts.into_iter().chain(stage_words.iter().map(String::as_str)),
+            texts
+                .into_iter()
+                .chain(stage_words.iter().map(String::as_str)),
         );
         let reader = Reader::parse(
             (&reading_file.path, &reading_file.text),
@@ -365,11 +367,17 @@ impl Engine {
         reading.clauses.iter().find_map(|clause| {
             let words = &clause.words;
             (0..words.len()).find_map(|at| {
-                let frame = self.job_before.iter().find(|p| words[at..].starts_with(p))?;
+                let frame = self
+                    .job_before
+                    .iter()
+                    .find(|p| words[at..].starts_with(p))?;
                 let after = at + frame.len();
                 let window = &words[after.min(words.len())..(after + WITHIN).min(words.len())];
                 // "I'm a pharmacist" names the job; "I'm a nurse from India" too.
-                self.role_names.find(&self.analyzer, window).first().copied()
+                self.role_names
+                    .find(&self.analyzer, window)
+                    .first()
+                    .copied()
             })
         })
     }
@@ -396,7 +404,10 @@ impl Engine {
         // A typed message is read, and read for safety, before anything else: whatever the
         // conversation's state (a pending "forget me", the career finder).
         let reading = input.press.is_none().then(|| self.read(&input.text));
-        if let Some(reply) = reading.as_ref().and_then(|r| self.safety_reply(r, state, next)) {
+        if let Some(reply) = reading
+            .as_ref()
+            .and_then(|r| self.safety_reply(r, state, next))
+        {
             next.pending = None;
             return reply;
         }
@@ -423,7 +434,12 @@ impl Engine {
 
     /// The safety reply to a message, when the safety stage finds an emergency, a crisis or a
     /// health worry. What is under discussion is kept, so the conversation can carry on.
-    fn safety_reply(&self, reading: &Reading, state: &UserState, next: &mut UserState) -> Option<Reply> {
+    fn safety_reply(
+        &self,
+        reading: &Reading,
+        state: &UserState,
+        next: &mut UserState,
+    ) -> Option<Reply> {
         let kind = match self.assess(reading).outcome {
             Outcome::Emergency => IntentKind::Emergency,
             Outcome::Crisis => IntentKind::Crisis,
@@ -971,4 +987,3 @@ fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Err
     }
     Ok(())
 }
-

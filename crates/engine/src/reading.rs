@@ -64,7 +64,7 @@ pub struct Clause {
     pub asks: bool,
     /// True when the clause follows a comma.
     #[serde(skip)]
-    after_comma: bool,
+    pub(crate) after_comma: bool,
     /// Where each piece of a clause joined back after a comma starts (word indices): the
     /// safety stage reads the pieces apart.
     #[serde(skip)]
@@ -147,7 +147,8 @@ impl Reading {
         };
         for clause in &self.clauses {
             let weight = if asks && !clause.asks { CONTEXT } else { 1.0 };
-            for ((word, factor), part) in clause.words.iter().zip(&clause.factors).zip(&clause.parts)
+            for ((word, factor), part) in
+                clause.words.iter().zip(&clause.factors).zip(&clause.parts)
             {
                 let part_weight = match part {
                     Part::Content => 1.0,
@@ -377,7 +378,10 @@ impl Reader {
             let Some(&child) = self.relations.get(&words[at]) else {
                 continue;
             };
-            let before = self.on_behalf_before.longest_ending(words, at).map(|(len, _)| len);
+            let before = self
+                .on_behalf_before
+                .longest_ending(words, at)
+                .map(|(len, _)| len);
             let my = at > 0 && words[at - 1] == "my";
             let after = my && self.on_behalf_after.longest_at(words, at + 1).is_some();
             if let Some(len) = before {
@@ -419,7 +423,8 @@ impl Reader {
                 && self.place_before.longest_ending(&words, at).is_some()
             {
                 clause.parts[at..at + len].fill(Part::Aside);
-                let third_party = words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
+                let third_party =
+                    words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
                 if !third_party && reading.abroad.is_none() {
                     reading.abroad = Some(words[at..at + len].join(" "));
                 }
@@ -515,7 +520,12 @@ fn without_mentions(text: &str) -> String {
         let tail = &rest[at..];
         if tail.starts_with("<@") || tail.starts_with("<#") {
             match tail.find('>') {
-                Some(end) if tail[2..end].trim_start_matches(['!', '&']).chars().all(|c| c.is_ascii_digit()) => {
+                Some(end)
+                    if tail[2..end]
+                        .trim_start_matches(['!', '&'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit()) =>
+                {
                     rest = &tail[end + 1..];
                     continue;
                 }

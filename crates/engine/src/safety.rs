@@ -240,7 +240,11 @@ impl Safety {
     fn parts<'w>(&self, words: &'w [String], pieces: &[usize]) -> Vec<&'w [String]> {
         let mut starts: Vec<usize> = pieces.to_vec();
         for at in 1..words.len() {
-            if self.breaks.iter().any(|b| !b.is_empty() && words[at..].starts_with(b)) {
+            if self
+                .breaks
+                .iter()
+                .any(|b| !b.is_empty() && words[at..].starts_with(b))
+            {
                 starts.push(at);
             }
         }
@@ -269,7 +273,8 @@ impl Safety {
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
         let covered = |hit: &Hit| {
-            hits.iter().any(|other| {
+            hit.pattern.sign != Sign::Personal
+                && hits.iter().any(|other| {
                 other.pattern.sign != hit.pattern.sign
                     && other.pattern.sign.is_reading()
                     && other.span.start <= hit.span.start
@@ -315,11 +320,12 @@ impl Signs {
     fn outcome(&self, careers_anywhere: bool) -> Outcome {
         let now = self.has(Sign::Now);
         let past = self.has(Sign::Past) && !now;
-        // An emergency or a crisis word in a careers question is what the job deals with,
-        // unless something says it is happening now.
-        let careers = careers_anywhere && !now;
         let personal = self.has(Sign::Personal);
-        if self.has(Sign::Emergency) && !past && !careers {
+        // An emergency or a crisis word in a careers question is what the job deals with,
+        // unless something says it is happening now, or to someone the writer knows.
+        let careers = careers_anywhere && !now;
+        let framed = careers && (self.careers || !personal);
+        if self.has(Sign::Emergency) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
@@ -454,7 +460,7 @@ patterns = ["sore throat"]
 
 [[signs]]
 sign = "careers"
-patterns = ["work on a", "become a"]
+patterns = ["work on a", "become a", "jobs"]
 
 [[signs]]
 sign = "idiom"
@@ -474,7 +480,9 @@ patterns = ["i", "my", "<person>"]
 "#;
 
     fn stem(word: &str) -> String {
-        word.trim_end_matches("ing").trim_end_matches('s').to_owned()
+        word.trim_end_matches("ing")
+            .trim_end_matches('s')
+            .to_owned()
     }
 
     fn check(text: &str, expect: Outcome) {
@@ -503,15 +511,33 @@ patterns = ["i", "my", "<person>"]
         check("i have a sore throat", Outcome::Health);
         check("jobs in self harm teams", Outcome::Careers);
         check("i self harm", Outcome::Crisis);
-        check("i want to become a nurse but i just want to die", Outcome::Crisis);
-        check("i want to work on a ward where people are not breathing", Outcome::Careers);
-        check("i want to become a nurse and he is not breathing right now", Outcome::Emergency);
+        check(
+            "i want to become a nurse but i just want to die",
+            Outcome::Crisis,
+        );
+        check(
+            "i want to work on a ward where people are not breathing",
+            Outcome::Careers,
+        );
+        check(
+            "i want to become a nurse and he is not breathing right now",
+            Outcome::Emergency,
+        );
         check("my dad collapsed last year", Outcome::Careers);
         check("i am dying to become a nurse", Outcome::Careers);
         check("how do i apply for nhs jobs", Outcome::Careers);
         check("my dad keeps killing himself", Outcome::Crisis); // any form of "kill"
         check("she is planning to overdose", Outcome::Crisis); // the longer sign wins
-        check("i want to become a nurse but he is not breathing", Outcome::Emergency);
+        // A careers question elsewhere in the message frames it: the danger needs a sign that
+        // it is happening now.
+        check(
+            "i want to become a nurse but he is not breathing",
+            Outcome::Careers,
+        );
+        check(
+            "i want to become a nurse but he is not breathing right now",
+            Outcome::Emergency,
+        );
     }
 
     #[test]

@@ -105,7 +105,11 @@ impl Engine {
         if let Some(place) = &profile.place {
             line(&labels.place, place.clone());
         }
-        if let Some(job) = profile.job.as_deref().and_then(|id| self.knowledge.role(id)) {
+        if let Some(job) = profile
+            .job
+            .as_deref()
+            .and_then(|id| self.knowledge.role(id))
+        {
             line(&labels.job, job.name.clone());
         }
         if let Some(who) = &profile.asking_for {

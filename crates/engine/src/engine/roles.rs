@@ -65,7 +65,9 @@ impl RoleNames {
     /// nurse, but "garden" does not name the gardener, though their stems are the same.
     pub(crate) fn named_as_written(&self, words: &[String]) -> bool {
         let same = |a: &String, b: &String| {
-            a == b || a.strip_suffix('s') == Some(b.as_str()) || b.strip_suffix('s') == Some(a.as_str())
+            a == b
+                || a.strip_suffix('s') == Some(b.as_str())
+                || b.strip_suffix('s') == Some(a.as_str())
         };
         self.exact.iter().any(|name| {
             words
@@ -119,7 +121,11 @@ pub(super) fn role_docs(roles: &[Role]) -> Vec<matcher::PhraseDoc> {
     roles
         .iter()
         .map(|role| matcher::PhraseDoc {
-            phrases: role.names().map(str::to_owned).chain([role.what.clone()]).collect(),
+            phrases: role
+                .names()
+                .map(str::to_owned)
+                .chain([role.what.clone()])
+                .collect(),
             keywords: Vec::new(),
             body: String::new(),
         })
