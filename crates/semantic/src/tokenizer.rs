@@ -124,7 +124,11 @@ struct Pieces<'v, F> {
     vocab: &'v Vocab,
     unk: u32,
     max_chars: usize,
+    /// The word being read: its first `max_chars + 1` characters at most, so that a huge word
+    /// costs no memory.
     word: String,
+    /// The number of characters in the word, kept or not.
+    chars: usize,
     /// Set once `emit` has asked to stop.
     done: bool,
     emit: F,
@@ -137,9 +141,13 @@ impl<F: FnMut(u32) -> bool> Pieces<'_, F> {
         } else if is_punctuation(c) {
             self.flush();
             self.word.push(c);
+            self.chars = 1;
             self.flush();
         } else {
-            self.word.push(c);
+            if self.chars <= self.max_chars {
+                self.word.push(c);
+            }
+            self.chars += 1;
         }
     }
 
@@ -150,9 +158,14 @@ impl<F: FnMut(u32) -> bool> Pieces<'_, F> {
     }
 
     fn flush(&mut self) {
+        let chars = std::mem::replace(&mut self.chars, 0);
         if self.word.is_empty() || self.done {
             self.word.clear();
             return;
+        }
+        if chars > self.max_chars {
+            self.word.clear();
+            return self.emit(self.unk);
         }
         let word = std::mem::take(&mut self.word);
         self.wordpiece(&word);
@@ -161,9 +174,6 @@ impl<F: FnMut(u32) -> bool> Pieces<'_, F> {
     }
 
     fn wordpiece(&mut self, word: &str) {
-        if word.chars().nth(self.max_chars).is_some() {
-            return self.emit(self.unk);
-        }
         // A word of known tokens is read first, then emitted, as a word with an unknown
         // part is one [UNK]; 16 tokens cover any word of ordinary text.
         let mut found = [0u32; 16];
@@ -217,6 +227,7 @@ pub(crate) fn tokenize(
         unk,
         max_chars,
         word: String::with_capacity(32),
+        chars: 0,
         done: false,
         emit,
     };
