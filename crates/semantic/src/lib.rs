@@ -13,6 +13,7 @@
 //! into the binary without copying it.
 //!
 //! ```
+//! # #[cfg(feature = "embedded")] {
 //! use semantic::{Encoder, VectorIndex};
 //!
 //! let encoder = Encoder::embedded()?;
@@ -25,6 +26,7 @@
 //! }
 //! let hits = index.top_k(&encoder.encode("wats the salary like"), 1);
 //! assert_eq!(*hits[0].label, "pay");
+//! # }
 //! # Ok::<(), semantic::Error>(())
 //! ```
 
