@@ -83,8 +83,11 @@ pub enum Command {
     /// Show how a message is understood: words, corrections, best intents and entries.
     Explain {
         /// The message.
-        #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
+        /// Read one message per line from standard input and print one explanation (JSON) per
+        /// line.
+        #[arg(long)]
+        jsonl: bool,
     },
     /// Measure a turn: engine time, and the whole turn with the durable save, on a temporary store.
     Bench {

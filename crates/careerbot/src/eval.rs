@@ -423,13 +423,20 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
     }
 }
 
-/// `careerbot explain`: how the engine understands one message.
-pub fn explain(config: &Config, text: &str) -> anyhow::Result<()> {
+/// `careerbot explain`: how the engine understands one message, or, with `jsonl`, each line
+/// of standard input.
+pub fn explain(config: &Config, text: &str, jsonl: bool) -> anyhow::Result<()> {
     let engine = config.engine()?;
-    let explanation = engine.explain(text);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &explanation)?;
-    writeln!(out)?;
+    if !jsonl {
+        serde_json::to_writer_pretty(&mut out, &engine.explain(text))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for line in std::io::stdin().lines() {
+        serde_json::to_writer(&mut out, &engine.explain(&line?))?;
+        writeln!(out)?;
+    }
     Ok(())
 }
 

@@ -60,7 +60,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         cli::Command::Check => eval::check(&config),
         cli::Command::Test { paths, min_checks } => test::run(&config, &paths, min_checks),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
-        cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
+        cli::Command::Explain { text, jsonl } => eval::explain(&config, &text.join(" "), jsonl),
         cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),

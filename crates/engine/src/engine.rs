@@ -2,6 +2,7 @@
 
 mod actions;
 mod career_finder;
+mod meaning;
 mod roles;
 
 use knowledge::{Entry, Hit, Knowledge, Retriever};
@@ -19,6 +20,7 @@ use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
+use meaning::Meaning;
 use roles::{RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
@@ -125,6 +127,11 @@ pub struct Explanation {
     pub reading: Reading,
     /// What the safety stage made of it, and why.
     pub safety: Assessment,
+    /// Entries nearest in meaning and their cosine similarity.
+    pub meaning: Vec<(String, f32)>,
+    /// Candidate entries (the best by words and by meaning), each with its confidence from the
+    /// words and its similarity in meaning.
+    pub candidates: Vec<(String, f32, f32)>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -136,6 +143,7 @@ pub struct Engine {
     reader: Reader,
     safety: Safety,
     retriever: Retriever,
+    meaning: Meaning,
     intent_index: PhraseIndex,
     /// Trigger phrases (normalised words) and their intent, emergencies first.
     triggers: Vec<(Vec<String>, usize)>,
@@ -212,6 +220,7 @@ impl Engine {
             |w| analyzer.stem(w),
         )?;
         let retriever = Retriever::new(&knowledge, &analyzer)?;
+        let meaning = Meaning::new(&knowledge)?;
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
             .map(|i| PhraseDoc {
@@ -258,6 +267,7 @@ impl Engine {
             reader,
             safety,
             retriever,
+            meaning,
             intent_index,
             triggers,
             facts,
@@ -295,6 +305,24 @@ impl Engine {
         let reading = self.read(text);
         let safety = self.assess(&reading);
         let analysis = self.analyzer.weigh(reading.content(), true);
+        let vector = self.meaning.encode(&analysis.words.join(" "));
+        let by_meaning = self.meaning.entries(&vector, 5);
+        let scores = self.meaning.entry_scores(&vector, self.knowledge.entries.len());
+        let lexical = self.retriever.search(&analysis);
+        let mut candidates: Vec<(String, f32, f32)> = Vec::new();
+        let ids = lexical
+            .iter()
+            .take(10)
+            .map(|h| h.entry)
+            .chain(self.meaning.entries(&vector, 10).into_iter().map(|(e, _)| e));
+        for entry in ids {
+            let id = &self.knowledge.entries[entry].id;
+            if candidates.iter().any(|(c, _, _)| c == id) {
+                continue;
+            }
+            let words = lexical.iter().find(|h| h.entry == entry).map_or(0.0, |h| h.confidence);
+            candidates.push((id.clone(), words, scores[entry]));
+        }
         let intents = self.intent_index.rank(&analysis).into_iter().take(3);
         let entries = self.retriever.search(&analysis).into_iter().take(5);
         Explanation {
@@ -319,6 +347,11 @@ impl Engine {
                 .collect(),
             reading,
             safety,
+            meaning: by_meaning
+                .into_iter()
+                .map(|(e, score)| (self.knowledge.entries[e].id.clone(), score))
+                .collect(),
+            candidates,
         }
     }
 
