@@ -25,8 +25,9 @@ pub(crate) const READING: &str = "reading.toml";
 pub(crate) const PLACES: &str = "places.toml";
 pub(crate) const SAFETY_SIGNS: &str = "safety-signs.toml";
 pub(crate) const ENGLISH: &str = "english.txt";
+pub(crate) const SAFETY_EXAMPLES: &str = "safety-examples.toml";
 /// Every intents file with a fixed meaning.
-const SPECIAL: [&str; 7] = [
+const SPECIAL: [&str; 8] = [
     LEXICON,
     MESSAGES,
     PROFILE,
@@ -34,6 +35,7 @@ const SPECIAL: [&str; 7] = [
     READING,
     PLACES,
     SAFETY_SIGNS,
+    SAFETY_EXAMPLES,
 ];
 
 impl Content {

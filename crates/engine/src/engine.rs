@@ -307,24 +307,30 @@ impl Engine {
         let analysis = self.analyzer.weigh(reading.content(), true);
         let vector = self.meaning.encode(&analysis.words.join(" "));
         let by_meaning = self.meaning.entries(&vector, 5);
-        let scores = self.meaning.entry_scores(&vector, self.knowledge.entries.len());
+        let scores = self
+            .meaning
+            .entry_scores(&vector, self.knowledge.entries.len());
         let lexical = self.retriever.search(&analysis);
         let mut candidates: Vec<(String, f32, f32)> = Vec::new();
-        let ids = lexical
-            .iter()
-            .take(10)
-            .map(|h| h.entry)
-            .chain(self.meaning.entries(&vector, 10).into_iter().map(|(e, _)| e));
+        let ids = lexical.iter().take(10).map(|h| h.entry).chain(
+            self.meaning
+                .entries(&vector, 10)
+                .into_iter()
+                .map(|(e, _)| e),
+        );
         for entry in ids {
             let id = &self.knowledge.entries[entry].id;
             if candidates.iter().any(|(c, _, _)| c == id) {
                 continue;
             }
-            let words = lexical.iter().find(|h| h.entry == entry).map_or(0.0, |h| h.confidence);
+            let words = lexical
+                .iter()
+                .find(|h| h.entry == entry)
+                .map_or(0.0, |h| h.confidence);
             candidates.push((id.clone(), words, scores[entry]));
         }
         let intents = self.intent_index.rank(&analysis).into_iter().take(3);
-        let entries = self.retriever.search(&analysis).into_iter().take(5);
+        let entries = self.search(&analysis).into_iter().take(5);
         Explanation {
             words: analysis.words.clone(),
             stems: analysis
@@ -353,6 +359,13 @@ impl Engine {
                 .collect(),
             candidates,
         }
+    }
+
+    /// The entries that answer a message, by its words and its meaning together.
+    fn search(&self, analysis: &Analysis) -> Vec<Hit> {
+        let lexical = self.retriever.search(analysis);
+        self.meaning
+            .rank(&analysis.words, &lexical, self.knowledge.entries.len())
     }
 
     /// Reads a message (see `reading`): its clauses, noise and facts about the writer.
@@ -420,7 +433,7 @@ impl Engine {
         self.safety.assess(
             reading,
             |w| self.analyzer.stem(w),
-            |words| self.role_names.named_as_written(words),
+            |words| self.role_names.spans_as_written(words),
         )
     }
 
@@ -437,11 +450,13 @@ impl Engine {
         // A typed message is read, and read for safety, before anything else: whatever the
         // conversation's state (a pending "forget me", the career finder).
         let reading = input.press.is_none().then(|| self.read(&input.text));
-        if let Some(reply) = reading
-            .as_ref()
-            .and_then(|r| self.safety_reply(r, state, next))
+        let assessment = reading.as_ref().map(|r| self.assess(r));
+        if let Some((reading, assessment)) = reading.as_ref().zip(assessment.as_ref())
+            && let Some(reply) = self.safety_reply(assessment, state)
         {
             next.pending = None;
+            // What the writer said about themselves is still worth remembering.
+            self.learn(reading, &mut next.profile);
             return reply;
         }
         if state.pending == Some(Pending::Forget) {
@@ -453,7 +468,8 @@ impl Engine {
         if let Some(reply) = self.finder_answer(state, next, input) {
             return reply;
         }
-        let reply = self.understand(state, next, input, reading.as_ref());
+        let careers = assessment.is_some_and(|a| a.careers);
+        let reply = self.understand(state, next, input, reading.as_ref(), careers);
         match (&state.finder, &next.finder) {
             // A question awaiting a yes ("forget everything?") keeps its own buttons.
             (Some(before), Some(after))
@@ -467,13 +483,8 @@ impl Engine {
 
     /// The safety reply to a message, when the safety stage finds an emergency, a crisis or a
     /// health worry. What is under discussion is kept, so the conversation can carry on.
-    fn safety_reply(
-        &self,
-        reading: &Reading,
-        state: &UserState,
-        next: &mut UserState,
-    ) -> Option<Reply> {
-        let kind = match self.assess(reading).outcome {
+    fn safety_reply(&self, assessment: &Assessment, state: &UserState) -> Option<Reply> {
+        let kind = match assessment.outcome {
             Outcome::Emergency => IntentKind::Emergency,
             Outcome::Crisis => IntentKind::Crisis,
             Outcome::Health => IntentKind::Health,
@@ -481,8 +492,6 @@ impl Engine {
             Outcome::Careers => return None,
         };
         let index = self.intents.iter().position(|i| i.kind == kind)?;
-        // What the writer said about themselves is still worth remembering.
-        self.learn(reading, &mut next.profile);
         Some(self.plain_intent_reply(index, state))
     }
 
@@ -503,6 +512,7 @@ impl Engine {
         next: &mut UserState,
         input: &Input,
         reading: Option<&Reading>,
+        careers: bool,
     ) -> Reply {
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
@@ -543,10 +553,8 @@ impl Engine {
         // Only a greeting, thanks or filler: small talk, read on the whole message.
         if reading.is_only_noise() {
             let whole = self.analyzer.analyze(text);
-            let intents = self.intent_index.rank(&whole).into_iter();
-            if let Some(m) = intents
-                .filter(|m| !self.intents[m.doc].kind.is_safety())
-                .next()
+            let mut intents = self.intent_index.rank(&whole).into_iter();
+            if let Some(m) = intents.find(|m| !self.intents[m.doc].kind.is_safety())
                 && m.confidence >= INTENT_MIN
             {
                 return self.intent_reply(m.doc, m.confidence, state, next, &whole.words);
@@ -576,17 +584,18 @@ impl Engine {
         if interest {
             self.facts.note_interests(&named_ids, &mut next.profile);
         }
-        // Safety intents are the safety stage's alone: it has already read this message.
-        let intent = self
-            .intent_index
-            .rank(&analysis)
-            .into_iter()
-            .find(|m| !self.intents[m.doc].kind.is_safety());
+        // Safety intents are the safety stage's alone: it has already read this message. A
+        // message the safety stage saw asking about a job, a role or a course is not for the
+        // patient-services reply.
+        let intent = self.intent_index.rank(&analysis).into_iter().find(|m| {
+            let kind = self.intents[m.doc].kind;
+            !(kind.is_safety() || kind == IntentKind::PatientServices && careers)
+        });
         let (intent, intent_confidence) =
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
         let lexicon = self.analyzer.lexicon();
         let refers = lexicon.refers_back(&analysis.words);
-        let alone = self.retriever.search(&analysis);
+        let alone = self.search(&analysis);
         let hits = self
             .with_context(state, &analysis, &alone, refers)
             .unwrap_or(alone);
@@ -681,6 +690,10 @@ impl Engine {
         alone: &[Hit],
         refers: bool,
     ) -> Option<Vec<Hit>> {
+        // A message with no words of its own (only emoji) follows nothing up.
+        if analysis.words.is_empty() {
+            return None;
+        }
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
         let alone_best = alone.first().map_or(0.0, |h| h.confidence);
         if !refers && alone_best >= ANSWER_MIN {

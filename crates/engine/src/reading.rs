@@ -37,7 +37,13 @@ pub enum Part {
     Aside,
     /// Something the writer says about themselves: counts for less when matching.
     AboutWriter,
+    /// The first word of a place abroad the writer comes from or trained in: matched as the
+    /// word `abroad` ("trained in Kerala" asks what "trained abroad" asks).
+    Abroad,
 }
+
+/// The word a place abroad is matched as.
+const ABROAD: &str = "abroad";
 
 /// Kinds of noise phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +159,11 @@ impl Reading {
                 let part_weight = match part {
                     Part::Content => 1.0,
                     Part::AboutWriter => ABOUT_WRITER,
+                    Part::Abroad => {
+                        content.words.push(ABROAD.to_string());
+                        content.factors.push(weight);
+                        continue;
+                    }
                     Part::Noise | Part::Aside => continue,
                 };
                 content.words.push(word.clone());
@@ -176,6 +187,7 @@ struct ReadingFile {
     farewells: Vec<String>,
     fillers: Vec<String>,
     on_behalf_before: Vec<String>,
+    on_behalf_opening: Vec<String>,
     on_behalf_after: Vec<String>,
     relations: Vec<String>,
     children: Vec<String>,
@@ -249,6 +261,7 @@ impl<T> PhraseSet<T> {
 pub struct Reader {
     noise: PhraseSet<Noise>,
     on_behalf_before: PhraseSet<()>,
+    on_behalf_opening: PhraseSet<()>,
     on_behalf_after: PhraseSet<()>,
     relations: HashMap<String, bool>,
     place_before: PhraseSet<()>,
@@ -290,6 +303,7 @@ impl Reader {
             set
         };
         reader.on_behalf_before = set(&data.on_behalf_before);
+        reader.on_behalf_opening = set(&data.on_behalf_opening);
         reader.on_behalf_after = set(&data.on_behalf_after);
         reader.place_before = set(&data.place_before);
         reader.place_after = set(&data.place_after);
@@ -381,6 +395,13 @@ impl Reader {
             let before = self
                 .on_behalf_before
                 .longest_ending(words, at)
+                .or_else(|| {
+                    self.on_behalf_opening
+                        .longest_ending(words, at)
+                        .filter(|(len, _)| {
+                            clause.parts[..at - len].iter().all(|p| *p == Part::Noise)
+                        })
+                })
                 .map(|(len, _)| len);
             let my = at > 0 && words[at - 1] == "my";
             let after = my && self.on_behalf_after.longest_at(words, at + 1).is_some();
@@ -423,6 +444,7 @@ impl Reader {
                 && self.place_before.longest_ending(&words, at).is_some()
             {
                 clause.parts[at..at + len].fill(Part::Aside);
+                clause.parts[at] = Part::Abroad;
                 let third_party =
                     words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
                 if !third_party && reading.abroad.is_none() {

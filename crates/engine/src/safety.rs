@@ -56,6 +56,8 @@ pub struct Assessment {
     pub clause: Option<usize>,
     /// What was seen: the signs matched and the frames found.
     pub signals: Vec<String>,
+    /// Some part asks about a job, a role or a course.
+    pub careers: bool,
 }
 
 /// What a pattern says about a clause.
@@ -110,6 +112,9 @@ struct Pattern {
 struct SignsFile {
     /// Words where a clause changes subject ("but", "also", "btw"): each part is read alone.
     breaks: Vec<String>,
+    /// Words that make a role named straight after them the writer's own clinician ("my
+    /// nurse said"), not a careers question.
+    owners: Vec<String>,
     classes: HashMap<String, Vec<String>>,
     signs: Vec<SignList>,
 }
@@ -129,11 +134,15 @@ struct Hit<'a> {
 }
 
 /// The safety stage, built once from `intents/safety-signs.toml`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Safety {
     patterns: Vec<Pattern>,
     /// Words where a clause changes subject, as normalised words.
     breaks: Vec<Vec<String>>,
+    /// Words that make a role named after them someone's own clinician, normalised.
+    owners: HashSet<String>,
+    /// The careers frame of a role named in a part (found by the engine, not by a pattern).
+    role_named: Pattern,
 }
 
 /// The words of one part of a clause, and their stems.
@@ -188,18 +197,30 @@ impl Safety {
             }
         }
         let breaks = data.breaks.iter().map(|b| normal(b)).collect();
-        Ok(Safety { patterns, breaks })
+        let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
+        Ok(Safety {
+            patterns,
+            breaks,
+            owners,
+            role_named: Pattern {
+                sign: Sign::Careers,
+                tokens: Vec::new(),
+                text: "a role named".to_owned(),
+                anchors: Vec::new(),
+            },
+        })
     }
 
     /// Assesses a message: the most urgent outcome of any part of any of its clauses (a
     /// clause is read in parts where it changes subject: "…nursing? also my dad just collapsed").
-    /// `careers_clause` tells whether the engine sees a careers question in some words (a role
-    /// named), besides the careers frames of the signs; `stem` stems a word as the analyzer does.
+    /// `roles_named` gives where the engine sees roles named in some words (a careers question
+    /// unless the role is the writer's own clinician, "my nurse"), besides the careers frames of
+    /// the signs; `stem` stems a word as the analyzer does.
     pub fn assess(
         &self,
         reading: &Reading,
         stem: impl Fn(&str) -> String,
-        careers_clause: impl Fn(&[String]) -> bool,
+        roles_named: impl Fn(&[String]) -> Vec<std::ops::Range<usize>>,
     ) -> Assessment {
         let mut parts: Vec<(usize, Signs)> = Vec::new();
         for (index, clause) in reading.clauses.iter().enumerate() {
@@ -208,7 +229,11 @@ impl Safety {
                     words,
                     stems: words.iter().map(|w| stem(w)).collect(),
                 };
-                parts.push((index, self.signs(&piece, careers_clause(words))));
+                let roles: Vec<_> = roles_named(words)
+                    .into_iter()
+                    .filter(|run| run.start == 0 || !self.owners.contains(&words[run.start - 1]))
+                    .collect();
+                parts.push((index, self.signs(&piece, roles)));
             }
         }
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
@@ -218,6 +243,7 @@ impl Safety {
             outcome: Outcome::Careers,
             clause: None,
             signals: Vec::new(),
+            careers: careers_anywhere,
         };
         for (index, signs) in parts {
             let outcome = signs.outcome(careers_anywhere);
@@ -226,6 +252,7 @@ impl Safety {
                     outcome,
                     clause: Some(index),
                     signals: signs.signals,
+                    careers: careers_anywhere,
                 };
             } else if best.clause.is_none() {
                 best.signals.extend(signs.signals);
@@ -261,26 +288,30 @@ impl Safety {
             .collect()
     }
 
-    /// The signs in one part of a clause.
-    fn signs(&self, part: &Piece, role_named: bool) -> Signs {
+    /// The signs in one part of a clause, where `roles` are the roles named in it.
+    fn signs(&self, part: &Piece, roles: Vec<std::ops::Range<usize>>) -> Signs {
         let present: HashSet<&str> = part.words.iter().map(String::as_str).collect();
         let hits: Vec<Hit> = self
             .patterns
             .iter()
             .filter(|p| p.anchors.iter().all(|a| present.contains(a.as_str())))
             .filter_map(|p| find(&p.tokens, part).map(|span| Hit { pattern: p, span }))
+            .chain(roles.into_iter().map(|span| Hit {
+                pattern: &self.role_named,
+                span,
+            }))
             .collect();
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
         let covered = |hit: &Hit| {
             hit.pattern.sign != Sign::Personal
                 && hits.iter().any(|other| {
-                other.pattern.sign != hit.pattern.sign
-                    && other.pattern.sign.is_reading()
-                    && other.span.start <= hit.span.start
-                    && hit.span.end <= other.span.end
-                    && other.span.len() > hit.span.len()
-            })
+                    other.pattern.sign != hit.pattern.sign
+                        && other.pattern.sign.is_reading()
+                        && other.span.start <= hit.span.start
+                        && hit.span.end <= other.span.end
+                        && other.span.len() > hit.span.len()
+                })
         };
         let found: HashSet<Sign> = hits
             .iter()
@@ -293,10 +324,9 @@ impl Safety {
                 let dropped = if covered(h) { " (inside another)" } else { "" };
                 format!("{:?}: {}{dropped}", h.pattern.sign, h.pattern.text).to_lowercase()
             })
-            .chain(role_named.then(|| "careers: a role named".to_owned()))
             .collect();
         Signs {
-            careers: found.contains(&Sign::Careers) || role_named,
+            careers: found.contains(&Sign::Careers),
             found,
             signals,
         }
@@ -334,7 +364,7 @@ impl Signs {
             && !(careers_anywhere && (past || !personal))
         {
             Outcome::Health
-        } else if self.has(Sign::Patient) && !self.careers && !(careers_anywhere && !personal) {
+        } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
             Outcome::Patient
         } else {
             Outcome::Careers
@@ -438,6 +468,7 @@ mod tests {
 
     const SIGNS: &str = r#"
 breaks = ["but", "also"]
+owners = ["my"]
 
 [classes]
 person = ["he", "she", "my dad", "my mum"]
@@ -495,7 +526,7 @@ patterns = ["i", "my", "<person>"]
             clauses: vec![clause],
             ..Reading::default()
         };
-        let got = safety.assess(&reading, stem, |_| false);
+        let got = safety.assess(&reading, stem, |_| Vec::new());
         assert_eq!(got.outcome, expect, "{text:?}: {:?}", got.signals);
     }
 
@@ -528,11 +559,15 @@ patterns = ["i", "my", "<person>"]
         check("how do i apply for nhs jobs", Outcome::Careers);
         check("my dad keeps killing himself", Outcome::Crisis); // any form of "kill"
         check("she is planning to overdose", Outcome::Crisis); // the longer sign wins
-        // A careers question elsewhere in the message frames it: the danger needs a sign that
-        // it is happening now.
+        // A careers question elsewhere in the message frames a sign about nobody in
+        // particular, never one about someone the writer knows.
+        check(
+            "i want to become a paramedic, do they help people who are not breathing",
+            Outcome::Careers,
+        );
         check(
             "i want to become a nurse but he is not breathing",
-            Outcome::Careers,
+            Outcome::Emergency,
         );
         check(
             "i want to become a nurse but he is not breathing right now",
@@ -543,9 +578,9 @@ patterns = ["i", "my", "<person>"]
     #[test]
     fn malformed_patterns_name_their_line() {
         let bad = "[classes]\n[[signs]]\nsign = \"crisis\"\npatterns = [\"<nobody> dies\"]\n";
-        let bad = format!("breaks = []\n{bad}");
+        let bad = format!("breaks = []\nowners = []\n{bad}");
         let err = Safety::parse("signs.toml", &bad, matcher::words, |w| w.to_owned())
             .expect_err("unknown class");
-        assert!(err.to_string().starts_with("signs.toml:5: "), "{err}");
+        assert!(err.to_string().starts_with("signs.toml:6: "), "{err}");
     }
 }

@@ -61,19 +61,23 @@ impl RoleNames {
         RoleNames { names, exact }
     }
 
-    /// True when `words` name a role as it is written (a plural aside): "nurses" names the
-    /// nurse, but "garden" does not name the gardener, though their stems are the same.
-    pub(crate) fn named_as_written(&self, words: &[String]) -> bool {
+    /// Where `words` name a role as it is written (a plural aside): "nurses" names the nurse,
+    /// but "garden" does not name the gardener, though their stems are the same.
+    pub(crate) fn spans_as_written(&self, words: &[String]) -> Vec<std::ops::Range<usize>> {
         let same = |a: &String, b: &String| {
             a == b
                 || a.strip_suffix('s') == Some(b.as_str())
                 || b.strip_suffix('s') == Some(a.as_str())
         };
-        self.exact.iter().any(|name| {
-            words
-                .windows(name.len())
-                .any(|run| run.iter().zip(name).all(|(a, b)| same(a, b)))
-        })
+        let mut spans = Vec::new();
+        for name in &self.exact {
+            for (at, run) in words.windows(name.len()).enumerate() {
+                if run.iter().zip(name).all(|(a, b)| same(a, b)) {
+                    spans.push(at..at + name.len());
+                }
+            }
+        }
+        spans
     }
 
     /// The role whose name is the whole message ("physio", "mental health nursing").
@@ -252,8 +256,9 @@ impl Engine {
             // another kind ("become a paramedic" is not about doctors).
             [one] => {
                 let about = answering.and_then(|entry| self.entry_role(entry));
-                match about {
-                    Some(kind) if self.same_kind(kind, one) => return None,
+                match (about, certain) {
+                    (Some(kind), _) if self.same_kind(kind, one) => return None,
+                    (None, Some(_)) => return None,
                     _ => one,
                 }
             }
