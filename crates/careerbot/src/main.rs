@@ -52,7 +52,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             json,
             min_accuracy,
         } => eval::run(&config, &file, json, min_accuracy),
-        cli::Command::Check => eval::check(&config),
+        cli::Command::Check { seeds } => eval::check(&config, seeds.as_deref()),
         cli::Command::Test { paths } => test::run(&config, &paths),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),

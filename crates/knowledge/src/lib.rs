@@ -4,16 +4,23 @@
 //! Reading (`Knowledge::parse`) is kept apart from searching (`Retriever`): the knowledge is
 //! parsed and validated once, then built into an in-RAM tantivy index and a phrase index that
 //! answer queries with ranked hits and a calibrated confidence.
+//!
+//! Every web address in the knowledge must be on the allow-list `knowledge/sources.toml`
+//! (`Sources`), which also says which saved source pages each address stands for, so that
+//! `provenance::check` can check each entry's figures and names against the pages it cites.
 
 mod entry;
 mod files;
+pub mod provenance;
 mod retriever;
 mod role;
+mod sources;
 
 pub use entry::Entry;
 pub use files::{SourceFile, read_dir};
 pub use retriever::{Hit, Retriever};
 pub use role::Role;
+pub use sources::{Page, SOURCES_FILE, Sources};
 
 use std::collections::HashSet;
 
@@ -60,13 +67,20 @@ pub struct Knowledge {
     pub entries: Vec<Entry>,
     /// Every role of the catalogue, in file order.
     pub roles: Vec<Role>,
+    /// The allow-list of addresses (`sources.toml`), when the files include one.
+    pub sources: Option<Sources>,
 }
 
 impl Knowledge {
     /// Parses and validates every file: `*.md` files are entries, `*.toml` files under a `roles`
-    /// folder are roles; other files (such as `README.md` at the top) are ignored.
+    /// folder are roles, `sources.toml` is the allow-list of addresses; other files (such as
+    /// `README.md` at the top) are ignored. When there is an allow-list, every web address in
+    /// every file must be on it.
     pub fn parse(files: &[SourceFile]) -> Result<Knowledge, Error> {
-        let mut knowledge = Knowledge::default();
+        let mut knowledge = Knowledge {
+            sources: Sources::find(files)?,
+            ..Knowledge::default()
+        };
         for file in files {
             let path = file.path.replace('\\', "/");
             let name = path.rsplit('/').next().unwrap_or(&path);
@@ -82,6 +96,9 @@ impl Knowledge {
             }
         }
         knowledge.validate(files)?;
+        if let Some(sources) = &knowledge.sources {
+            sources.check_files(files)?;
+        }
         Ok(knowledge)
     }
 
@@ -145,7 +162,7 @@ fn toml_message(error: &toml::de::Error) -> String {
 
 /// Checks that a source link is a web address.
 fn check_source(file: &str, line: usize, source: &str) -> Result<(), Error> {
-    let valid = source.starts_with("https://") && !source.contains(char::is_whitespace);
+    let valid = source.starts_with("https://") && sources::is_web_address(source);
     if valid {
         Ok(())
     } else {
