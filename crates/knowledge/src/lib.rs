@@ -112,7 +112,8 @@ impl Knowledge {
         self.roles.iter().find(|r| r.id == id)
     }
 
-    /// Checks what no single file can: unique ids and links between files.
+    /// Checks what no single file can: unique ids, names that belong to one role only, and links
+    /// between files.
     fn validate(&self, files: &[SourceFile]) -> Result<(), Error> {
         let line_of = |file: &str, needle: &str| {
             files
@@ -137,6 +138,23 @@ impl Knowledge {
                     line_of(&entry.file, missing),
                     message,
                 ));
+            }
+        }
+        let mut names = std::collections::HashMap::new();
+        for role in &self.roles {
+            for name in role.names() {
+                let key = name.trim().to_lowercase();
+                match names.insert(key, &role.id) {
+                    Some(other) if *other != role.id => {
+                        let message = format!("the name '{name}' is also a name of {other}");
+                        return Err(Error::invalid(
+                            &role.file,
+                            line_of(&role.file, name),
+                            message,
+                        ));
+                    }
+                    _ => {}
+                }
             }
         }
         for role in &self.roles {
@@ -171,5 +189,50 @@ fn check_source(file: &str, line: usize, source: &str) -> Result<(), Error> {
             line,
             format!("source '{source}' is not an https:// link"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> (Vec<SourceFile>, Knowledge) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
+        let files = read_dir(&dir, "knowledge").expect("knowledge folder");
+        let knowledge = Knowledge::parse(&files).expect("the knowledge is valid");
+        (files, knowledge)
+    }
+
+    #[test]
+    fn the_repository_knowledge_has_its_allow_list_and_everyday_words() {
+        let (_, knowledge) = repository();
+        let sources = knowledge.sources.as_ref().expect("knowledge/sources.toml");
+        for role in &knowledge.roles {
+            assert!(
+                !role.described_as.is_empty(),
+                "{}: give 'described_as', how people describe the job",
+                role.file
+            );
+            for source in &role.sources {
+                assert!(sources.page(source).is_some(), "{}: {source}", role.file);
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_belongs_to_one_role() {
+        let role = |id: &str, alias: &str| SourceFile {
+            path: format!("knowledge/roles/{id}.toml"),
+            text: format!(
+                "id = \"role.{id}\"\nname = \"{id}\"\naliases = [\"{alias}\"]\ncategory = \"\"\nwhat = \"x\"\nentry_routes = []\nqualifications = \"\"\nregulator = \"\"\ntraining = \"\"\nin_demand = false\ndemand = \"\"\nsettings = []\nentry = \"\"\nsources = [\"https://a.example\"]\n"
+            ),
+        };
+        let err = Knowledge::parse(&[role("nurse", "RN"), role("midwife", "rn")])
+            .expect_err("a name used twice");
+        assert_eq!(
+            err.to_string(),
+            "knowledge/roles/midwife.toml:3: the name 'rn' is also a name of role.nurse"
+        );
+        assert!(Knowledge::parse(&[role("nurse", "RN"), role("midwife", "RM")]).is_ok());
     }
 }
