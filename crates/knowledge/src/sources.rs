@@ -95,14 +95,20 @@ impl Sources {
 
     /// Checks that every web address written in `files` (source links, links in answers,
     /// tailoring notes: any `http://` or `https://` in the text) is `https` and on the list.
-    /// README files and the list itself are skipped.
+    /// README files, the list itself and whole-line comments of TOML files (such as a data
+    /// file's credit to where it came from) are skipped: users never see them.
     pub fn check_files(&self, files: &[SourceFile]) -> Result<(), Error> {
         for file in files {
             let name = file.path.rsplit(['/', '\\']).next().unwrap_or(&file.path);
             if name.eq_ignore_ascii_case("README.md") || is_sources_file(&file.path) {
                 continue;
             }
+            let toml = name.ends_with(".toml");
             for (at, address) in addresses(&file.text) {
+                let line_start = file.text[..at].rfind('\n').map_or(0, |n| n + 1);
+                if toml && file.text[line_start..at].trim_start().starts_with('#') {
+                    continue;
+                }
                 let line = matcher::line_of(&file.text, at);
                 if !address.starts_with("https://") {
                     let message = format!("the address '{address}' is not an https:// link");
@@ -237,13 +243,31 @@ why = "Linked from page 001."
     }
 
     #[test]
-    fn readme_and_the_list_itself_are_not_checked() {
+    fn readme_the_list_itself_and_toml_comments_are_not_checked() {
         let sources = Sources::parse("knowledge/sources.toml", LIST).expect("valid list");
         let files = [
             file("knowledge/README.md", "https://example.org"),
             file("knowledge/sources.toml", "https://example.org"),
+            file(
+                "intents/places.toml",
+                "# From GeoNames (https://example.org)\nx = 1\n",
+            ),
         ];
         assert!(sources.check_files(&files).is_ok());
+        let note = file(
+            "intents/profile.toml",
+            "# ok\nnote = \"see https://example.org\" # x\n",
+        );
+        let err = sources.check_files(&[note]).expect_err("not a comment");
+        assert!(
+            err.to_string().starts_with("intents/profile.toml:2: "),
+            "{err}"
+        );
+        let md = file("knowledge/x.md", "# https://example.org\n");
+        assert!(
+            sources.check_files(&[md]).is_err(),
+            "a Markdown heading is shown"
+        );
     }
 
     #[test]
