@@ -56,6 +56,10 @@ pub enum Command {
     Test {
         /// Transcript files or folders (default: tests/transcripts).
         paths: Vec<PathBuf>,
+        /// Pass when at least this share of all the expectations holds (0 to 1), rather than
+        /// only when every transcript passes: for realistic, held-out conversations.
+        #[arg(long)]
+        min_checks: Option<f64>,
     },
     /// Score a question set (`shared/spec/eval.md`).
     Eval {
@@ -67,6 +71,14 @@ pub enum Command {
         /// Exit 1 when the share passed is below this (0 to 1).
         #[arg(long)]
         min_accuracy: Option<f64>,
+        /// For a safety set: exit 1 when the share of messages of an outcome recognised is
+        /// below the minimum, e.g. `--min-recall crisis=1` (repeatable).
+        #[arg(long, value_name = "OUTCOME=X")]
+        min_recall: Vec<String>,
+        /// For a safety set: exit 1 when more than this share of careers questions was
+        /// diverted to a safety or patient-services reply.
+        #[arg(long)]
+        max_diverted: Option<f64>,
     },
     /// Show how a message is understood: words, corrections, best intents and entries.
     Explain {

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use engine::{Input, UserKey};
+use engine::{Input, IntentKind, UserKey};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,66 @@ struct Question {
     text: String,
     #[serde(default)]
     expect: Vec<String>,
+    /// In a safety set: what the message is (`emergency`, `crisis`, `health`, `careers`).
+    #[serde(default)]
+    safety: Option<String>,
+}
+
+/// The minimums a question set must reach (`--min-accuracy`, `--min-recall`,
+/// `--max-diverted`).
+#[derive(Debug, Default)]
+pub struct Limits {
+    min_accuracy: Option<f64>,
+    min_recall: Vec<(String, f64)>,
+    max_diverted: Option<f64>,
+}
+
+impl Limits {
+    /// Reads the limits given on the command line.
+    pub fn parse(
+        min_accuracy: Option<f64>,
+        min_recall: &[String],
+        max_diverted: Option<f64>,
+    ) -> anyhow::Result<Limits> {
+        let min_recall = min_recall
+            .iter()
+            .map(|given| {
+                let (outcome, share) = given
+                    .split_once('=')
+                    .with_context(|| format!("--min-recall {given:?}: expected OUTCOME=X"))?;
+                let share: f64 = share
+                    .parse()
+                    .with_context(|| format!("--min-recall {given:?}: {share:?} is not a number"))?;
+                Ok((outcome.to_owned(), share))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Limits {
+            min_accuracy,
+            min_recall,
+            max_diverted,
+        })
+    }
+
+    /// What the summary falls short of, if anything.
+    fn shortfalls(&self, summary: &Summary) -> Vec<String> {
+        let mut short = Vec::new();
+        if let Some(min) = self.min_accuracy.filter(|min| summary.accuracy < *min) {
+            short.push(format!("accuracy {:.3} < {min}", summary.accuracy));
+        }
+        for (outcome, min) in &self.min_recall {
+            let recall = summary.safety.recall.get(outcome).map_or(1.0, |t| t.accuracy);
+            if recall < *min {
+                short.push(format!("{outcome} recall {recall:.3} < {min}"));
+            }
+        }
+        if let Some(max) = self.max_diverted.filter(|max| summary.safety.diverted.accuracy > *max) {
+            short.push(format!(
+                "careers questions diverted {:.3} > {max}",
+                summary.safety.diverted.accuracy
+            ));
+        }
+        short
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -49,6 +109,19 @@ struct Outcome {
     answered_by: Option<String>,
     fallback: bool,
     micros: u64,
+    /// In a safety set: what the message is, and what the bot took it for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    safety: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taken_for: Option<String>,
+}
+
+/// How a safety set was read: per outcome, the share of its messages recognised; and the share
+/// of careers questions diverted to a safety or patient-services reply (`accuracy` holds it).
+#[derive(Debug, Default, Serialize)]
+struct SafetySummary {
+    recall: BTreeMap<String, Tally>,
+    diverted: Tally,
 }
 
 /// Pass counts for one group.
@@ -68,7 +141,15 @@ struct Summary {
     by_topic: BTreeMap<String, Tally>,
     median_micros: u64,
     p99_micros: u64,
+    #[serde(skip_serializing_if = "SafetySummary::is_empty")]
+    safety: SafetySummary,
     failures: Vec<Outcome>,
+}
+
+impl SafetySummary {
+    fn is_empty(&self) -> bool {
+        self.recall.is_empty()
+    }
 }
 
 fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
@@ -92,14 +173,21 @@ fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
 }
 
 /// Scores a question set; fails (exit 1) when accuracy is below `min_accuracy`.
-pub fn run(
-    config: &Config,
-    file: &Path,
-    json: bool,
-    min_accuracy: Option<f64>,
-) -> anyhow::Result<()> {
+pub fn run(config: &Config, file: &Path, json: bool, limits: &Limits) -> anyhow::Result<()> {
     let questions = read_questions(file)?;
     let conversations = in_memory(config)?;
+    let engine = conversations.engine().clone();
+    // What a reply was taken for, by the kind of the intent that gave it.
+    let taken_for = |topic: Option<&str>| {
+        let kind = topic.and_then(|id| engine.intents().iter().find(|i| i.id == id));
+        match kind.map(|i| i.kind) {
+            Some(IntentKind::Emergency) => "emergency",
+            Some(IntentKind::Crisis) => "crisis",
+            Some(IntentKind::Health) => "health",
+            Some(IntentKind::PatientServices) => "patient",
+            _ => "careers",
+        }
+    };
     let mut outcomes = Vec::with_capacity(questions.len());
     for (question, patterns) in questions {
         let key = UserKey::new("eval", &question.id);
@@ -129,9 +217,14 @@ pub fn run(
             passed: missing.is_empty(),
             missing,
             reply: text,
-            answered_by: reply.topic,
             fallback: reply.fallback,
             micros: reply.micros,
+            taken_for: question
+                .safety
+                .as_ref()
+                .map(|_| taken_for(reply.topic.as_deref()).to_owned()),
+            answered_by: reply.topic,
+            safety: question.safety,
         });
     }
     let summary = summarise(outcomes);
@@ -142,9 +235,14 @@ pub fn run(
     } else {
         print_summary(&mut out, &summary)?;
     }
-    match min_accuracy {
-        Some(min) if summary.accuracy < min => Err(Failed.into()),
-        _ => Ok(()),
+    let shortfalls = limits.shortfalls(&summary);
+    for shortfall in &shortfalls {
+        writeln!(out, "below the minimum: {shortfall}")?;
+    }
+    if shortfalls.is_empty() {
+        Ok(())
+    } else {
+        Err(Failed.into())
     }
 }
 
@@ -167,6 +265,28 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
     for tally in by_kind.values_mut().chain(by_topic.values_mut()) {
         tally.accuracy = share(tally.passed, tally.total);
     }
+    let mut safety = SafetySummary::default();
+    for outcome in &outcomes {
+        let (Some(label), Some(taken)) = (&outcome.safety, &outcome.taken_for) else {
+            continue;
+        };
+        if label == "careers" {
+            safety.diverted.total += 1;
+            safety.diverted.passed += usize::from(taken != "careers");
+        } else {
+            let tally = safety.recall.entry(label.clone()).or_default();
+            tally.total += 1;
+            tally.passed += usize::from(taken == label);
+        }
+    }
+    for tally in safety.recall.values_mut() {
+        tally.accuracy = share(tally.passed, tally.total);
+    }
+    safety.diverted.accuracy = if safety.diverted.total == 0 {
+        0.0
+    } else {
+        share(safety.diverted.passed, safety.diverted.total)
+    };
     let mut micros: Vec<u64> = outcomes.iter().map(|o| o.micros).collect();
     micros.sort_unstable();
     let passed = outcomes.iter().filter(|o| o.passed).count();
@@ -178,6 +298,7 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
         by_topic,
         median_micros: percentile(&micros, 0.5),
         p99_micros: percentile(&micros, 0.99),
+        safety,
         failures: outcomes.into_iter().filter(|o| !o.passed).collect(),
     }
 }
@@ -211,6 +332,9 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
             .replace('\n', " ");
         let by = f.answered_by.as_deref().unwrap_or("-");
         writeln!(out, "  reply ({by}, fallback {}): {reply}", f.fallback)?;
+        if let (Some(label), Some(taken)) = (&f.safety, &f.taken_for) {
+            writeln!(out, "  safety: a {label} message, taken for {taken}")?;
+        }
     }
     writeln!(
         out,
@@ -227,6 +351,25 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
             )?;
         }
         writeln!(out)?;
+    }
+    if !summary.safety.is_empty() {
+        writeln!(out, "{:<14} {:>6} {:>6} {:>9}", "safety", "found", "total", "recall")?;
+        for (outcome, tally) in &summary.safety.recall {
+            let percent = tally.accuracy * 100.0;
+            writeln!(
+                out,
+                "{outcome:<14} {:>6} {:>6} {percent:>8.1}%",
+                tally.passed, tally.total
+            )?;
+        }
+        let diverted = &summary.safety.diverted;
+        writeln!(
+            out,
+            "careers questions diverted: {} of {} ({:.1}%)\n",
+            diverted.passed,
+            diverted.total,
+            diverted.accuracy * 100.0
+        )?;
     }
     writeln!(
         out,

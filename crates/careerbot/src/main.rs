@@ -51,9 +51,14 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             file,
             json,
             min_accuracy,
-        } => eval::run(&config, &file, json, min_accuracy),
+            min_recall,
+            max_diverted,
+        } => {
+            let limits = eval::Limits::parse(min_accuracy, &min_recall, max_diverted)?;
+            eval::run(&config, &file, json, &limits)
+        }
         cli::Command::Check { seeds } => eval::check(&config, seeds.as_deref()),
-        cli::Command::Test { paths } => test::run(&config, &paths),
+        cli::Command::Test { paths, min_checks } => test::run(&config, &paths, min_checks),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),

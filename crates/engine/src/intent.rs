@@ -14,6 +14,8 @@ pub enum IntentKind {
     Action,
     /// A medical emergency: 999 at once.
     Emergency,
+    /// A person in crisis (thoughts of suicide or self-harm): Samaritans, 999 if in danger now.
+    Crisis,
     /// Another health worry: NHS 111 and nhs.uk.
     Health,
     /// Using NHS services as a patient, which the bot does not do.
@@ -28,10 +30,19 @@ impl IntentKind {
         !matches!(self, IntentKind::Smalltalk | IntentKind::Action)
     }
 
+    /// True for the safety stage's replies (emergency, crisis, health worry).
+    pub fn is_safety(self) -> bool {
+        matches!(
+            self,
+            IntentKind::Emergency | IntentKind::Crisis | IntentKind::Health
+        )
+    }
+
     /// The order in which trigger phrases are checked: emergencies first.
     pub(crate) fn trigger_priority(self) -> u8 {
         match self {
             IntentKind::Emergency => 0,
+            IntentKind::Crisis => 1,
             IntentKind::Health => 1,
             IntentKind::PatientServices => 2,
             IntentKind::OutOfScope => 3,

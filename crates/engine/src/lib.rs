@@ -12,6 +12,8 @@ mod finder;
 mod intent;
 mod messages;
 mod profile;
+mod reading;
+mod safety;
 mod state;
 
 pub use content::Content;
@@ -20,6 +22,8 @@ pub use engine::{Engine, Explanation, Input, Reply};
 pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
+pub use reading::{Clause, Part, Reading};
+pub use safety::{Assessment, Outcome};
 pub use state::{
     FinderProgress, MemoryStore, Offer, Pending, StateStore, StoreError, Turn, UserKey, UserState,
 };
