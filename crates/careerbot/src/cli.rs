@@ -95,8 +95,14 @@ pub enum Command {
         #[arg(long, default_value_t = 2000)]
         turns: usize,
     },
-    /// Check the knowledge and intents, and that each entry's check questions reach it.
-    Check,
+    /// Check the knowledge and intents (every link on the allow-list), that each entry's check
+    /// questions reach it, and that its figures and names are on the pages its sources stand
+    /// for.
+    Check {
+        /// Folder of the saved source pages (default: ../shared/seeds, when it exists).
+        #[arg(long, value_name = "DIR")]
+        seeds: Option<PathBuf>,
+    },
     /// Run the Discord bot until Ctrl-C or SIGTERM (token in DISCORD_TOKEN; see deploy/README.md).
     Discord {
         /// A channel id where every message is answered, not only mentions (repeatable; added

@@ -391,10 +391,16 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
     Ok(())
 }
 
-/// `careerbot check`: the content loads, and every entry's check questions reach it.
-pub fn check(config: &Config) -> anyhow::Result<()> {
+/// Where `careerbot check` looks for the seed pages when `--seeds` is not given.
+const DEFAULT_SEEDS: &str = "../shared/seeds";
+
+/// `careerbot check`: the content loads (every link on the allow-list), every entry's check
+/// questions reach it, and every figure and name of an entry or role is on a seed page its
+/// sources stand for (when the seed pages are found).
+pub fn check(config: &Config, seeds: Option<&Path>) -> anyhow::Result<()> {
     let engine = config.engine()?;
     let mut out = std::io::stdout().lock();
+    let unsupported = check_seeds(config, &engine, seeds, &mut out)?;
     let mut failed = 0;
     let mut total = 0;
     for entry in &engine.knowledge().entries {
@@ -416,11 +422,50 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
         engine.intents().len()
     )?;
     writeln!(out, "{} passed, {failed} failed", total - failed)?;
-    if failed > 0 {
+    if failed > 0 || unsupported > 0 {
         Err(Failed.into())
     } else {
         Ok(())
     }
+}
+
+/// Checks the knowledge against the seed pages (`knowledge::provenance`), printing each figure
+/// or name not on the pages its sources stand for; returns how many there are. Without
+/// `--seeds`, the default folder is used when it exists, and the check is skipped otherwise.
+fn check_seeds(
+    config: &Config,
+    engine: &engine::Engine,
+    seeds: Option<&Path>,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<usize> {
+    let dir = match seeds {
+        Some(dir) => dir.to_owned(),
+        None if Path::new(DEFAULT_SEEDS).is_dir() => Path::new(DEFAULT_SEEDS).to_owned(),
+        None => {
+            writeln!(
+                out,
+                "seed pages not found at {DEFAULT_SEEDS}: figures and names not checked (use --seeds DIR)"
+            )?;
+            return Ok(0);
+        }
+    };
+    let seeds = knowledge::provenance::read_seeds(&dir)?;
+    if seeds.is_empty() {
+        anyhow::bail!("no seed pages (NNN_*.txt) in {}", dir.display());
+    }
+    let files = config.content()?.knowledge;
+    let problems = knowledge::provenance::check(engine.knowledge(), &files, &seeds);
+    for problem in &problems {
+        writeln!(out, "{problem}")?;
+    }
+    writeln!(
+        out,
+        "sources: {} seed pages in {}, {} unsupported figures or names",
+        seeds.len(),
+        dir.display(),
+        problems.len()
+    )?;
+    Ok(problems.len())
 }
 
 /// `careerbot explain`: how the engine understands one message, or, with `jsonl`, each line

@@ -57,7 +57,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             let limits = eval::Limits::parse(min_accuracy, &min_recall, max_diverted)?;
             eval::run(&config, &file, json, &limits)
         }
-        cli::Command::Check => eval::check(&config),
+        cli::Command::Check { seeds } => eval::check(&config, seeds.as_deref()),
         cli::Command::Test { paths, min_checks } => test::run(&config, &paths, min_checks),
         cli::Command::Bench { turns } => eval::bench(&config, turns),
         cli::Command::Explain { text, jsonl } => eval::explain(&config, &text.join(" "), jsonl),

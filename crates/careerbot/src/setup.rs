@@ -76,9 +76,20 @@ impl Config {
         })
     }
 
-    /// Builds the engine from the content.
+    /// Builds the engine from the content, and checks that every web address in it is on the
+    /// allow-list `knowledge/sources.toml` (the knowledge checks its own addresses against it;
+    /// the intents' are checked here).
     pub fn engine(&self) -> anyhow::Result<Engine> {
-        Ok(Engine::new(&self.content()?)?)
+        let content = self.content()?;
+        let engine = Engine::new(&content)?;
+        let sources = engine.knowledge().sources.as_ref().with_context(|| {
+            format!(
+                "knowledge/{} is missing: every source link must be on its allow-list",
+                knowledge::SOURCES_FILE
+            )
+        })?;
+        sources.check_files(&content.intents)?;
+        Ok(engine)
     }
 
     /// Builds the engine and opens the state store.

@@ -619,8 +619,14 @@ impl Engine {
         let words = &analysis.words;
         let best_entry = best.map(|h| &self.knowledge.entries[h.entry]);
         // "I've always fancied being an OT", "the person who takes blood": that role.
+        // A description yields to an entry that answers with certainty and is about no role
+        // ("how does the nhs treat staff who are having a baby").
+        let entry_instead = described
+            && knowledge_confidence >= CERTAIN
+            && best_entry.is_some_and(|e| self.entry_role(e).is_none());
         if let [role] = named[..]
             && (described || (interest && !asks))
+            && !entry_instead
             && self.aspect(words).is_none()
         {
             return self.role_overview(role, best_entry, knowledge_confidence, next);

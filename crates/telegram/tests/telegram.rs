@@ -75,7 +75,7 @@ fn content() -> Content {
          questions = [\"how do zebras migrate\", \"zebra migration\", \"where do zebras go\", \
          \"when do zebras migrate\", \"why do zebras migrate\", \"zebra herds\"]\n\
          check = [\"tell me about zebra migration\"]\n\
-         sources = [\"https://example.org/zebras\"]\nrelated = [\"apply.nhs-jobs\"]\n+++\n{body}\n"
+         sources = [\"https://www.jobs.nhs.uk\"]\nrelated = [\"apply.nhs-jobs\"]\n+++\n{body}\n"
     );
     content.knowledge.push(knowledge::SourceFile {
         path: "knowledge/test/zebras.md".to_owned(),
