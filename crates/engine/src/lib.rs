@@ -13,6 +13,7 @@ mod intent;
 mod messages;
 mod profile;
 mod state;
+mod unanswered;
 
 pub use content::Content;
 pub use conversations::Conversations;
@@ -21,7 +22,11 @@ pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
 pub use state::{
-    FinderProgress, MemoryStore, Offer, Pending, StateStore, StoreError, Turn, UserKey, UserState,
+    FinderProgress, MAX_TURN_TEXT, MemoryStore, Offer, Pending, StateStore, StoreError, Turn,
+    UserKey, UserState,
+};
+pub use unanswered::{
+    LOW_CONFIDENCE, MAX_UNANSWERED, Nearest, Reason, Unanswered, UnansweredGroup,
 };
 
 /// What can go wrong while building the engine from its content.
