@@ -20,8 +20,11 @@ impl Status {
         let Some(channel) = self.channel else {
             return;
         };
-        metrics::gauge!(crate::metrics::CONNECTED, "channel" => channel.name())
-            .set(if connected { 1.0 } else { 0.0 });
+        metrics::gauge!(crate::metrics::CONNECTED, "channel" => channel.name()).set(if connected {
+            1.0
+        } else {
+            0.0
+        });
         match (was, connected) {
             (false, true) => tracing::info!(channel = channel.name(), "connected"),
             (true, false) => tracing::warn!(channel = channel.name(), "connection lost"),
@@ -73,9 +76,7 @@ impl Health {
     /// stopping.
     pub fn is_ready(&self) -> bool {
         let bots = self.bots();
-        !self.stopping.load(Ordering::SeqCst)
-            && !bots.is_empty()
-            && bots.iter().all(|(_, up)| *up)
+        !self.stopping.load(Ordering::SeqCst) && !bots.is_empty() && bots.iter().all(|(_, up)| *up)
     }
 }
 

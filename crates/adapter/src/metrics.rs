@@ -38,7 +38,10 @@ pub const WAIT_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
 /// Gives every metric its help text (call once, after installing a recorder).
 pub fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
-    describe_counter!(TURNS, "Turns taken, by channel and whether the reply was a fallback.");
+    describe_counter!(
+        TURNS,
+        "Turns taken, by channel and whether the reply was a fallback."
+    );
     describe_histogram!(
         TURN_DURATION,
         Unit::Seconds,
@@ -47,13 +50,19 @@ pub fn describe() {
     describe_counter!(IGNORED, "Messages left unanswered by flood control.");
     describe_gauge!(STORED_USERS, "Users with state in the store.");
     describe_counter!(ADAPTER_ERRORS, "Errors talking to a chat platform.");
-    describe_counter!(RATE_LIMIT_WAITS, "Waits imposed by a platform's rate limits.");
+    describe_counter!(
+        RATE_LIMIT_WAITS,
+        "Waits imposed by a platform's rate limits."
+    );
     describe_histogram!(
         RATE_LIMIT_WAIT,
         Unit::Seconds,
         "How long each wait for a platform's rate limits was."
     );
-    describe_gauge!(CONNECTED, "1 while the bot for a channel is connected, else 0.");
+    describe_gauge!(
+        CONNECTED,
+        "1 while the bot for a channel is connected, else 0."
+    );
     describe_counter!(RELOADS, "Reloads of knowledge and intents, by result.");
 }
 

@@ -10,12 +10,12 @@ use adapter::{Channel as Rendering, Outgoing, Secret, Status};
 use engine::{Conversations, Input, StateStore, UserKey};
 use serenity::all::{
     ButtonStyle, ChannelId, Client, ClientBuilder, Command, CommandDataOptionValue,
-    CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
-    CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
+    CommandInteraction, CommandOptionType, ComponentInteraction, ConnectionStage, Context,
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    ConnectionStage, CreateMessage, Event, EventHandler, GatewayIntents, Http, HttpBuilder,
-    Interaction, InteractionId, Message, MessageFlags, MessageType, RatelimitInfo,
-    RawEventHandler, Ready, ShardStageUpdateEvent, UserId,
+    CreateMessage, Event, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
+    InteractionId, Message, MessageFlags, MessageType, RatelimitInfo, RawEventHandler, Ready,
+    ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
@@ -132,7 +132,9 @@ where
             shard = ?ready.shard.map(|shard| shard.id.0),
             "connected to Discord"
         );
-        let (shard, total) = ready.shard.map_or((0, 1), |shard| (shard.id.0, shard.total));
+        let (shard, total) = ready
+            .shard
+            .map_or((0, 1), |shard| (shard.id.0, shard.total));
         self.shard_connected(shard, Some(total), true);
         if shard == 0 {
             self.register_commands(&ctx).await;

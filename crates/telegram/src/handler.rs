@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use adapter::{Channel, Outgoing, Secret};
 use engine::{Conversations, Input, StateStore, UserKey};
+use teloxide::RequestError;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::ErrorHandler;
-use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::requests::Output;
 use teloxide::types::{
@@ -188,7 +188,10 @@ where
                 waits += 1;
                 let wait = after.duration().max(Duration::from_millis(100));
                 adapter::metrics::rate_limit_wait(Channel::Telegram, wait);
-                tracing::warn!(seconds = wait.as_secs(), "Telegram asked to wait before sending");
+                tracing::warn!(
+                    seconds = wait.as_secs(),
+                    "Telegram asked to wait before sending"
+                );
                 tokio::time::sleep(wait).await;
             }
             result => return result,

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use adapter::{Channel, Secret, Status};
 use engine::{Conversations, StateStore};
-use teloxide::dispatching::Dispatcher;
 use teloxide::adaptors::throttle::{Settings, Throttle};
+use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::{Bot, Requester};
 use teloxide::types::BotCommand;
 use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
