@@ -130,3 +130,57 @@ pub fn check(address: SocketAddr, path: &str) -> anyhow::Result<bool> {
     let status = answer.split_whitespace().nth(1).unwrap_or_default();
     Ok(status == "200")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use adapter::Channel;
+
+    /// Serves the router on a free loopback port; returns its address.
+    async fn serve(state: Http) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        address
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readiness_follows_every_bot_and_health_does_not() {
+        let health = Health::default();
+        let telegram = health.watch(Channel::Telegram);
+        let discord = health.watch(Channel::Discord);
+        let state = Http {
+            health: health.clone(),
+            metrics: PrometheusBuilder::new().build_recorder().handle(),
+            users: Arc::new(|| Ok(3)),
+        };
+        let address = serve(state).await;
+        let get = move |path: &'static str| {
+            tokio::task::spawn_blocking(move || check(address, path).expect("answers"))
+        };
+        assert!(get("/healthz").await.expect("task"), "alive while starting");
+        assert!(
+            !get("/readyz").await.expect("task"),
+            "503 before the bots connect"
+        );
+        telegram.set(true);
+        assert!(
+            !get("/readyz").await.expect("task"),
+            "503 while Discord is not connected"
+        );
+        discord.set(true);
+        assert!(get("/readyz").await.expect("task"));
+        telegram.set(false);
+        assert!(
+            !get("/readyz").await.expect("task"),
+            "503 while Telegram is down"
+        );
+        telegram.set(true);
+        health.stopping();
+        assert!(!get("/readyz").await.expect("task"), "503 while stopping");
+        assert!(get("/healthz").await.expect("task"));
+        assert!(get("/metrics").await.expect("task"));
+    }
+}
