@@ -1,8 +1,9 @@
 //! Command-line arguments (`shared/spec/cli.md`).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// careerbot: an unofficial guide to NHS careers.
 #[derive(Debug, Parser)]
@@ -23,9 +24,12 @@ pub struct Args {
     /// Forget users inactive for this many days (default 30).
     #[arg(long, global = true, env = "CAREERBOT_RETENTION_DAYS")]
     pub retention_days: Option<u64>,
-    /// Log filter, e.g. `info` or `careerbot=debug` (logs go to standard error).
+    /// Log filter, e.g. `info` or `careerbot=debug` (logs go to standard error; default warn).
     #[arg(long, global = true, env = "CAREERBOT_LOG")]
     pub log: Option<String>,
+    /// Log lines as text or as JSON objects (default text).
+    #[arg(long, global = true, env = "CAREERBOT_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     /// What to do (default: chat).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -103,16 +107,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         seeds: Option<PathBuf>,
     },
-    /// Run the Discord bot until Ctrl-C or SIGTERM (token in DISCORD_TOKEN; see deploy/README.md).
-    Discord {
-        /// A channel id where every message is answered, not only mentions (repeatable; added
-        /// to those in DISCORD_CHANNELS, comma-separated).
-        #[arg(long = "channel", value_name = "ID")]
-        channels: Vec<u64>,
-        /// How many shards to run (default: as many as Discord recommends).
-        #[arg(long, env = "DISCORD_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
-        shards: Option<u32>,
-    },
+    /// Run the Discord bot until Ctrl-C or SIGTERM; SIGHUP reloads the content (token in
+    /// DISCORD_TOKEN; see deploy/README.md).
+    Discord(DiscordArgs),
     /// Delete everything stored about one user.
     Forget {
         /// The user, as `channel:id` or a bare id on the cli channel.
@@ -125,16 +122,106 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
-    /// Run the Telegram bot (token in TELEGRAM_TOKEN; TELEGRAM_API_URL for another Bot API
-    /// server). Long polling unless --webhook-url is given.
-    Telegram {
-        /// Public HTTPS URL Telegram posts updates to (webhook mode, behind a reverse proxy).
-        #[arg(long, env = "TELEGRAM_WEBHOOK_URL")]
-        webhook_url: Option<String>,
-        /// Local address the webhook server listens on.
-        #[arg(long, env = "TELEGRAM_LISTEN", default_value = "127.0.0.1:8443")]
-        listen: std::net::SocketAddr,
+    /// Run the Telegram bot until Ctrl-C or SIGTERM; SIGHUP reloads the content (token in
+    /// TELEGRAM_TOKEN; TELEGRAM_API_URL for another Bot API server). Long polling unless
+    /// --webhook-url is given.
+    Telegram(TelegramArgs),
+    /// Run every bot whose token is set (TELEGRAM_TOKEN, DISCORD_TOKEN) in one process, with
+    /// /healthz, /readyz and /metrics over HTTP; SIGHUP reloads the content, SIGTERM stops.
+    Serve(ServeArgs),
+    /// Print the effective configuration (file < environment < flags) as TOML, secrets
+    /// redacted.
+    Config(ServeArgs),
+    /// List the questions the bot could not answer well, grouped by similarity, with the
+    /// nearest knowledge entries (reads the state store: stop the bot first).
+    Unanswered {
+        /// Print the groups as JSON.
+        #[arg(long)]
+        json: bool,
     },
+    /// Exit 0 when a running `careerbot serve` answers /healthz (or /readyz), else 1: for
+    /// container health checks.
+    Healthcheck {
+        /// The HTTP address of the service (default: the configured `http`).
+        #[arg(long, env = "CAREERBOT_HTTP")]
+        http: Option<SocketAddr>,
+        /// Check /readyz (every bot connected) instead of /healthz.
+        #[arg(long)]
+        ready: bool,
+    },
+}
+
+/// How log lines are written.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The Telegram bot's flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TelegramArgs {
+    /// Public HTTPS URL Telegram posts updates to (webhook mode, behind a reverse proxy).
+    #[arg(long, env = "TELEGRAM_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// Local address the webhook server listens on (default 127.0.0.1:8443).
+    #[arg(long, env = "TELEGRAM_LISTEN")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// The Discord bot's flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DiscordArgs {
+    /// A channel id where every message is answered, not only mentions (repeatable; added to
+    /// those in DISCORD_CHANNELS, comma-separated, and in the configuration file).
+    #[arg(long = "channel", value_name = "ID")]
+    pub channels: Vec<u64>,
+    /// How many shards to run (default: as many as Discord recommends).
+    #[arg(long, env = "DISCORD_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
+}
+
+/// The flags of `serve` (and `config`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the HTTP listener for /healthz, /readyz and /metrics (default
+    /// 127.0.0.1:9000).
+    #[arg(long, env = "CAREERBOT_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// The Telegram bot's flags.
+    #[command(flatten)]
+    pub telegram: TelegramArgs,
+    /// The Discord bot's flags.
+    #[command(flatten)]
+    pub discord: DiscordArgs,
+}
+
+impl Command {
+    /// The service flags this command was given, if it takes any.
+    pub fn service_args(&self) -> ServeArgs {
+        match self {
+            Command::Serve(args) | Command::Config(args) => args.clone(),
+            Command::Telegram(telegram) => ServeArgs {
+                telegram: telegram.clone(),
+                ..ServeArgs::default()
+            },
+            Command::Discord(discord) => ServeArgs {
+                discord: discord.clone(),
+                ..ServeArgs::default()
+            },
+            Command::Healthcheck { http, .. } => ServeArgs {
+                http: *http,
+                ..ServeArgs::default()
+            },
+            _ => ServeArgs::default(),
+        }
+    }
 }
 
 impl Default for Command {

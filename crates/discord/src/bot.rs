@@ -3,33 +3,35 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use adapter::{Channel as Rendering, Outgoing, Secret};
+use adapter::{Channel as Rendering, Outgoing, Secret, Status};
 use engine::{Conversations, Input, StateStore, UserKey};
 use serenity::all::{
     ButtonStyle, ChannelId, Client, ClientBuilder, Command, CommandDataOptionValue,
-    CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
-    CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
+    CommandInteraction, CommandOptionType, ComponentInteraction, ConnectionStage, Context,
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
     CreateMessage, Event, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
-    InteractionId, Message, MessageFlags, MessageType, RawEventHandler, Ready, UserId,
+    InteractionId, Message, MessageFlags, MessageType, RatelimitInfo, RawEventHandler, Ready,
+    ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
 
-use crate::decide::{self, Incoming};
+use crate::decide::{self, Incoming, Shards};
 use crate::{Config, Error};
 
 /// How long shards get to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly. Flood control
-/// is turned on for `conversations`.
+/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly.
+/// `conversations` may be shared with other adapters; turn its flood control on for a public
+/// bot (`Conversations::with_flood_control`).
 pub async fn serve<S, F>(
     config: Config,
-    conversations: Conversations<S>,
+    conversations: impl Into<Arc<Conversations<S>>>,
     shutdown: F,
 ) -> Result<(), Error>
 where
@@ -39,7 +41,7 @@ where
     let token = config.token.clone();
     let failed = |error: serenity::Error| Error::Discord(describe(&error, &token));
     let mut client = ClientBuilder::new_with_http(http(&config), intents())
-        .event_handler(handler(conversations.with_flood_control(), &config))
+        .event_handler(handler(conversations.into(), &config))
         .raw_event_handler(Unreadable)
         .await
         .map_err(failed)?;
@@ -102,14 +104,19 @@ struct Handler<S> {
     conversations: Arc<Conversations<S>>,
     channels: Vec<u64>,
     token: Secret,
+    /// Where the bot reports whether every shard is connected.
+    status: Status,
+    shards: Mutex<Shards>,
 }
 
 /// Builds the event handler for `conversations` with the settings in `config`.
-fn handler<S>(conversations: Conversations<S>, config: &Config) -> Handler<S> {
+fn handler<S>(conversations: Arc<Conversations<S>>, config: &Config) -> Handler<S> {
     Handler {
-        conversations: Arc::new(conversations),
+        conversations,
         channels: config.channels.clone(),
         token: config.token.clone(),
+        status: config.status.clone(),
+        shards: Mutex::default(),
     }
 }
 
@@ -125,7 +132,11 @@ where
             shard = ?ready.shard.map(|shard| shard.id.0),
             "connected to Discord"
         );
-        if ready.shard.is_none_or(|shard| shard.id.0 == 0) {
+        let (shard, total) = ready
+            .shard
+            .map_or((0, 1), |shard| (shard.id.0, shard.total));
+        self.shard_connected(shard, Some(total), true);
+        if shard == 0 {
             self.register_commands(&ctx).await;
         }
     }
@@ -153,6 +164,17 @@ where
         }
     }
 
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        debug!(shard = event.shard_id.0, stage = %event.new, "shard stage");
+        let connected = matches!(event.new, ConnectionStage::Connected);
+        self.shard_connected(event.shard_id.0, None, connected);
+    }
+
+    async fn ratelimit(&self, data: RatelimitInfo) {
+        debug!(wait = ?data.timeout, global = data.global, "waiting for Discord's rate limit");
+        adapter::metrics::rate_limit_wait(Rendering::Discord, data.timeout);
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(command) => self.command(&ctx.http, &command).await,
@@ -166,6 +188,13 @@ impl<S> Handler<S>
 where
     S: StateStore + Send + Sync + 'static,
 {
+    /// Notes a shard's connection and reports whether the bot (every shard) is connected.
+    fn shard_connected(&self, shard: u32, total: Option<u32>, connected: bool) {
+        let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        let up = shards.update(shard, total, connected);
+        self.status.set(up);
+    }
+
     /// Replaces the application's global commands with the bot's.
     async fn register_commands(&self, ctx: &Context) {
         let commands = decide::COMMANDS.iter().map(|spec| {
@@ -185,10 +214,13 @@ where
         });
         match Command::set_global_commands(&ctx.http, commands.collect()).await {
             Ok(registered) => info!(count = registered.len(), "application commands registered"),
-            Err(error) => warn!(
-                "cannot register application commands: {}",
-                self.redact(&error)
-            ),
+            Err(error) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
+                warn!(
+                    "cannot register application commands: {}",
+                    self.redact(&error)
+                );
+            }
         }
     }
 
@@ -209,10 +241,12 @@ where
         match turn.await {
             Ok(Ok(outgoing)) => Some(outgoing),
             Ok(Err(error)) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 error!("cannot take the turn: {error}");
                 None
             }
             Err(error) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 error!("the turn failed: {error}");
                 None
             }
@@ -230,6 +264,7 @@ where
                 message = message.components(components(&outgoing.buttons));
             }
             if let Err(error) = channel.send_message(http, message).await {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 warn!(%channel, "cannot send a message: {}", self.redact(&error));
                 return;
             }
@@ -317,6 +352,7 @@ where
                 message.execute(http, (None, answer.token)).await.map(drop)
             };
             if let Err(error) = sent {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 warn!("cannot answer an interaction: {}", self.redact(&error));
                 return;
             }
@@ -344,6 +380,7 @@ where
                 .await
         };
         if let Err(error) = result {
+            adapter::metrics::adapter_error(Rendering::Discord);
             warn!("cannot acknowledge an interaction: {}", self.redact(&error));
         }
     }

@@ -10,6 +10,8 @@ mod config;
 pub mod decide;
 
 use adapter::SecretError;
+use std::sync::Arc;
+
 use engine::{Conversations, StateStore};
 
 pub use bot::serve;
@@ -32,7 +34,8 @@ pub enum Error {
     Discord(String),
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own. Blocks.
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, with flood control on.
+/// Blocks.
 pub fn run<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
 where
     S: StateStore + Send + Sync + 'static,
@@ -40,5 +43,6 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let conversations = Arc::new(conversations.with_flood_control());
     runtime.block_on(serve(config, conversations, adapter::stop_signal()))
 }

@@ -288,6 +288,11 @@ impl Engine {
         &self.knowledge
     }
 
+    /// The analyzer that reads messages (for tools that compare texts as the engine does).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
     /// The intents the engine knows.
     pub fn intents(&self) -> &[Intent] {
         &self.intents

@@ -15,6 +15,7 @@ mod profile;
 mod reading;
 mod safety;
 mod state;
+mod unanswered;
 
 pub use content::Content;
 pub use conversations::Conversations;
@@ -25,7 +26,11 @@ pub use profile::Profile;
 pub use reading::{Clause, Part, Reading};
 pub use safety::{Assessment, Outcome};
 pub use state::{
-    FinderProgress, MemoryStore, Offer, Pending, StateStore, StoreError, Turn, UserKey, UserState,
+    FinderProgress, MAX_TURN_TEXT, MemoryStore, Offer, Pending, StateStore, StoreError, Turn,
+    UserKey, UserState,
+};
+pub use unanswered::{
+    LOW_CONFIDENCE, MAX_UNANSWERED, Nearest, Reason, Unanswered, UnansweredGroup,
 };
 
 /// What can go wrong while building the engine from its content.

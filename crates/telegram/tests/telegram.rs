@@ -414,10 +414,10 @@ async fn non_text_messages_get_the_text_only_reply() {
     ));
     bot.fake.push(text(-chat, chat, "/help"));
     let sent = bot.fake.wait_for_messages(chat, 1).await;
-    let non_text = &bot.conversations.engine().messages().non_text;
+    let non_text = bot.conversations.engine().messages().non_text.clone();
     assert_eq!(
         sent[0]["text"].as_str(),
-        Some(render::escape_html(non_text).as_str())
+        Some(render::escape_html(&non_text).as_str())
     );
     let in_group = bot.fake.wait_for_messages(-chat, 1).await;
     assert_eq!(in_group.len(), 1, "only /help answered: {in_group:?}");
