@@ -10,7 +10,7 @@ use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
 use crate::content::{
-    ENGLISH, FINDER, LEXICON, MESSAGES, PLACES, PROFILE, READING, SAFETY_SIGNS, quoted,
+    ENGLISH, FINDER, LEXICON, MESSAGES, PLACES, PROFILE, READING, SAFETY_EXAMPLES, SAFETY_SIGNS, quoted,
 };
 use crate::finder::Finder;
 use crate::messages::{fill, variant};
@@ -20,7 +20,7 @@ use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
-use meaning::Meaning;
+use meaning::{Meaning, SafetyBank};
 use roles::{RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
@@ -132,6 +132,9 @@ pub struct Explanation {
     /// Candidate entries (the best by words and by meaning), each with its confidence from the
     /// words and its similarity in meaning.
     pub candidates: Vec<(String, f32, f32)>,
+    /// For each clause, the nearest examples of the safety stage's bank: outcome and
+    /// similarity.
+    pub bank: Vec<Vec<(Outcome, f32)>>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -142,6 +145,8 @@ pub struct Engine {
     analyzer: Analyzer,
     reader: Reader,
     safety: Safety,
+    /// The safety stage's examples, encoded.
+    bank: SafetyBank,
     retriever: Retriever,
     meaning: Meaning,
     intent_index: PhraseIndex,
@@ -221,6 +226,10 @@ impl Engine {
         )?;
         let retriever = Retriever::new(&knowledge, &analyzer)?;
         let meaning = Meaning::new(&knowledge)?;
+        let bank_file = content.intents_file(SAFETY_EXAMPLES)?;
+        let bank = SafetyBank::new(&meaning, &bank_file.path, &bank_file.text, |t| {
+            analyzer.normal_words(t)
+        })?;
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
             .map(|i| PhraseDoc {
@@ -266,6 +275,7 @@ impl Engine {
             analyzer,
             reader,
             safety,
+            bank,
             retriever,
             meaning,
             intent_index,
@@ -336,6 +346,11 @@ impl Engine {
         }
         let intents = self.intent_index.rank(&analysis).into_iter().take(3);
         let entries = self.search(&analysis).into_iter().take(5);
+        let bank = reading
+            .clauses
+            .iter()
+            .map(|c| self.bank.nearest(&self.meaning.encode(&c.words.join(" ")), 5))
+            .collect();
         Explanation {
             words: analysis.words.clone(),
             stems: analysis
@@ -358,6 +373,7 @@ impl Engine {
                 .collect(),
             reading,
             safety,
+            bank,
             meaning: by_meaning
                 .into_iter()
                 .map(|(e, score)| (self.knowledge.entries[e].id.clone(), score))
@@ -434,12 +450,30 @@ impl Engine {
     }
 
     /// The safety stage's assessment of a message that was read.
+    /// When no sign speaks and nothing asks about careers, the bank of examples is the net:
+    /// a clause close to examples of an emergency, a crisis or a health worry gets that reply.
     pub fn assess(&self, reading: &Reading) -> Assessment {
-        self.safety.assess(
+        let mut assessment = self.safety.assess(
             reading,
             |w| self.analyzer.stem(w),
             |words| self.role_names.spans_as_written(words),
-        )
+        );
+        if assessment.outcome != Outcome::Careers || assessment.careers {
+            return assessment;
+        }
+        for (index, clause) in reading.clauses.iter().enumerate() {
+            let vector = self.meaning.encode(&clause.words.join(" "));
+            let Some((outcome, similarity)) = self.bank.vote(&vector) else {
+                continue;
+            };
+            if outcome.urgency() > assessment.outcome.urgency() {
+                assessment.outcome = outcome;
+                assessment.clause = Some(index);
+                let vote = format!("{outcome:?}: near the bank's examples ({similarity:.2})");
+                assessment.signals.push(vote.to_lowercase());
+            }
+        }
+        assessment
     }
 
     /// One turn: the reply to `input` from a user in `state`, and their state afterwards.

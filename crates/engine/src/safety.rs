@@ -36,7 +36,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Which outcome wins when clauses disagree: the most urgent.
-    fn urgency(self) -> u8 {
+    pub(crate) fn urgency(self) -> u8 {
         match self {
             Outcome::Emergency => 4,
             Outcome::Crisis => 3,

@@ -10,12 +10,85 @@ use knowledge::{Hit, Knowledge};
 use semantic::{Encoder, VectorIndex};
 
 use crate::Error;
+use crate::safety::Outcome;
 
 /// The knowledge and the roles, encoded.
 pub(super) struct Meaning {
     encoder: Encoder,
     /// One row per entry title and question, labelled with the entry's index.
     entries: VectorIndex<usize>,
+}
+
+/// The safety stage's bank of examples (`intents/safety-examples.toml`), encoded: what
+/// messages of each outcome look like, in the words people use.
+pub(super) struct SafetyBank {
+    examples: VectorIndex<Outcome>,
+}
+
+impl std::fmt::Debug for SafetyBank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SafetyBank")
+            .field("examples", &self.examples.len())
+            .finish()
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BankFile {
+    bank: Vec<BankOutcome>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BankOutcome {
+    outcome: Outcome,
+    examples: Vec<String>,
+}
+
+impl SafetyBank {
+    /// Reads and encodes the bank; `normal` normalises an example as messages are.
+    pub(super) fn new(
+        meaning: &Meaning,
+        path: &str,
+        text: &str,
+        normal: impl Fn(&str) -> Vec<String>,
+    ) -> Result<SafetyBank, Error> {
+        let file: BankFile = toml::from_str(text).map_err(|e| Error::toml(path, text, &e))?;
+        let mut examples = VectorIndex::new(meaning.encoder.dims());
+        for group in file.bank {
+            for example in group.examples {
+                let vector = meaning.encode(&normal(&example).join(" "));
+                examples
+                    .push(group.outcome, &vector)
+                    .map_err(semantic_error)?;
+            }
+        }
+        Ok(SafetyBank { examples })
+    }
+
+    /// The urgent outcome (emergency, crisis or health worry) the examples nearest to `vector`
+    /// agree on, with the nearest one's similarity: the nearest must be close enough, and
+    /// enough of its neighbours must share its outcome.
+    pub(super) fn vote(&self, vector: &[f32]) -> Option<(Outcome, f32)> {
+        let nearest = self.nearest(vector, BANK_NEIGHBOURS);
+        let &(outcome, similarity) = nearest.first()?;
+        let agree = nearest.iter().filter(|(o, _)| *o == outcome).count();
+        let urgent = matches!(
+            outcome,
+            Outcome::Emergency | Outcome::Crisis | Outcome::Health
+        );
+        (urgent && similarity >= BANK_MIN && agree >= BANK_AGREE).then_some((outcome, similarity))
+    }
+
+    /// The `k` examples nearest to `vector`, best first: their outcome and similarity.
+    pub(super) fn nearest(&self, vector: &[f32], k: usize) -> Vec<(Outcome, f32)> {
+        self.examples
+            .top_k(vector, k)
+            .into_iter()
+            .map(|hit| (*hit.label, hit.score))
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for Meaning {
@@ -33,6 +106,13 @@ const MEANING_FLOOR: f32 = 0.5;
 /// How much each point of similarity above the floor adds to the confidence from the words,
 /// in proportion to what the words leave unsure: meaning decides where words do not.
 const MEANING_WEIGHT: f32 = 1.0;
+
+/// How many of the bank's examples vote on a clause.
+const BANK_NEIGHBOURS: usize = 5;
+/// How near the nearest example must be for the bank to speak.
+const BANK_MIN: f32 = 0.7;
+/// How many of the neighbours must share the nearest one's outcome.
+const BANK_AGREE: usize = 3;
 
 /// A message, encoded.
 pub(super) type Vector = Vec<f32>;
