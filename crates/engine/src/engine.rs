@@ -450,15 +450,18 @@ impl Engine {
     }
 
     /// The safety stage's assessment of a message that was read.
-    /// When no sign speaks and nothing asks about careers, the bank of examples is the net:
-    /// a clause close to examples of an emergency, a crisis or a health worry gets that reply.
+    /// When no sign of urgency speaks and nothing asks about careers, the bank of examples is
+    /// the net: a clause close to examples of an emergency, a crisis or a health worry gets
+    /// that reply.
     pub fn assess(&self, reading: &Reading) -> Assessment {
         let mut assessment = self.safety.assess(
             reading,
             |w| self.analyzer.stem(w),
             |words| self.role_names.spans_as_written(words),
         );
-        if assessment.outcome != Outcome::Careers || assessment.careers {
+        // The bank is weaker than a sign: it speaks only where no sign does.
+        let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);
+        if assessment.careers || !unsigned {
             return assessment;
         }
         for (index, clause) in reading.clauses.iter().enumerate() {
