@@ -10,7 +10,8 @@ use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
 use crate::content::{
-    ENGLISH, FINDER, LEXICON, MESSAGES, PLACES, PROFILE, READING, SAFETY_EXAMPLES, SAFETY_SIGNS, quoted,
+    ENGLISH, FINDER, LEXICON, MESSAGES, PLACES, PROFILE, READING, SAFETY_EXAMPLES, SAFETY_SIGNS,
+    quoted,
 };
 use crate::finder::Finder;
 use crate::messages::{fill, variant};
@@ -349,7 +350,10 @@ impl Engine {
         let bank = reading
             .clauses
             .iter()
-            .map(|c| self.bank.nearest(&self.meaning.encode(&c.words.join(" ")), 5))
+            .map(|c| {
+                self.bank
+                    .nearest(&self.meaning.encode(&c.words.join(" ")), 5)
+            })
             .collect();
         Explanation {
             words: analysis.words.clone(),
