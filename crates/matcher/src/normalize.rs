@@ -3,9 +3,23 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+/// At most this many words are read from a text; the rest is ignored. Far more than any message
+/// needs (the analyzer reads fewer still) and than any one text of the content holds, it bounds
+/// the work a huge message can cause.
+pub(crate) const MAX_WORDS_READ: usize = 2048;
+/// At most this many characters of a text are read, for the same reason.
+pub(crate) const MAX_CHARS_READ: usize = 65_536;
+/// A word longer than this many characters is cut to this length (no real word is as long).
+pub(crate) const MAX_WORD_CHARS: usize = 64;
+
 /// Folds text to plain lowercase: Unicode compatibility forms are unified, accents dropped,
 /// typographic quotes and dashes replaced by their ASCII forms, and control characters removed.
 pub fn fold(text: &str) -> String {
+    folded(text).collect()
+}
+
+/// The characters of `fold(text)`, lazily: only what is read is folded.
+fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
     text.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
@@ -16,33 +30,43 @@ pub fn fold(text: &str) -> String {
             c => c,
         })
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Splits text into lowercase words. `&` becomes the word "and" (so "A&E" is "a and e"), an
 /// apostrophe inside a word is kept (for contractions), and everything else that is not a letter
 /// or digit separates words.
+///
+/// The work is bounded whatever the text: at most `MAX_WORDS_READ` words and `MAX_CHARS_READ`
+/// characters are read, and a word is cut to `MAX_WORD_CHARS` characters.
 pub fn words(text: &str) -> Vec<String> {
-    let folded = fold(text);
     let mut out = Vec::new();
     let mut current = String::new();
-    let chars: Vec<char> = folded.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let inner_apostrophe = c == '\''
-            && !current.is_empty()
-            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+    // Characters of the current word, counting those cut off.
+    let mut length = 0;
+    let mut chars = folded(text).take(MAX_CHARS_READ).peekable();
+    while let Some(c) = chars.next() {
+        let inner_apostrophe =
+            c == '\'' && length > 0 && chars.peek().is_some_and(|n| n.is_alphanumeric());
         if c.is_alphanumeric() || inner_apostrophe {
-            current.push(c);
+            if length < MAX_WORD_CHARS {
+                current.push(c);
+            }
+            length += 1;
             continue;
         }
-        if !current.is_empty() {
+        if length > 0 {
             out.push(std::mem::take(&mut current));
+            length = 0;
         }
         if c == '&' {
             out.push("and".to_owned());
         }
+        if out.len() >= MAX_WORDS_READ {
+            out.truncate(MAX_WORDS_READ);
+            return out;
+        }
     }
-    if !current.is_empty() {
+    if length > 0 && out.len() < MAX_WORDS_READ {
         out.push(current);
     }
     out
@@ -70,5 +94,23 @@ mod tests {
         );
         check("", &[]);
         check("¿¡…—", &[]);
+    }
+
+    #[test]
+    fn huge_texts_are_read_within_bounds() {
+        let long_word = "a".repeat(1_000_000);
+        assert_eq!(words(&long_word), ["a".repeat(MAX_WORD_CHARS)]);
+        let two = format!("{} nurse", "b".repeat(MAX_WORD_CHARS + 1));
+        assert_eq!(
+            words(&two),
+            ["b".repeat(MAX_WORD_CHARS), "nurse".to_owned()]
+        );
+        let many = "nurse & ".repeat(200_000);
+        let read = words(&many);
+        assert_eq!(read.len(), MAX_WORDS_READ);
+        assert_eq!(read[..4], ["nurse", "and", "nurse", "and"]);
+        // Reading stops after `MAX_CHARS_READ` characters, even with no word boundary.
+        let spaced = format!("{}nurse", " ".repeat(MAX_CHARS_READ));
+        assert!(words(&spaced).is_empty());
     }
 }

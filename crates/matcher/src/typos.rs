@@ -22,6 +22,10 @@ fn max_edits(len: usize) -> usize {
     }
 }
 
+/// Words longer than this many characters are never corrected: no typo of a known word is that
+/// long, and it bounds the work per word (finding candidates grows with the square of the length).
+const MAX_CORRECTED: usize = 30;
+
 /// Words shorter than this are taken for a known word two edits away only when both start
 /// with the same letter and differ in length ("midwfes" for "midwives"; not "purple" for
 /// "people", two letters changed).
@@ -38,7 +42,12 @@ impl Vocabulary {
         words.sort();
         for (id, word) in words.iter().enumerate() {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
-            for variant in deletion_variants(word, max_edits(word.chars().count())) {
+            let len = word.chars().count();
+            // A correctable word is at most two edits shorter than the known word it is taken for.
+            if len > MAX_CORRECTED + 2 {
+                continue;
+            }
+            for variant in deletion_variants(word, max_edits(len)) {
                 vocabulary.deletions.entry(variant).or_default().push(id);
             }
         }
@@ -61,7 +70,7 @@ impl Vocabulary {
     pub(crate) fn correct(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let allowed = max_edits(len);
-        if allowed == 0 || word.chars().any(|c| c.is_ascii_digit()) {
+        if allowed == 0 || len > MAX_CORRECTED || word.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
         let mut candidates: HashSet<u32> = HashSet::new();
@@ -163,6 +172,17 @@ mod tests {
         check("xylophone", None);
         check("2024", None);
         check("helo", Some("hello")); // tie at one edit: the more frequent word wins
+    }
+
+    #[test]
+    fn long_words_are_never_corrected() {
+        let known = "a".repeat(MAX_CORRECTED);
+        let vocabulary = Vocabulary::new([known.as_str(), "nursing"]);
+        let typo = format!("{}b", "a".repeat(MAX_CORRECTED - 1));
+        assert_eq!(vocabulary.correct(&typo), Some(known.as_str()));
+        let longer = "a".repeat(MAX_CORRECTED + 1);
+        assert_eq!(vocabulary.correct(&longer), None);
+        assert_eq!(vocabulary.correct(&"nursng".repeat(10_000)), None);
     }
 
     #[test]
