@@ -1,10 +1,12 @@
 //! `careerbot`: the command line. Thin: it parses the configuration, sets up logging, wires the
 //! library crates together and maps errors to exit codes (0 ok, 1 a check failed, 2 an error).
 
+mod bench;
 mod chat;
 mod cli;
 mod discord_bot;
 mod eval;
+mod pipeline;
 mod serve_telegram;
 mod setup;
 mod test;
@@ -54,7 +56,9 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         } => eval::run(&config, &file, json, min_accuracy),
         cli::Command::Check => eval::check(&config),
         cli::Command::Test { paths } => test::run(&config, &paths),
-        cli::Command::Bench { turns } => eval::bench(&config, turns),
+        cli::Command::Bench { users, turns, json } => {
+            bench::run(&config, bench::Options { users, turns, json })
+        }
         cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
         cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),
         cli::Command::Forget { user } => chat::forget(&config, &user),

@@ -20,13 +20,14 @@ use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
 
 use crate::decide::{self, Incoming};
+use crate::queue::Queues;
 use crate::{Config, Error};
 
 /// How long shards get to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` completes, then shuts every shard down cleanly. Flood control
-/// is turned on for `conversations`.
+/// is turned on for `conversations`, and inactive users are purged in the background.
 pub async fn serve<S, F>(
     config: Config,
     conversations: Conversations<S>,
@@ -38,8 +39,10 @@ where
 {
     let token = config.token.clone();
     let failed = |error: serenity::Error| Error::Discord(describe(&error, &token));
+    let conversations = Arc::new(conversations.with_flood_control());
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     let mut client = ClientBuilder::new_with_http(http(&config), intents())
-        .event_handler(handler(conversations.with_flood_control(), &config))
+        .event_handler(handler(conversations, &config))
         .raw_event_handler(Unreadable)
         .await
         .map_err(failed)?;
@@ -97,19 +100,33 @@ fn user_key(user: UserId) -> UserKey {
     UserKey::new("discord", &user.get().to_string())
 }
 
-/// The event handler.
+/// The event handler. Each message or interaction is queued under its user (`Queues`), so that
+/// one user's are answered one after another, in the order they were sent.
 struct Handler<S> {
     conversations: Arc<Conversations<S>>,
-    channels: Vec<u64>,
+    channels: Arc<[u64]>,
     token: Secret,
+    queues: Arc<Queues>,
+}
+
+impl<S> Clone for Handler<S> {
+    fn clone(&self) -> Self {
+        Handler {
+            conversations: Arc::clone(&self.conversations),
+            channels: Arc::clone(&self.channels),
+            token: self.token.clone(),
+            queues: Arc::clone(&self.queues),
+        }
+    }
 }
 
 /// Builds the event handler for `conversations` with the settings in `config`.
-fn handler<S>(conversations: Conversations<S>, config: &Config) -> Handler<S> {
+fn handler<S>(conversations: Arc<Conversations<S>>, config: &Config) -> Handler<S> {
     Handler {
-        conversations: Arc::new(conversations),
-        channels: config.channels.clone(),
+        conversations,
+        channels: config.channels.clone().into(),
         token: config.token.clone(),
+        queues: Arc::default(),
     }
 }
 
@@ -148,15 +165,36 @@ where
             return;
         };
         debug!(channel = %message.channel_id, chars = text.chars().count(), "message");
-        if let Some(outgoing) = self.turn(message.author.id, Input::text(text)).await {
-            self.send(&ctx.http, message.channel_id, &outgoing).await;
-        }
+        let (handler, input, user, channel) = (
+            self.clone(),
+            Input::text(text),
+            message.author.id,
+            message.channel_id,
+        );
+        self.queues.push(
+            user.get(),
+            message.id.get(),
+            Box::pin(async move {
+                if let Some(outgoing) = handler.turn(user, input).await {
+                    handler.send(&ctx.http, channel, &outgoing).await;
+                }
+            }),
+        );
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let handler = self.clone();
         match interaction {
-            Interaction::Command(command) => self.command(&ctx.http, &command).await,
-            Interaction::Component(press) => self.press(&ctx.http, &press).await,
+            Interaction::Command(command) => self.queues.push(
+                command.user.id.get(),
+                command.id.get(),
+                Box::pin(async move { handler.command(&ctx.http, &command).await }),
+            ),
+            Interaction::Component(press) => self.queues.push(
+                press.user.id.get(),
+                press.id.get(),
+                Box::pin(async move { handler.press(&ctx.http, &press).await }),
+            ),
             other => debug!(kind = ?other.kind(), "interaction ignored"),
         }
     }

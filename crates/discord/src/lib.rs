@@ -8,6 +8,7 @@
 mod bot;
 mod config;
 pub mod decide;
+mod queue;
 
 use adapter::SecretError;
 use engine::{Conversations, StateStore};
@@ -27,6 +28,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The retention purge's thread could not start.
+    #[error("cannot start the retention purge: {0}")]
+    Purge(std::io::Error),
     /// serenity failed (connecting, authenticating, or a shard stopped); the token is redacted.
     #[error("Discord: {0}")]
     Discord(String),

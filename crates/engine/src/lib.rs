@@ -15,13 +15,14 @@ mod profile;
 mod state;
 
 pub use content::Content;
-pub use conversations::Conversations;
+pub use conversations::{Conversations, Written};
 pub use engine::{Engine, Explanation, Input, Reply};
 pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
 pub use state::{
-    FinderProgress, MemoryStore, Offer, Pending, StateStore, StoreError, Turn, UserKey, UserState,
+    Commit, FinderProgress, MAX_TURN_TEXT, MAX_TURNS, MemoryStore, Offer, Pending, StateStore,
+    StoreError, Turn, UserKey, UserState,
 };
 
 /// What can go wrong while building the engine from its content.

@@ -83,6 +83,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The retention purge's thread could not start.
+    #[error("cannot start the retention purge: {0}")]
+    Purge(std::io::Error),
 }
 
 impl Config {
@@ -123,7 +126,10 @@ where
 }
 
 /// Runs the bot until `shutdown` resolves (see `adapter::stop_signal`), then stops taking updates,
-/// finishes the turns under way and returns.
+/// finishes the turns under way and returns. Inactive users are purged in the background.
+///
+/// Updates are handled per user: one user's in the order they came, one after another (so their
+/// turns and replies never interleave), different users' at the same time, even in one group.
 pub async fn run<S>(
     config: Config,
     conversations: Arc<Conversations<S>>,
@@ -139,7 +145,9 @@ where
         .set_api_url(api_url)
         .throttle(config.limits);
     register_commands(&client, &secret).await?;
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     let mut dispatcher = Dispatcher::builder(client.clone(), schema::<S>())
+        .distribution_function(|update| update.from().map(|user| user.id))
         .dependencies(teloxide::dptree::deps![handler::App::new(conversations)])
         .default_handler(|_| async {})
         .error_handler(handler::error_handler(secret.clone()))

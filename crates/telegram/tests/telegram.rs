@@ -577,3 +577,48 @@ async fn a_flooding_user_is_asked_to_slow_down_then_ignored() {
     assert!(warning.contains("faster than I can answer"), "{warning}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_messages_are_answered_in_the_order_they_came() {
+    let bot = Bot::start().await;
+    let (alice, bob) = (41, 42);
+    let questions = [
+        ("how do I apply for NHS jobs?", "NHS Jobs"),
+        ("what apprenticeships are there?", "pprentice"),
+        ("how much annual leave do nhs staff get?", "27 days"),
+    ];
+    // Alice's and Bob's messages arrive interleaved, in one batch of updates.
+    for (question, _) in questions {
+        bot.fake.push(text(alice, alice, question));
+        bot.fake.push(text(bob, bob, question));
+    }
+    let last = questions[questions.len() - 1].1;
+    for chat in [alice, bob] {
+        bot.fake
+            .wait_until(LIMIT, |requests| {
+                requests.iter().any(|r| {
+                    r.method == "sendmessage"
+                        && r.body["chat_id"] == json!(chat)
+                        && r.body["text"].as_str().unwrap_or_default().contains(last)
+                })
+            })
+            .await;
+        let sent = bot.fake.sent_to(chat);
+        let bodies = texts(&sent);
+        let first_with = |needle: &str| bodies.iter().position(|b| b.contains(needle));
+        let order: Vec<Option<usize>> = questions.iter().map(|(_, k)| first_with(k)).collect();
+        assert!(
+            order.iter().all(Option::is_some) && order.windows(2).all(|w| w[0] < w[1]),
+            "replies out of order: {order:?}\n{bodies:#?}"
+        );
+        let state = bot
+            .conversations
+            .export(&UserKey::new("telegram", &chat.to_string()))
+            .expect("store readable")
+            .expect("state stored");
+        let said: Vec<&str> = state.turns.iter().map(|t| t.text.as_str()).collect();
+        let asked: Vec<&str> = questions.iter().map(|(q, _)| *q).collect();
+        assert_eq!(said, asked, "turns taken in order");
+    }
+    bot.stop().await;
+}
