@@ -43,7 +43,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files);
-        } else if path.extension().is_some_and(|e| e == "md" || e == "toml") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "md" || e == "toml" || e == "txt")
+        {
             files.push(path);
         }
     }

@@ -1,15 +1,19 @@
 //! What every chat adapter (terminal, transcripts, Telegram, Discord) shares: one turn taken and
 //! rendered for a channel as the messages and buttons to send, bot tokens kept secret, the clock,
-//! the stop signal, and the retention purge in the background. No network I/O here: adapters do
-//! their own.
+//! the stop signal, readiness (`Health`), the service's metrics (`metrics`), and the retention
+//! purge in the background. No network I/O here: adapters do their own.
+
+mod health;
+pub mod metrics;
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use engine::{Conversations, Input, Reply, StateStore, StoreError, UserKey};
+pub use health::{Health, Status};
 pub use render::Channel;
 
 /// What to send a user after one message: the messages in order (each within the channel's
@@ -26,7 +30,8 @@ pub struct Outgoing {
 }
 
 /// Takes one turn for `user` on `channel` and renders the reply for that channel: escaped,
-/// mentions defused, split to the channel's limit, with its source links.
+/// mentions defused, split to the channel's limit, with its source links. The turn is counted
+/// in the metrics (`metrics::turn`).
 pub fn respond<S: StateStore>(
     conversations: &Conversations<S>,
     user: &UserKey,
@@ -34,7 +39,9 @@ pub fn respond<S: StateStore>(
     channel: Channel,
     now: u64,
 ) -> Result<Outgoing, StoreError> {
+    let started = Instant::now();
     let reply = conversations.handle(user, input, now)?;
+    metrics::turn(channel, &reply, started.elapsed());
     Ok(outgoing(reply, channel))
 }
 

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use engine::{Input, UserKey};
+use engine::{Input, IntentKind, UserKey};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,73 @@ struct Question {
     text: String,
     #[serde(default)]
     expect: Vec<String>,
+    /// In a safety set: what the message is (`emergency`, `crisis`, `health`, `careers`).
+    #[serde(default)]
+    safety: Option<String>,
+}
+
+/// The minimums a question set must reach (`--min-accuracy`, `--min-recall`,
+/// `--max-diverted`).
+#[derive(Debug, Default)]
+pub struct Limits {
+    min_accuracy: Option<f64>,
+    min_recall: Vec<(String, f64)>,
+    max_diverted: Option<f64>,
+}
+
+impl Limits {
+    /// Reads the limits given on the command line.
+    pub fn parse(
+        min_accuracy: Option<f64>,
+        min_recall: &[String],
+        max_diverted: Option<f64>,
+    ) -> anyhow::Result<Limits> {
+        let min_recall = min_recall
+            .iter()
+            .map(|given| {
+                let (outcome, share) = given
+                    .split_once('=')
+                    .with_context(|| format!("--min-recall {given:?}: expected OUTCOME=X"))?;
+                let share: f64 = share.parse().with_context(|| {
+                    format!("--min-recall {given:?}: {share:?} is not a number")
+                })?;
+                Ok((outcome.to_owned(), share))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Limits {
+            min_accuracy,
+            min_recall,
+            max_diverted,
+        })
+    }
+
+    /// What the summary falls short of, if anything.
+    fn shortfalls(&self, summary: &Summary) -> Vec<String> {
+        let mut short = Vec::new();
+        if let Some(min) = self.min_accuracy.filter(|min| summary.accuracy < *min) {
+            short.push(format!("accuracy {:.3} < {min}", summary.accuracy));
+        }
+        for (outcome, min) in &self.min_recall {
+            let recall = summary
+                .safety
+                .recall
+                .get(outcome)
+                .map_or(1.0, |t| t.accuracy);
+            if recall < *min {
+                short.push(format!("{outcome} recall {recall:.3} < {min}"));
+            }
+        }
+        if let Some(max) = self
+            .max_diverted
+            .filter(|max| summary.safety.diverted.accuracy > *max)
+        {
+            short.push(format!(
+                "careers questions diverted {:.3} > {max}",
+                summary.safety.diverted.accuracy
+            ));
+        }
+        short
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -49,6 +116,19 @@ struct Outcome {
     answered_by: Option<String>,
     fallback: bool,
     micros: u64,
+    /// In a safety set: what the message is, and what the bot took it for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    safety: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taken_for: Option<String>,
+}
+
+/// How a safety set was read: per outcome, the share of its messages recognised; and the share
+/// of careers questions diverted to a safety or patient-services reply (`accuracy` holds it).
+#[derive(Debug, Default, Serialize)]
+struct SafetySummary {
+    recall: BTreeMap<String, Tally>,
+    diverted: Tally,
 }
 
 /// Pass counts for one group.
@@ -68,7 +148,15 @@ struct Summary {
     by_topic: BTreeMap<String, Tally>,
     median_micros: u64,
     p99_micros: u64,
+    #[serde(skip_serializing_if = "SafetySummary::is_empty")]
+    safety: SafetySummary,
     failures: Vec<Outcome>,
+}
+
+impl SafetySummary {
+    fn is_empty(&self) -> bool {
+        self.recall.is_empty()
+    }
 }
 
 fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
@@ -92,14 +180,21 @@ fn read_questions(file: &Path) -> anyhow::Result<Vec<(Question, Vec<Regex>)>> {
 }
 
 /// Scores a question set; fails (exit 1) when accuracy is below `min_accuracy`.
-pub fn run(
-    config: &Config,
-    file: &Path,
-    json: bool,
-    min_accuracy: Option<f64>,
-) -> anyhow::Result<()> {
+pub fn run(config: &Config, file: &Path, json: bool, limits: &Limits) -> anyhow::Result<()> {
     let questions = read_questions(file)?;
     let conversations = in_memory(config)?;
+    let engine = conversations.engine().clone();
+    // What a reply was taken for, by the kind of the intent that gave it.
+    let taken_for = |topic: Option<&str>| {
+        let kind = topic.and_then(|id| engine.intents().iter().find(|i| i.id == id));
+        match kind.map(|i| i.kind) {
+            Some(IntentKind::Emergency) => "emergency",
+            Some(IntentKind::Crisis) => "crisis",
+            Some(IntentKind::Health) => "health",
+            Some(IntentKind::PatientServices) => "patient",
+            _ => "careers",
+        }
+    };
     let mut outcomes = Vec::with_capacity(questions.len());
     for (question, patterns) in questions {
         let key = UserKey::new("eval", &question.id);
@@ -129,9 +224,14 @@ pub fn run(
             passed: missing.is_empty(),
             missing,
             reply: text,
-            answered_by: reply.topic,
             fallback: reply.fallback,
             micros: reply.micros,
+            taken_for: question
+                .safety
+                .as_ref()
+                .map(|_| taken_for(reply.topic.as_deref()).to_owned()),
+            answered_by: reply.topic,
+            safety: question.safety,
         });
     }
     let summary = summarise(outcomes);
@@ -142,9 +242,14 @@ pub fn run(
     } else {
         print_summary(&mut out, &summary)?;
     }
-    match min_accuracy {
-        Some(min) if summary.accuracy < min => Err(Failed.into()),
-        _ => Ok(()),
+    let shortfalls = limits.shortfalls(&summary);
+    for shortfall in &shortfalls {
+        writeln!(out, "below the minimum: {shortfall}")?;
+    }
+    if shortfalls.is_empty() {
+        Ok(())
+    } else {
+        Err(Failed.into())
     }
 }
 
@@ -167,6 +272,28 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
     for tally in by_kind.values_mut().chain(by_topic.values_mut()) {
         tally.accuracy = share(tally.passed, tally.total);
     }
+    let mut safety = SafetySummary::default();
+    for outcome in &outcomes {
+        let (Some(label), Some(taken)) = (&outcome.safety, &outcome.taken_for) else {
+            continue;
+        };
+        if label == "careers" {
+            safety.diverted.total += 1;
+            safety.diverted.passed += usize::from(taken != "careers");
+        } else {
+            let tally = safety.recall.entry(label.clone()).or_default();
+            tally.total += 1;
+            tally.passed += usize::from(taken == label);
+        }
+    }
+    for tally in safety.recall.values_mut() {
+        tally.accuracy = share(tally.passed, tally.total);
+    }
+    safety.diverted.accuracy = if safety.diverted.total == 0 {
+        0.0
+    } else {
+        share(safety.diverted.passed, safety.diverted.total)
+    };
     let mut micros: Vec<u64> = outcomes.iter().map(|o| o.micros).collect();
     micros.sort_unstable();
     let passed = outcomes.iter().filter(|o| o.passed).count();
@@ -178,6 +305,7 @@ fn summarise(outcomes: Vec<Outcome>) -> Summary {
         by_topic,
         median_micros: percentile(&micros, 0.5),
         p99_micros: percentile(&micros, 0.99),
+        safety,
         failures: outcomes.into_iter().filter(|o| !o.passed).collect(),
     }
 }
@@ -211,6 +339,9 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
             .replace('\n', " ");
         let by = f.answered_by.as_deref().unwrap_or("-");
         writeln!(out, "  reply ({by}, fallback {}): {reply}", f.fallback)?;
+        if let (Some(label), Some(taken)) = (&f.safety, &f.taken_for) {
+            writeln!(out, "  safety: a {label} message, taken for {taken}")?;
+        }
     }
     writeln!(
         out,
@@ -228,6 +359,29 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
         }
         writeln!(out)?;
     }
+    if !summary.safety.is_empty() {
+        writeln!(
+            out,
+            "{:<14} {:>6} {:>6} {:>9}",
+            "safety", "found", "total", "recall"
+        )?;
+        for (outcome, tally) in &summary.safety.recall {
+            let percent = tally.accuracy * 100.0;
+            writeln!(
+                out,
+                "{outcome:<14} {:>6} {:>6} {percent:>8.1}%",
+                tally.passed, tally.total
+            )?;
+        }
+        let diverted = &summary.safety.diverted;
+        writeln!(
+            out,
+            "careers questions diverted: {} of {} ({:.1}%)\n",
+            diverted.passed,
+            diverted.total,
+            diverted.accuracy * 100.0
+        )?;
+    }
     writeln!(
         out,
         "engine time per turn: median {} µs, p99 {} µs",
@@ -237,10 +391,16 @@ fn print_summary(out: &mut impl std::io::Write, summary: &Summary) -> anyhow::Re
     Ok(())
 }
 
-/// `careerbot check`: the content loads, and every entry's check questions reach it.
-pub fn check(config: &Config) -> anyhow::Result<()> {
+/// Where `careerbot check` looks for the seed pages when `--seeds` is not given.
+const DEFAULT_SEEDS: &str = "../shared/seeds";
+
+/// `careerbot check`: the content loads (every link on the allow-list), every entry's check
+/// questions reach it, and every figure and name of an entry or role is on a seed page its
+/// sources stand for (when the seed pages are found).
+pub fn check(config: &Config, seeds: Option<&Path>) -> anyhow::Result<()> {
     let engine = config.engine()?;
     let mut out = std::io::stdout().lock();
+    let unsupported = check_seeds(config, &engine, seeds, &mut out)?;
     let mut failed = 0;
     let mut total = 0;
     for entry in &engine.knowledge().entries {
@@ -262,19 +422,65 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
         engine.intents().len()
     )?;
     writeln!(out, "{} passed, {failed} failed", total - failed)?;
-    if failed > 0 {
+    if failed > 0 || unsupported > 0 {
         Err(Failed.into())
     } else {
         Ok(())
     }
 }
 
-/// `careerbot explain`: how the engine understands one message.
-pub fn explain(config: &Config, text: &str) -> anyhow::Result<()> {
+/// Checks the knowledge against the seed pages (`knowledge::provenance`), printing each figure
+/// or name not on the pages its sources stand for; returns how many there are. Without
+/// `--seeds`, the default folder is used when it exists, and the check is skipped otherwise.
+fn check_seeds(
+    config: &Config,
+    engine: &engine::Engine,
+    seeds: Option<&Path>,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<usize> {
+    let dir = match seeds {
+        Some(dir) => dir.to_owned(),
+        None if Path::new(DEFAULT_SEEDS).is_dir() => Path::new(DEFAULT_SEEDS).to_owned(),
+        None => {
+            writeln!(
+                out,
+                "seed pages not found at {DEFAULT_SEEDS}: figures and names not checked (use --seeds DIR)"
+            )?;
+            return Ok(0);
+        }
+    };
+    let seeds = knowledge::provenance::read_seeds(&dir)?;
+    if seeds.is_empty() {
+        anyhow::bail!("no seed pages (NNN_*.txt) in {}", dir.display());
+    }
+    let files = config.content()?.knowledge;
+    let problems = knowledge::provenance::check(engine.knowledge(), &files, &seeds);
+    for problem in &problems {
+        writeln!(out, "{problem}")?;
+    }
+    writeln!(
+        out,
+        "sources: {} seed pages in {}, {} unsupported figures or names",
+        seeds.len(),
+        dir.display(),
+        problems.len()
+    )?;
+    Ok(problems.len())
+}
+
+/// `careerbot explain`: how the engine understands one message, or, with `jsonl`, each line
+/// of standard input.
+pub fn explain(config: &Config, text: &str, jsonl: bool) -> anyhow::Result<()> {
     let engine = config.engine()?;
-    let explanation = engine.explain(text);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &explanation)?;
-    writeln!(out)?;
+    if !jsonl {
+        serde_json::to_writer_pretty(&mut out, &engine.explain(text))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for line in std::io::stdin().lines() {
+        serde_json::to_writer(&mut out, &engine.explain(&line?))?;
+        writeln!(out)?;
+    }
     Ok(())
 }

@@ -4,12 +4,13 @@
 mod bench;
 mod chat;
 mod cli;
-mod discord_bot;
 mod eval;
+mod http;
 mod pipeline;
-mod serve_telegram;
+mod service;
 mod setup;
 mod test;
+mod unanswered;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -30,8 +31,10 @@ impl std::error::Error for Failed {}
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    setup::logging(&args);
-    match run(args) {
+    match setup::Config::resolve(&args).and_then(|config| {
+        setup::logging(&config);
+        run(args, config)
+    }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.downcast_ref::<Failed>().is_some() => ExitCode::from(1),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
@@ -43,8 +46,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: cli::Args) -> anyhow::Result<()> {
-    let config = setup::Config::resolve(&args)?;
+fn run(args: cli::Args, config: setup::Config) -> anyhow::Result<()> {
     match args.command.unwrap_or_default() {
         cli::Command::Chat { jsonl: false } => chat::interactive(&config),
         cli::Command::Chat { jsonl: true } => chat::jsonl(&config),
@@ -53,20 +55,40 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             file,
             json,
             min_accuracy,
-        } => eval::run(&config, &file, json, min_accuracy),
-        cli::Command::Check => eval::check(&config),
-        cli::Command::Test { paths } => test::run(&config, &paths),
+            min_recall,
+            max_diverted,
+        } => {
+            let limits = eval::Limits::parse(min_accuracy, &min_recall, max_diverted)?;
+            eval::run(&config, &file, json, &limits)
+        }
+        cli::Command::Check { seeds } => eval::check(&config, seeds.as_deref()),
+        cli::Command::Test { paths, min_checks } => test::run(&config, &paths, min_checks),
         cli::Command::Bench { users, turns, json } => {
             bench::run(&config, bench::Options { users, turns, json })
         }
-        cli::Command::Explain { text } => eval::explain(&config, &text.join(" ")),
-        cli::Command::Discord { channels, shards } => discord_bot::run(&config, &channels, shards),
+        cli::Command::Explain { text, jsonl } => eval::explain(&config, &text.join(" "), jsonl),
+        cli::Command::Discord(_) => service::run(&config, service::Bots::Discord),
+        cli::Command::Telegram(_) => service::run(&config, service::Bots::Telegram),
+        cli::Command::Serve(_) => service::run(&config, service::Bots::Serve),
+        cli::Command::Config(_) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(config.to_toml()?.as_bytes())?;
+            Ok(())
+        }
+        cli::Command::Unanswered { json } => unanswered::run(&config, json),
+        cli::Command::Healthcheck { ready, .. } => {
+            let path = if ready { "/readyz" } else { "/healthz" };
+            match http::check(config.http, path) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Failed.into()),
+                Err(error) => {
+                    tracing::warn!("healthcheck: {error}");
+                    Err(Failed.into())
+                }
+            }
+        }
         cli::Command::Forget { user } => chat::forget(&config, &user),
         cli::Command::Export { user } => chat::export(&config, &user),
-        cli::Command::Telegram {
-            webhook_url,
-            listen,
-        } => serve_telegram::run(&config, webhook_url, listen),
     }
 }
 

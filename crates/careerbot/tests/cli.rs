@@ -202,6 +202,168 @@ fn malformed_knowledge_stops_start_up_with_file_and_line() {
     assert!(stderr.contains("knowledge/apply/bad.md:3:"), "{stderr}");
 }
 
+/// Copies the repository's `knowledge/` and `intents/` into `to`.
+fn copy_content(to: &std::path::Path) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let target = to.join(path.file_name().expect("name"));
+            if path.is_dir() {
+                copy(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    copy(&root.join("knowledge"), &to.join("knowledge"));
+    copy(&root.join("intents"), &to.join("intents"));
+}
+
+/// Replaces `from` with `to` in a file, which must contain it.
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+/// Runs `careerbot check` (with `args`) on the content in `dir`.
+fn check_content(dir: &std::path::Path, args: &[&str]) -> Output {
+    let data = tempfile::tempdir().expect("temp dir");
+    let knowledge = dir.join("knowledge");
+    let intents = dir.join("intents");
+    let mut all = vec![
+        "--knowledge",
+        knowledge.to_str().expect("UTF-8"),
+        "--intents",
+        intents.to_str().expect("UTF-8"),
+        "check",
+    ];
+    all.extend(args);
+    careerbot(data.path(), &all, b"")
+}
+
+#[test]
+fn links_off_the_allow_list_stop_start_up_with_file_and_line() {
+    let invented = "https://www.healthcareers.nhs.uk/explore-roles/nursing/invented";
+    // In an entry's sources.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_content(dir.path());
+    let entry = dir.path().join("knowledge/apply/nhs-jobs.md");
+    edit(
+        &entry,
+        "sources = [\"https://www.jobs.nhs.uk\"]",
+        &format!("sources = [\"{invented}\"]"),
+    );
+    let output = check_content(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = std::fs::read_to_string(&entry)
+        .expect("read")
+        .lines()
+        .position(|l| l.contains(invented))
+        .expect("edited")
+        + 1;
+    assert!(
+        stderr.contains(&format!(
+            "knowledge/apply/nhs-jobs.md:{line}: the address '{invented}' is not on the allow-list"
+        )),
+        "{stderr}"
+    );
+    // In a tailoring note of the intents, and a plain http link.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_content(dir.path());
+    edit(
+        &dir.path().join("intents/profile.toml"),
+        "sources = [\"https://www.jobs.nhs.uk\"]",
+        "sources = [\"http://www.jobs.nhs.uk\"]",
+    );
+    let output = check_content(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("intents/profile.toml:"), "{stderr}");
+    assert!(
+        stderr.contains("'http://www.jobs.nhs.uk' is not an https:// link"),
+        "{stderr}"
+    );
+    // Without the allow-list at all.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_content(dir.path());
+    std::fs::remove_file(dir.path().join("knowledge/sources.toml")).expect("remove");
+    let output = check_content(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("knowledge/sources.toml is missing"),
+        "{stderr}"
+    );
+}
+
+/// The saved source pages beside the repository (or beside the folder of its worktrees), when
+/// they are there.
+fn seed_pages() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    [
+        root.join("../shared/seeds"),
+        root.join("../../shared/seeds"),
+    ]
+    .into_iter()
+    .find(|dir| dir.is_dir())
+}
+
+#[test]
+fn the_knowledge_is_true_to_the_seed_pages() {
+    let Some(seeds) = seed_pages() else {
+        return;
+    };
+    let seeds = seeds.to_str().expect("UTF-8");
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = careerbot(data.path(), &["check", "--seeds", seeds], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(", 0 unsupported figures or names"),
+        "{stdout}"
+    );
+    // A figure or a name that its sources' pages do not have is found, with file and line.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_content(dir.path());
+    let leave = dir.path().join("knowledge/benefits/annual-leave.md");
+    edit(&leave, "**27 days", "**28 days");
+    let jobs = dir.path().join("knowledge/apply/nhs-jobs.md");
+    edit(
+        &jobs,
+        "Training posts for doctors",
+        "Staff in the higher bands register with the RCCP. Training posts for doctors",
+    );
+    let output = check_content(dir.path(), &["--seeds", seeds]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let line_of = |path: &std::path::Path, text: &str| {
+        std::fs::read_to_string(path)
+            .expect("read")
+            .lines()
+            .position(|l| l.contains(text))
+            .expect("edited")
+            + 1
+    };
+    let expect = [
+        format!(
+            "knowledge/benefits/annual-leave.md:{}: the figure '28' is on none of the seed pages",
+            line_of(&leave, "28 days")
+        ),
+        format!(
+            "knowledge/apply/nhs-jobs.md:{}: the name 'RCCP' is only on page 004",
+            line_of(&jobs, "RCCP")
+        ),
+        ", 2 unsupported figures or names".to_owned(),
+    ];
+    for expected in expect {
+        assert!(stdout.contains(&expected), "{expected}\n{stdout}");
+    }
+}
+
 #[test]
 fn a_locked_store_is_a_clear_error() {
     let data = tempfile::tempdir().expect("temp dir");

@@ -3,34 +3,37 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use adapter::{Channel as Rendering, Outgoing, Secret};
+use adapter::{Channel as Rendering, Outgoing, Secret, Status};
 use engine::{Conversations, Input, StateStore, UserKey};
 use serenity::all::{
     ButtonStyle, ChannelId, Client, ClientBuilder, Command, CommandDataOptionValue,
-    CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
-    CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
+    CommandInteraction, CommandOptionType, ComponentInteraction, ConnectionStage, Context,
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
     CreateMessage, Event, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
-    InteractionId, Message, MessageFlags, MessageType, RawEventHandler, Ready, UserId,
+    InteractionId, Message, MessageFlags, MessageType, RatelimitInfo, RawEventHandler, Ready,
+    ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
 
-use crate::decide::{self, Incoming};
+use crate::decide::{self, Incoming, Shards};
 use crate::queue::Queues;
 use crate::{Config, Error};
 
 /// How long shards get to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly. Flood control
-/// is turned on for `conversations`, and inactive users are purged in the background.
+/// Runs the bot until `shutdown` completes, then shuts every shard down cleanly.
+/// `conversations` may be shared with other adapters; turn its flood control on for a public
+/// bot (`Conversations::with_flood_control`), and purge inactive users in the background
+/// (`adapter::Purger`).
 pub async fn serve<S, F>(
     config: Config,
-    conversations: Conversations<S>,
+    conversations: impl Into<Arc<Conversations<S>>>,
     shutdown: F,
 ) -> Result<(), Error>
 where
@@ -39,10 +42,8 @@ where
 {
     let token = config.token.clone();
     let failed = |error: serenity::Error| Error::Discord(describe(&error, &token));
-    let conversations = Arc::new(conversations.with_flood_control());
-    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     let mut client = ClientBuilder::new_with_http(http(&config), intents())
-        .event_handler(handler(conversations, &config))
+        .event_handler(handler(conversations.into(), &config))
         .raw_event_handler(Unreadable)
         .await
         .map_err(failed)?;
@@ -107,6 +108,9 @@ struct Handler<S> {
     channels: Arc<[u64]>,
     token: Secret,
     queues: Arc<Queues>,
+    /// Where the bot reports whether every shard is connected.
+    status: Status,
+    shards: Arc<Mutex<Shards>>,
 }
 
 impl<S> Clone for Handler<S> {
@@ -116,6 +120,8 @@ impl<S> Clone for Handler<S> {
             channels: Arc::clone(&self.channels),
             token: self.token.clone(),
             queues: Arc::clone(&self.queues),
+            status: self.status.clone(),
+            shards: Arc::clone(&self.shards),
         }
     }
 }
@@ -127,6 +133,8 @@ fn handler<S>(conversations: Arc<Conversations<S>>, config: &Config) -> Handler<
         channels: config.channels.clone().into(),
         token: config.token.clone(),
         queues: Arc::default(),
+        status: config.status.clone(),
+        shards: Arc::default(),
     }
 }
 
@@ -142,7 +150,11 @@ where
             shard = ?ready.shard.map(|shard| shard.id.0),
             "connected to Discord"
         );
-        if ready.shard.is_none_or(|shard| shard.id.0 == 0) {
+        let (shard, total) = ready
+            .shard
+            .map_or((0, 1), |shard| (shard.id.0, shard.total));
+        self.shard_connected(shard, Some(total), true);
+        if shard == 0 {
             self.register_commands(&ctx).await;
         }
     }
@@ -182,6 +194,17 @@ where
         );
     }
 
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        debug!(shard = event.shard_id.0, stage = %event.new, "shard stage");
+        let connected = matches!(event.new, ConnectionStage::Connected);
+        self.shard_connected(event.shard_id.0, None, connected);
+    }
+
+    async fn ratelimit(&self, data: RatelimitInfo) {
+        debug!(wait = ?data.timeout, global = data.global, "waiting for Discord's rate limit");
+        adapter::metrics::rate_limit_wait(Rendering::Discord, data.timeout);
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let handler = self.clone();
         match interaction {
@@ -204,6 +227,13 @@ impl<S> Handler<S>
 where
     S: StateStore + Send + Sync + 'static,
 {
+    /// Notes a shard's connection and reports whether the bot (every shard) is connected.
+    fn shard_connected(&self, shard: u32, total: Option<u32>, connected: bool) {
+        let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        let up = shards.update(shard, total, connected);
+        self.status.set(up);
+    }
+
     /// Replaces the application's global commands with the bot's.
     async fn register_commands(&self, ctx: &Context) {
         let commands = decide::COMMANDS.iter().map(|spec| {
@@ -223,10 +253,13 @@ where
         });
         match Command::set_global_commands(&ctx.http, commands.collect()).await {
             Ok(registered) => info!(count = registered.len(), "application commands registered"),
-            Err(error) => warn!(
-                "cannot register application commands: {}",
-                self.redact(&error)
-            ),
+            Err(error) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
+                warn!(
+                    "cannot register application commands: {}",
+                    self.redact(&error)
+                );
+            }
         }
     }
 
@@ -247,10 +280,12 @@ where
         match turn.await {
             Ok(Ok(outgoing)) => Some(outgoing),
             Ok(Err(error)) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 error!("cannot take the turn: {error}");
                 None
             }
             Err(error) => {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 error!("the turn failed: {error}");
                 None
             }
@@ -268,6 +303,7 @@ where
                 message = message.components(components(&outgoing.buttons));
             }
             if let Err(error) = channel.send_message(http, message).await {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 warn!(%channel, "cannot send a message: {}", self.redact(&error));
                 return;
             }
@@ -355,6 +391,7 @@ where
                 message.execute(http, (None, answer.token)).await.map(drop)
             };
             if let Err(error) = sent {
+                adapter::metrics::adapter_error(Rendering::Discord);
                 warn!("cannot answer an interaction: {}", self.redact(&error));
                 return;
             }
@@ -382,6 +419,7 @@ where
                 .await
         };
         if let Err(error) = result {
+            adapter::metrics::adapter_error(Rendering::Discord);
             warn!("cannot acknowledge an interaction: {}", self.redact(&error));
         }
     }

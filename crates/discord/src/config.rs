@@ -1,7 +1,7 @@
 //! The adapter's settings: the bot token, an optional API base URL, the channels where every
 //! message is answered, and sharding.
 
-use adapter::Secret;
+use adapter::{Secret, Status};
 
 use crate::Error;
 
@@ -25,6 +25,8 @@ pub struct Config {
     pub channels: Vec<u64>,
     /// The number of shards, or `None` for the number Discord recommends (autosharding).
     pub shards: Option<u32>,
+    /// Where the bot reports whether every shard is connected (READY received).
+    pub status: Status,
 }
 
 impl Config {
@@ -35,6 +37,7 @@ impl Config {
             api_url: None,
             channels: Vec::new(),
             shards: None,
+            status: Status::default(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Config {
             api_url,
             channels: all,
             shards,
+            status: Status::default(),
         })
     }
 }

@@ -186,6 +186,38 @@ fn cut(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// Which gateway shards are connected: the bot is up once every shard has received READY (or
+/// RESUMED) and while none has lost its connection.
+#[derive(Debug, Default)]
+pub struct Shards {
+    /// How many shards run (from READY), once known.
+    total: Option<u32>,
+    /// The shards connected now.
+    connected: std::collections::BTreeSet<u32>,
+}
+
+impl Shards {
+    /// Notes that `shard` connected (`true`) or lost its connection; `total` when READY tells
+    /// how many shards there are. Returns whether every shard is connected.
+    pub fn update(&mut self, shard: u32, total: Option<u32>, connected: bool) -> bool {
+        if let Some(total) = total {
+            self.total = Some(total.max(1));
+        }
+        if connected {
+            self.connected.insert(shard);
+        } else {
+            self.connected.remove(&shard);
+        }
+        self.all_connected()
+    }
+
+    /// True when the number of shards is known and every one is connected.
+    pub fn all_connected(&self) -> bool {
+        self.total
+            .is_some_and(|total| (0..total).all(|shard| self.connected.contains(&shard)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +336,17 @@ mod tests {
         assert_eq!(rows[0][0].id.chars().count(), MAX_CUSTOM_ID);
         assert_eq!(pressed_label(&rows[0][1].id), "Yes");
         assert!(button_rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn up_once_every_shard_is_connected_and_down_while_one_is_not() {
+        let mut shards = Shards::default();
+        assert!(!shards.update(1, None, true), "the count is not known yet");
+        assert!(!shards.update(0, Some(3), true));
+        assert!(shards.update(2, None, true));
+        assert!(!shards.update(1, None, false), "shard 1 reconnecting");
+        assert!(shards.update(1, None, true), "resumed");
+        let mut one = Shards::default();
+        assert!(one.update(0, Some(1), true));
     }
 }

@@ -11,6 +11,8 @@ pub mod decide;
 mod queue;
 
 use adapter::SecretError;
+use std::sync::Arc;
+
 use engine::{Conversations, StateStore};
 
 pub use bot::serve;
@@ -36,7 +38,8 @@ pub enum Error {
     Discord(String),
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own. Blocks.
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, with flood control on and
+/// inactive users purged in the background. Blocks.
 pub fn run<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
 where
     S: StateStore + Send + Sync + 'static,
@@ -44,5 +47,7 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let conversations = Arc::new(conversations.with_flood_control());
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     runtime.block_on(serve(config, conversations, adapter::stop_signal()))
 }

@@ -100,12 +100,13 @@ impl Bot {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = SledStore::open(dir.path()).expect("store");
         let engine = Engine::new(&content_files()).expect("content");
-        let conversations = Conversations::new(engine, store.clone());
+        let conversations = Conversations::new(engine, store.clone()).with_flood_control();
         let config = discord::Config {
             token: Secret::new(TOKEN),
             api_url: Some(fake.base_url.clone()),
             channels,
             shards: None,
+            status: Default::default(),
         };
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(discord::serve(config, conversations, async {
@@ -432,6 +433,7 @@ async fn errors_never_show_the_token() {
         api_url: Some(url),
         channels: Vec::new(),
         shards: None,
+        status: Default::default(),
     };
     assert_no_token(&format!("{config:?}"));
     let conversations = Conversations::new(engine, store);

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
-use crate::{Commit, Engine, Input, Reply, StateStore, StoreError, UserKey, UserState};
+use crate::{Commit, Engine, Input, Reply, StateStore, StoreError, Unanswered, UserKey, UserState};
 
 /// At most this many messages from one user are answered within `FLOOD_WINDOW` seconds.
 const FLOOD_LIMIT: usize = 8;
@@ -23,14 +23,15 @@ const SWEEP_AT: usize = 256;
 /// The engine and the store together: load a user's state, take the turn, store the new state
 /// durably, then return the reply. Safe to share between threads: turns of different users run
 /// in parallel, while the turns of one user are taken one at a time, in the order they arrived,
-/// so two messages from one user never race on that user's state.
+/// so two messages from one user never race on that user's state. The engine can be replaced
+/// while turns are taken (a reload): each turn uses the engine current when it started.
 ///
 /// `handle` does it all. `take_turn` and `settle` split it in two, so that a caller can take
 /// other turns while a reply waits for its state to be durable (the store shares one flush
 /// between many turns): `take_turn` stores the new state, and `settle` waits until it is
 /// durable and gives the reply.
 pub struct Conversations<S> {
-    engine: Arc<Engine>,
+    engine: RwLock<Arc<Engine>>,
     store: S,
     shards: Box<[Mutex<Shard>]>,
     hasher: RandomState,
@@ -166,7 +167,7 @@ impl<S: StateStore> Conversations<S> {
     /// Wraps an engine (which may be shared with other conversations) and a store.
     pub fn new(engine: impl Into<Arc<Engine>>, store: S) -> Conversations<S> {
         Conversations {
-            engine: engine.into(),
+            engine: RwLock::new(engine.into()),
             store,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: RandomState::new(),
@@ -187,7 +188,16 @@ impl<S: StateStore> Conversations<S> {
         let Some(days) = self.retention_days else {
             return Ok(0);
         };
-        let purged = self.store.purge(now.saturating_sub(days * DAY))?;
+        let before = now.saturating_sub(days * DAY);
+        let purged = self.store.purge(before)?;
+        let questions = self.store.purge_unanswered(before)?;
+        if questions > 0 {
+            tracing::info!(
+                questions,
+                days,
+                "forgot unanswered questions older than the retention period"
+            );
+        }
         if purged > 0 {
             tracing::info!(
                 purged,
@@ -205,9 +215,16 @@ impl<S: StateStore> Conversations<S> {
         self
     }
 
-    /// The engine.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
+    /// The engine in use now.
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the engine (e.g. rebuilt from edited content): turns under way finish with
+    /// the old one, later turns use the new one. Returns the old engine.
+    pub fn replace_engine(&self, engine: impl Into<Arc<Engine>>) -> Arc<Engine> {
+        let mut current = self.engine.write().unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *current, engine.into())
     }
 
     /// The store.
@@ -239,7 +256,7 @@ impl<S: StateStore> Conversations<S> {
             if self.flood_control {
                 match users.admit(user, now) {
                     Admission::Answer => {}
-                    Admission::Warn => return Ok(Written::durable(self.engine.flood_reply())),
+                    Admission::Warn => return Ok(Written::durable(self.engine().flood_reply())),
                     Admission::Ignore => return Ok(Written::durable(Reply::default())),
                 }
             }
@@ -247,8 +264,9 @@ impl<S: StateStore> Conversations<S> {
         };
         let _turn = Turn::wait(shard, user, line, ticket);
         let started = Instant::now();
+        let engine = self.engine();
         let state = self.store.load(user)?.unwrap_or_default();
-        let (mut reply, mut next) = self.engine.turn(&state, input);
+        let (mut reply, mut next) = engine.turn(&state, input);
         next.updated_at = now;
         reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let commit = if reply.forget {
@@ -256,6 +274,13 @@ impl<S: StateStore> Conversations<S> {
         } else {
             self.store.write(user, &next)?
         };
+        if let Some(reason) = engine.unanswered(input, &reply) {
+            let question = Unanswered::new(&input.text, reason, reply.topic.clone(), now);
+            // Only a maintainer's report suffers when this fails: the user still gets the reply.
+            if let Err(error) = self.store.record_unanswered(&question) {
+                tracing::warn!("cannot record an unanswered question: {error}");
+            }
+        }
         Ok(Written { reply, commit })
     }
 

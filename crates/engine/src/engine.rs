@@ -2,17 +2,25 @@
 
 mod actions;
 mod career_finder;
+mod meaning;
 mod roles;
 
 use knowledge::{Entry, Hit, Knowledge, Retriever};
 use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
-use crate::content::{FINDER, LEXICON, MESSAGES, PROFILE};
+use crate::content::{
+    ENGLISH, FINDER, LEXICON, MESSAGES, PLACES, PROFILE, READING, SAFETY_SIGNS, quoted,
+};
 use crate::finder::Finder;
 use crate::messages::{fill, variant};
-use crate::profile::FactFinder;
-use crate::{Action, Content, Error, Intent, Messages, Offer, Pending, UserState};
+use crate::profile::{FactFinder, Field};
+use crate::reading::{Reader, Reading};
+use crate::safety::{Assessment, Outcome, Safety};
+use crate::{
+    Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
+};
+use meaning::Meaning;
 use roles::{RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
@@ -37,6 +45,8 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
 /// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
+/// The life stage of someone who trained abroad (a value of `intents/profile.toml`).
+const TRAINED_ABROAD: &str = "trained abroad";
 /// At most this many buttons are offered with an answer.
 const MAX_BUTTONS: usize = 4;
 /// The action of the "tell me more" button.
@@ -113,6 +123,15 @@ pub struct Explanation {
     pub intents: Vec<(String, f32)>,
     /// Best entries, their confidence and their rank score.
     pub entries: Vec<(String, f32, f32)>,
+    /// The message's reading: clauses, what each word is, the place and whom it asks for.
+    pub reading: Reading,
+    /// What the safety stage made of it, and why.
+    pub safety: Assessment,
+    /// Entries nearest in meaning and their cosine similarity.
+    pub meaning: Vec<(String, f32)>,
+    /// Candidate entries (the best by words and by meaning), each with its confidence from the
+    /// words and its similarity in meaning.
+    pub candidates: Vec<(String, f32, f32)>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -121,13 +140,22 @@ pub struct Engine {
     intents: Vec<Intent>,
     messages: Messages,
     analyzer: Analyzer,
+    reader: Reader,
+    safety: Safety,
     retriever: Retriever,
+    meaning: Meaning,
     intent_index: PhraseIndex,
     /// Trigger phrases (normalised words) and their intent, emergencies first.
     triggers: Vec<(Vec<String>, usize)>,
     facts: FactFinder,
     finder: Finder,
     role_names: RoleNames,
+    /// The roles' names and descriptions, to find a role described by what it does.
+    role_index: PhraseIndex,
+    /// Phrases that describe a job rather than name it ("the person who"), as normalised words.
+    role_cues: Vec<Vec<String>>,
+    /// Phrases after which users name their job, as normalised words.
+    job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
     /// The phrases of each aspect of a role, as normalised words.
@@ -161,8 +189,38 @@ impl Engine {
         }
         check_unique_intents(&intents, content)?;
 
-        let analyzer = Analyzer::new(lexicon, vocabulary(&knowledge, &intents));
+        let signs_file = content.intents_file(SAFETY_SIGNS)?;
+        let reading_file = content.intents_file(READING)?;
+        let places_file = content.intents_file(PLACES)?;
+        let stage_words: Vec<String> = quoted(&signs_file.text)
+            .chain(quoted(&reading_file.text))
+            .flat_map(|p| p.split(|c: char| c.is_whitespace() || c == '|'))
+            .filter(|w| !w.starts_with(['<', '*', '#']))
+            .map(str::to_owned)
+            .collect();
+        let texts = vocabulary(&knowledge, &intents);
+        let mut analyzer = Analyzer::new(
+            lexicon,
+            texts
+                .into_iter()
+                .chain(stage_words.iter().map(String::as_str)),
+        );
+        let reader = Reader::parse(
+            (&reading_file.path, &reading_file.text),
+            (&places_file.path, &places_file.text),
+            |t| analyzer.normal_words(t),
+        )?;
+        analyzer.protect(quoted(&places_file.text).flat_map(str::split_whitespace));
+        let english = content.intents_file(ENGLISH)?;
+        analyzer.protect(english.text.lines().filter(|l| !l.starts_with('#')));
+        let safety = Safety::parse(
+            &signs_file.path,
+            &signs_file.text,
+            |t| analyzer.normal_words(t),
+            |w| analyzer.stem(w),
+        )?;
         let retriever = Retriever::new(&knowledge, &analyzer)?;
+        let meaning = Meaning::new(&knowledge)?;
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
             .map(|i| PhraseDoc {
@@ -193,6 +251,9 @@ impl Engine {
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
+        let role_cues = phrases(&messages.role_cues);
+        let job_before = phrases(&messages.job_before);
+        let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_phrases = messages
             .aspect
             .iter()
@@ -203,12 +264,18 @@ impl Engine {
             intents,
             messages,
             analyzer,
+            reader,
+            safety,
             retriever,
+            meaning,
             intent_index,
             triggers,
             facts,
             finder,
             role_names,
+            role_index,
+            role_cues,
+            job_before,
             compare_words,
             aspect_phrases,
             yes_words,
@@ -219,6 +286,11 @@ impl Engine {
     /// The knowledge base the engine answers from.
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge
+    }
+
+    /// The analyzer that reads messages (for tools that compare texts as the engine does).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
     }
 
     /// The intents the engine knows.
@@ -235,9 +307,35 @@ impl Engine {
     /// How a message is understood, for people tuning the content: the analysed words, the
     /// corrections, and the best intents and entries with their confidence.
     pub fn explain(&self, text: &str) -> Explanation {
-        let analysis = self.analyzer.analyze(text);
+        let reading = self.read(text);
+        let safety = self.assess(&reading);
+        let analysis = self.analyzer.weigh(reading.content(), true);
+        let vector = self.meaning.encode(&analysis.words.join(" "));
+        let by_meaning = self.meaning.entries(&vector, 5);
+        let scores = self
+            .meaning
+            .entry_scores(&vector, self.knowledge.entries.len());
+        let lexical = self.retriever.search(&analysis);
+        let mut candidates: Vec<(String, f32, f32)> = Vec::new();
+        let ids = lexical.iter().take(10).map(|h| h.entry).chain(
+            self.meaning
+                .entries(&vector, 10)
+                .into_iter()
+                .map(|(e, _)| e),
+        );
+        for entry in ids {
+            let id = &self.knowledge.entries[entry].id;
+            if candidates.iter().any(|(c, _, _)| c == id) {
+                continue;
+            }
+            let words = lexical
+                .iter()
+                .find(|h| h.entry == entry)
+                .map_or(0.0, |h| h.confidence);
+            candidates.push((id.clone(), words, scores[entry]));
+        }
         let intents = self.intent_index.rank(&analysis).into_iter().take(3);
-        let entries = self.retriever.search(&analysis).into_iter().take(5);
+        let entries = self.search(&analysis).into_iter().take(5);
         Explanation {
             words: analysis.words.clone(),
             stems: analysis
@@ -258,7 +356,90 @@ impl Engine {
                     )
                 })
                 .collect(),
+            reading,
+            safety,
+            meaning: by_meaning
+                .into_iter()
+                .map(|(e, score)| (self.knowledge.entries[e].id.clone(), score))
+                .collect(),
+            candidates,
         }
+    }
+
+    /// The entries that answer a message, by its words and its meaning together.
+    fn search(&self, analysis: &Analysis) -> Vec<Hit> {
+        let lexical = self.retriever.search(analysis);
+        self.meaning
+            .rank(&analysis.words, &lexical, self.knowledge.entries.len())
+    }
+
+    /// Reads a message (see `reading`): its clauses, noise and facts about the writer.
+    pub fn read(&self, text: &str) -> Reading {
+        let mut reading = self.reader.read(&self.analyzer, text);
+        for clause in &mut reading.clauses {
+            self.facts.mark(&clause.words, &mut clause.parts);
+        }
+        reading
+    }
+
+    /// Notes what the writer says about themselves: the facts of `intents/profile.toml`, the
+    /// nation of a place they named, training abroad, and whom they ask for. Returns how the bot
+    /// repeats back each new fact.
+    fn learn(&self, reading: &Reading, profile: &mut Profile) -> Vec<String> {
+        let mut notes = self.facts.learn(&reading.all_words(), profile);
+        if let Some((place, nation)) = &reading.place {
+            profile.place = Some(place.clone());
+            notes.extend(self.facts.set(Field::Nation, nation, profile));
+        }
+        if reading.abroad.is_some() {
+            notes.extend(self.facts.set(Field::Stage, TRAINED_ABROAD, profile));
+        }
+        if let Some(role) = self.job_named(reading) {
+            let id = &self.knowledge.roles[role].id;
+            if profile.job.as_ref() != Some(id) {
+                profile.job = Some(id.clone());
+                let job = self.knowledge.roles[role].name.to_lowercase();
+                notes.push(fill(&self.messages.job_note, &[("job", &job)]));
+            }
+        }
+        if let Some(who) = &reading.on_behalf
+            && profile.asking_for.as_ref() != Some(who)
+        {
+            profile.asking_for = Some(who.clone());
+            notes.push(fill(&self.messages.asking_for_note, &[("who", who)]));
+        }
+        notes
+    }
+
+    /// The role the writer says is their job ("I've been an HCA for 3 years"): a role named
+    /// within a few words after a phrase of `job_before`.
+    fn job_named(&self, reading: &Reading) -> Option<usize> {
+        const WITHIN: usize = 4;
+        reading.clauses.iter().find_map(|clause| {
+            let words = &clause.words;
+            (0..words.len()).find_map(|at| {
+                let frame = self
+                    .job_before
+                    .iter()
+                    .find(|p| words[at..].starts_with(p))?;
+                let after = at + frame.len();
+                let window = &words[after.min(words.len())..(after + WITHIN).min(words.len())];
+                // "I'm a pharmacist" names the job; "I'm a nurse from India" too.
+                self.role_names
+                    .find(&self.analyzer, window)
+                    .first()
+                    .copied()
+            })
+        })
+    }
+
+    /// The safety stage's assessment of a message that was read.
+    pub fn assess(&self, reading: &Reading) -> Assessment {
+        self.safety.assess(
+            reading,
+            |w| self.analyzer.stem(w),
+            |words| self.role_names.spans_as_written(words),
+        )
     }
 
     /// One turn: the reply to `input` from a user in `state`, and their state afterwards.
@@ -271,6 +452,18 @@ impl Engine {
     }
 
     fn respond(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
+        // A typed message is read, and read for safety, before anything else: whatever the
+        // conversation's state (a pending "forget me", the career finder).
+        let reading = input.press.is_none().then(|| self.read(&input.text));
+        let assessment = reading.as_ref().map(|r| self.assess(r));
+        if let Some((reading, assessment)) = reading.as_ref().zip(assessment.as_ref())
+            && let Some(reply) = self.safety_reply(assessment, state)
+        {
+            next.pending = None;
+            // What the writer said about themselves is still worth remembering.
+            self.learn(reading, &mut next.profile);
+            return reply;
+        }
         if state.pending == Some(Pending::Forget) {
             next.pending = None;
             if let Some(reply) = self.confirm_forget(input) {
@@ -280,7 +473,8 @@ impl Engine {
         if let Some(reply) = self.finder_answer(state, next, input) {
             return reply;
         }
-        let reply = self.understand(state, next, input);
+        let careers = assessment.is_some_and(|a| a.careers);
+        let reply = self.understand(state, next, input, reading.as_ref(), careers);
         match (&state.finder, &next.finder) {
             // A question awaiting a yes ("forget everything?") keeps its own buttons.
             (Some(before), Some(after))
@@ -290,6 +484,20 @@ impl Engine {
             }
             _ => reply,
         }
+    }
+
+    /// The safety reply to a message, when the safety stage finds an emergency, a crisis or a
+    /// health worry. What is under discussion is kept, so the conversation can carry on.
+    fn safety_reply(&self, assessment: &Assessment, state: &UserState) -> Option<Reply> {
+        let kind = match assessment.outcome {
+            Outcome::Emergency => IntentKind::Emergency,
+            Outcome::Crisis => IntentKind::Crisis,
+            Outcome::Health => IntentKind::Health,
+            Outcome::Patient => IntentKind::PatientServices,
+            Outcome::Careers => return None,
+        };
+        let index = self.intents.iter().position(|i| i.kind == kind)?;
+        Some(self.plain_intent_reply(index, state))
     }
 
     /// True for replies that must stand alone: safety redirects, and the finder restarting.
@@ -303,7 +511,14 @@ impl Engine {
 
     /// The reply to a message on its own terms: a press, a command, small talk, safety,
     /// knowledge, what the user says about themselves, or a fallback.
-    fn understand(&self, state: &UserState, next: &mut UserState, input: &Input) -> Reply {
+    fn understand(
+        &self,
+        state: &UserState,
+        next: &mut UserState,
+        input: &Input,
+        reading: Option<&Reading>,
+        careers: bool,
+    ) -> Reply {
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
             match find_offer(&state.offered, label) {
@@ -331,14 +546,38 @@ impl Engine {
         if let Some(reply) = self.command(text, state, next) {
             return reply;
         }
-        let analysis = self.analyzer.analyze(text);
-        let notes = self.facts.learn(&analysis.words, &mut next.profile);
+        let owned;
+        let reading = match reading {
+            Some(reading) => reading,
+            None => {
+                owned = self.read(text);
+                &owned
+            }
+        };
+        let notes = self.learn(reading, &mut next.profile);
+        // Only a greeting, thanks or filler: small talk, read on the whole message.
+        if reading.is_only_noise() {
+            let whole = self.analyzer.analyze(text);
+            let mut intents = self.intent_index.rank(&whole).into_iter();
+            if let Some(m) = intents.find(|m| !self.intents[m.doc].kind.is_safety())
+                && m.confidence >= INTENT_MIN
+            {
+                return self.intent_reply(m.doc, m.confidence, state, next, &whole.words);
+            }
+        }
+        let analysis = self.analyzer.weigh(reading.content(), true);
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
-        let named = self.role_names.find(&self.analyzer, &analysis.words);
+        let mut named = self.role_names.find(&self.analyzer, &analysis.words);
         if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
             return reply;
+        }
+        let interest = self.facts.states_interest(&analysis.words);
+        // "The people who do scans": a role described by what it does.
+        let described = named.is_empty() && self.describes_role(&analysis.words);
+        if described && let Some(role) = self.role_described(&analysis) {
+            named.push(role);
         }
         if let Some(role) = named.last() {
             next.role = Some(self.knowledge.roles[*role].id.clone());
@@ -347,21 +586,28 @@ impl Engine {
             .iter()
             .map(|r| self.knowledge.roles[*r].id.clone())
             .collect();
-        self.facts
-            .note_interests(&analysis.words, &named_ids, &mut next.profile);
-        let intent = self.intent_index.rank(&analysis).into_iter().next();
+        if interest {
+            self.facts.note_interests(&named_ids, &mut next.profile);
+        }
+        // Safety intents are the safety stage's alone: it has already read this message. A
+        // message the safety stage saw asking about a job, a role or a course is not for the
+        // patient-services reply.
+        let intent = self.intent_index.rank(&analysis).into_iter().find(|m| {
+            let kind = self.intents[m.doc].kind;
+            !(kind.is_safety() || kind == IntentKind::PatientServices && careers)
+        });
         let (intent, intent_confidence) =
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
         let lexicon = self.analyzer.lexicon();
         let refers = lexicon.refers_back(&analysis.words);
-        let alone = self.retriever.search(&analysis);
+        let alone = self.search(&analysis);
         let hits = self
             .with_context(state, &analysis, &alone, refers)
             .unwrap_or(alone);
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
-        let asks = lexicon.is_question(text, &analysis.words);
+        let asks = reading.asks();
         // "I'm 17" is about the user, not out of scope: it is noted, not declined.
         let about_user = !notes.is_empty() && !asks;
         if let Some(i) = intent.filter(|i| {
@@ -377,6 +623,19 @@ impl Engine {
         // something an entry answers with certainty ("I'm 45 and want to switch careers").
         let words = &analysis.words;
         let best_entry = best.map(|h| &self.knowledge.entries[h.entry]);
+        // "I've always fancied being an OT", "the person who takes blood": that role.
+        // A description yields to an entry that answers with certainty and is about no role
+        // ("how does the nhs treat staff who are having a baby").
+        let entry_instead = described
+            && knowledge_confidence >= CERTAIN
+            && best_entry.is_some_and(|e| self.entry_role(e).is_none());
+        if let [role] = named[..]
+            && (described || (interest && !asks))
+            && !entry_instead
+            && self.aspect(words).is_none()
+        {
+            return self.role_overview(role, best_entry, knowledge_confidence, next);
+        }
         if let Some(reply) =
             self.role_fact(words, refers, knowledge_confidence, best_entry, state, next)
         {
@@ -399,7 +658,9 @@ impl Engine {
             STATEMENT_ANSWER_MIN
         };
         let facts = notes.join(", ");
-        if !notes.is_empty() && knowledge_confidence < least {
+        // A statement about the writer that asks nothing is noted; a question that cannot be
+        // answered gets the fallback below, with the note in front.
+        if !notes.is_empty() && knowledge_confidence < least && !asks {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
@@ -421,6 +682,10 @@ impl Engine {
             return self.message(&self.messages.clarify, true);
         }
         let mut reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
+        if !notes.is_empty() {
+            let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
+            reply.text = format!("{noted}\n\n{}", reply.text);
+        }
         reply.suggestions = self.messages.fallback_suggestions.clone();
         reply.confidence = knowledge_confidence.max(intent_confidence);
         reply
@@ -436,6 +701,10 @@ impl Engine {
         alone: &[Hit],
         refers: bool,
     ) -> Option<Vec<Hit>> {
+        // A message with no words of its own (only emoji) follows nothing up.
+        if analysis.words.is_empty() {
+            return None;
+        }
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
         let alone_best = alone.first().map_or(0.0, |h| h.confidence);
         if !refers && alone_best >= ANSWER_MIN {

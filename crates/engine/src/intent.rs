@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Engine, Error, Reply};
 
 /// What kind of intent it is, which decides whether its reply is a fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -14,6 +14,8 @@ pub enum IntentKind {
     Action,
     /// A medical emergency: 999 at once.
     Emergency,
+    /// A person in crisis (thoughts of suicide or self-harm): Samaritans, 999 if in danger now.
+    Crisis,
     /// Another health worry: NHS 111 and nhs.uk.
     Health,
     /// Using NHS services as a patient, which the bot does not do.
@@ -28,10 +30,24 @@ impl IntentKind {
         !matches!(self, IntentKind::Smalltalk | IntentKind::Action)
     }
 
+    /// True for the safety replies: a medical emergency (999), a crisis (Samaritans) or a health worry (NHS 111). Such
+    /// replies are never counted as unanswered questions, and their messages are never kept
+    /// beyond the user's own state. Every kind is listed, so that a new kind has to be placed.
+    pub fn is_safety(self) -> bool {
+        match self {
+            IntentKind::Emergency | IntentKind::Crisis | IntentKind::Health => true,
+            IntentKind::Smalltalk
+            | IntentKind::Action
+            | IntentKind::PatientServices
+            | IntentKind::OutOfScope => false,
+        }
+    }
+
     /// The order in which trigger phrases are checked: emergencies first.
     pub(crate) fn trigger_priority(self) -> u8 {
         match self {
             IntentKind::Emergency => 0,
+            IntentKind::Crisis => 1,
             IntentKind::Health => 1,
             IntentKind::PatientServices => 2,
             IntentKind::OutOfScope => 3,
@@ -91,6 +107,20 @@ pub struct Intent {
     /// A knowledge entry that answers this intent, instead of `replies`.
     #[serde(default)]
     pub entry: Option<String>,
+}
+
+impl Engine {
+    /// True when `reply` is a safety reply (see `IntentKind::is_safety`): it came from an intent
+    /// of a safety kind.
+    pub fn is_safety(&self, reply: &Reply) -> bool {
+        self.intent_kind(reply).is_some_and(IntentKind::is_safety)
+    }
+
+    /// The kind of the intent that produced `reply`, if an intent did.
+    pub fn intent_kind(&self, reply: &Reply) -> Option<IntentKind> {
+        let id = reply.topic.as_deref()?;
+        self.intents().iter().find(|i| i.id == id).map(|i| i.kind)
+    }
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,10 @@ mod finder;
 mod intent;
 mod messages;
 mod profile;
+mod reading;
+mod safety;
 mod state;
+mod unanswered;
 
 pub use content::Content;
 pub use conversations::{Conversations, Written};
@@ -20,9 +23,14 @@ pub use engine::{Engine, Explanation, Input, Reply};
 pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
 pub use profile::Profile;
+pub use reading::{Clause, Part, Reading};
+pub use safety::{Assessment, Outcome};
 pub use state::{
     Commit, FinderProgress, MAX_TURN_TEXT, MAX_TURNS, MemoryStore, Offer, Pending, StateStore,
     StoreError, Turn, UserKey, UserState,
+};
+pub use unanswered::{
+    LOW_CONFIDENCE, MAX_UNANSWERED, Nearest, Reason, Unanswered, UnansweredGroup,
 };
 
 /// What can go wrong while building the engine from its content.

@@ -54,6 +54,15 @@ pub struct Messages {
     pub mydata_empty: String,
     /// The names of what is stored, in `mydata`.
     pub mydata_labels: MyDataLabels,
+    /// Repeats back whom the user asks for: `{who}` ("you're asking for your son").
+    pub asking_for_note: String,
+    /// Repeats back the user's job: `{job}` ("you work as a healthcare assistant").
+    pub job_note: String,
+    /// Phrases after which the user names their job ("I'm a", "I work as a").
+    pub job_before: Vec<String>,
+    /// Phrases that describe a job rather than name it ("the person who", "what's the job
+    /// where").
+    pub role_cues: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.
@@ -103,6 +112,9 @@ pub struct MyDataLabels {
     pub age: String,
     pub stage: String,
     pub nation: String,
+    pub place: String,
+    pub job: String,
+    pub asking_for: String,
     pub qualifications: String,
     pub interests: String,
     pub topic: String,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::reading::Part;
 
 /// What the bot remembers about a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,12 @@ pub struct Profile {
     pub qualifications: Vec<String>,
     /// Roles they are interested in (role ids).
     pub interests: Vec<String>,
+    /// The town or area they named, when they named one.
+    pub place: Option<String>,
+    /// Whom they ask for ("son"), when they ask for someone else.
+    pub asking_for: Option<String>,
+    /// Their job, when it is a role of the catalogue (a role id).
+    pub job: Option<String>,
 }
 
 impl Profile {
@@ -166,11 +173,60 @@ impl FactFinder {
         notes
     }
 
-    /// Remembers `roles` as roles of interest when the message says they interest the user.
-    pub(crate) fn note_interests(&self, words: &[String], roles: &[String], profile: &mut Profile) {
-        if !self.interest.iter().any(|p| contains(words, p)) {
-            return;
+    /// True when the words say that the roles named with them interest the writer ("I've
+    /// always wanted to be a midwife").
+    pub(crate) fn states_interest(&self, words: &[String]) -> bool {
+        self.interest.iter().any(|p| contains(words, p))
+    }
+
+    /// Sets a fact (`field` = `value`) in the profile; returns how the bot repeats it back when
+    /// it is new.
+    pub(crate) fn set(&self, field: Field, value: &str, profile: &mut Profile) -> Option<String> {
+        let (fact, _) = self
+            .facts
+            .iter()
+            .find(|(f, _)| f.field == field && f.value == value)?;
+        let changed = match field {
+            Field::Stage => replace(&mut profile.stage, value),
+            Field::Nation => replace(&mut profile.nation, value),
+            Field::Qualification => {
+                let new = !profile.qualifications.iter().any(|q| q == value);
+                if new {
+                    profile.qualifications.push(value.to_owned());
+                }
+                new
+            }
+        };
+        changed.then(|| fact.note.clone())
+    }
+
+    /// Marks the words of `words` that state facts about the writer (an age, a life stage, a
+    /// qualification) as being about the writer, where they were taken for content.
+    pub(crate) fn mark(&self, words: &[String], parts: &mut [Part]) {
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+        for phrases in self.facts.iter().map(|(_, p)| p).chain([&self.interest]) {
+            for phrase in phrases.iter().filter(|p| !p.is_empty()) {
+                for start in 0..words.len().saturating_sub(phrase.len() - 1) {
+                    if words[start..start + phrase.len()] == phrase[..] {
+                        spans.push(start..start + phrase.len());
+                    }
+                }
+            }
         }
+        if let Some(at) = self.age_at(words) {
+            spans.push(at..at + 1);
+        }
+        for span in spans {
+            for part in &mut parts[span] {
+                if *part == Part::Content {
+                    *part = Part::AboutWriter;
+                }
+            }
+        }
+    }
+
+    /// Remembers `roles` as roles of interest.
+    pub(crate) fn note_interests(&self, roles: &[String], profile: &mut Profile) {
         for role in roles {
             if !profile.interests.contains(role) {
                 profile.interests.push(role.clone());
@@ -181,17 +237,21 @@ impl FactFinder {
     }
 
     fn age(&self, words: &[String]) -> Option<u8> {
+        self.age_at(words).and_then(|at| words[at].parse().ok())
+    }
+
+    /// Where in `words` the writer gives their age ("I'm 17", "aged 17", "17 years old").
+    fn age_at(&self, words: &[String]) -> Option<usize> {
         let number = |w: &String| w.parse::<u8>().ok().filter(|n| (13..=90).contains(n));
-        for (i, word) in words.iter().enumerate() {
-            let Some(age) = number(word) else { continue };
+        (0..words.len()).find(|&i| {
+            if number(&words[i]).is_none() {
+                return false;
+            }
             let before = self.age_before.iter().any(|p| words[..i].ends_with(p));
             let after = self.age_after.iter().any(|p| words[i + 1..].starts_with(p));
             let alone_after_i_am = before && words.get(i + 1).is_none_or(|w| !is_unit(w));
-            if alone_after_i_am || after {
-                return Some(age);
-            }
-        }
-        None
+            alone_after_i_am || after
+        })
     }
 }
 

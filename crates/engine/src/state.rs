@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Profile;
+use crate::{MAX_UNANSWERED, Profile, Unanswered};
 
 /// How many recent turns are remembered.
 pub const MAX_TURNS: usize = 10;
@@ -177,17 +177,36 @@ pub trait StateStore: Send + Sync {
         let _ = commit;
         Ok(())
     }
+    /// How many users have state stored (for monitoring; may scan the store).
+    fn user_count(&self) -> Result<usize, StoreError>;
+    /// Records a question the bot could not answer well (text only, never who asked). The same
+    /// question (`Unanswered::key`) is counted into one record (`Unanswered::merge`); at most
+    /// `MAX_UNANSWERED` records are kept, the least recently asked making room. Need not be
+    /// durable at once: losing the last few on a crash is acceptable.
+    fn record_unanswered(&self, question: &Unanswered) -> Result<(), StoreError>;
+    /// Every recorded unanswered question, in no particular order.
+    fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError>;
+    /// Deletes the unanswered questions last asked before `before` (seconds since the Unix
+    /// epoch), as the retention period requires; returns how many were deleted.
+    fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError>;
 }
 
 /// A store in memory, for tests and for running without a disk.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     states: Mutex<HashMap<UserKey, UserState>>,
+    unanswered: Mutex<HashMap<String, Unanswered>>,
 }
 
 impl MemoryStore {
     fn states(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, UserState>> {
         self.states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn questions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Unanswered>> {
+        self.unanswered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -212,6 +231,41 @@ impl StateStore for MemoryStore {
         let count = states.len();
         states.retain(|_, state| state.updated_at >= before);
         Ok(count - states.len())
+    }
+
+    fn user_count(&self) -> Result<usize, StoreError> {
+        Ok(self.states().len())
+    }
+
+    fn record_unanswered(&self, question: &Unanswered) -> Result<(), StoreError> {
+        let mut questions = self.questions();
+        let key = question.key();
+        if let Some(known) = questions.get_mut(&key) {
+            known.merge(question);
+            return Ok(());
+        }
+        if questions.len() >= MAX_UNANSWERED {
+            let oldest = questions
+                .iter()
+                .min_by_key(|(_, q)| q.last_seen)
+                .map(|(key, _)| key.clone());
+            if let Some(oldest) = oldest {
+                questions.remove(&oldest);
+            }
+        }
+        questions.insert(key, question.clone());
+        Ok(())
+    }
+
+    fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError> {
+        Ok(self.questions().values().cloned().collect())
+    }
+
+    fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError> {
+        let mut questions = self.questions();
+        let count = questions.len();
+        questions.retain(|_, question| question.last_seen >= before);
+        Ok(count - questions.len())
     }
 }
 
@@ -259,5 +313,37 @@ mod tests {
         assert_eq!(store.purge(2_000).expect("purge"), 1);
         assert_eq!(store.load(&old).expect("load"), None);
         assert!(store.load(&recent).expect("load").is_some());
+    }
+
+    #[test]
+    fn memory_store_counts_caps_and_expires_unanswered_questions() {
+        let store = MemoryStore::default();
+        let asked = |text: &str, at| Unanswered::new(text, crate::Reason::Fallback, None, at);
+        store
+            .record_unanswered(&asked("Whats the weather", 10))
+            .expect("record");
+        store
+            .record_unanswered(&asked("whats the  weather", 20))
+            .expect("record");
+        let all = store.unanswered().expect("list");
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            (all[0].count, all[0].first_seen, all[0].last_seen),
+            (2, 10, 20)
+        );
+        for n in 0..MAX_UNANSWERED as u64 {
+            store
+                .record_unanswered(&asked(&format!("question {n}"), 100 + n))
+                .expect("record");
+        }
+        let all = store.unanswered().expect("list");
+        assert_eq!(all.len(), MAX_UNANSWERED);
+        assert!(
+            all.iter().all(|q| q.text != "Whats the weather"),
+            "the oldest made room"
+        );
+        assert_eq!(store.purge_unanswered(110).expect("purge"), 10);
+        assert_eq!(store.unanswered().expect("list").len(), MAX_UNANSWERED - 10);
+        assert_eq!(store.user_count().expect("count"), 0);
     }
 }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use engine::{
-    Commit, Content, Conversations, Engine, Input, MemoryStore, StateStore, StoreError, UserKey,
-    UserState,
+    Commit, Content, Conversations, Engine, Input, MemoryStore, StateStore, StoreError, Unanswered,
+    UserKey, UserState,
 };
 
 fn engine() -> Arc<Engine> {
@@ -80,6 +80,22 @@ impl StateStore for Watched {
 
     fn write(&self, user: &UserKey, state: &UserState) -> Result<Commit, StoreError> {
         self.save(user, state).map(|()| Commit::new(1))
+    }
+
+    fn user_count(&self) -> Result<usize, StoreError> {
+        self.inner.user_count()
+    }
+
+    fn record_unanswered(&self, question: &Unanswered) -> Result<(), StoreError> {
+        self.inner.record_unanswered(question)
+    }
+
+    fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError> {
+        self.inner.unanswered()
+    }
+
+    fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError> {
+        self.inner.purge_unanswered(before)
     }
 }
 

@@ -124,10 +124,17 @@ compare_intro = "COMPARING {roles}"
 compare_needs_roles = "WHICH ROLES"
 and = " AND "
 aspect = []
+asking_for_note = "FOR {who}"
+job_note = "JOB {job}"
+job_before = ["i work as"]
+role_cues = []
 [mydata_labels]
 age = "AGE"
 stage = "STAGE"
 nation = "NATION"
+place = "PLACE"
+job = "JOB"
+asking_for = "ASKING FOR"
 qualifications = "QUALIFICATIONS"
 interests = "INTERESTS"
 topic = "TOPIC"
@@ -177,6 +184,27 @@ families = []
             file(
                 "intents/profile.toml",
                 "age_before = [\"i am\"]\nage_after = []\nage_note = \"you're {age}\"\nfact = []\n",
+            ),
+            // The reading and safety stages read with the repository's own data.
+            file(
+                "intents/reading.toml",
+                include_str!("../../../intents/reading.toml"),
+            ),
+            file(
+                "intents/places.toml",
+                include_str!("../../../intents/places.toml"),
+            ),
+            file(
+                "intents/safety-signs.toml",
+                include_str!("../../../intents/safety-signs.toml"),
+            ),
+            file(
+                "intents/safety-examples.toml",
+                include_str!("../../../intents/safety-examples.toml"),
+            ),
+            file(
+                "intents/english.txt",
+                include_str!("../../../intents/english.txt"),
             ),
             file(
                 "intents/safety.toml",

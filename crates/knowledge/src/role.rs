@@ -4,6 +4,11 @@ use serde::Deserialize;
 
 use crate::{Error, check_source};
 
+/// The fewest and the most everyday descriptions a role may have (when it has any).
+pub const MIN_DESCRIBED: usize = 3;
+/// See `MIN_DESCRIBED`.
+pub const MAX_DESCRIBED: usize = 8;
+
 /// A role the NHS employs people in, with what the source pages say about it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,8 +17,12 @@ pub struct Role {
     pub id: String,
     /// The role's usual name.
     pub name: String,
-    /// Other names people use for it.
+    /// Other names people use for it ("physio", "OT").
     pub aliases: Vec<String>,
+    /// How people describe the job when they don't know its title, in everyday words of what
+    /// the person does ("takes blood", "the people who do scans"): 3 to 8 phrases, or none.
+    #[serde(default)]
+    pub described_as: Vec<String>,
     /// Its Health Careers role category.
     pub category: String,
     /// What the role does.
@@ -74,6 +83,21 @@ impl Role {
         for source in &role.sources {
             check_source(file, line_of(source), source)?;
         }
+        let described = role.described_as.len();
+        if described > 0 && !(MIN_DESCRIBED..=MAX_DESCRIBED).contains(&described) {
+            let message = format!(
+                "give {MIN_DESCRIBED} to {MAX_DESCRIBED} phrases in 'described_as', not {described}"
+            );
+            return Err(Error::invalid(file, line_of("described_as"), message));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for phrase in &role.described_as {
+            let normal = phrase.trim().to_lowercase();
+            if normal.is_empty() || !seen.insert(normal) {
+                let message = format!("'described_as' has an empty or repeated phrase '{phrase}'");
+                return Err(Error::invalid(file, line_of("described_as"), message));
+            }
+        }
         Ok(role)
     }
 
@@ -90,6 +114,7 @@ mod tests {
     const VALID: &str = r#"id = "role.physiotherapist"
 name = "Physiotherapist"
 aliases = ["physio"]
+described_as = ["helps you move again", "exercises after an injury", "sorts out bad backs"]
 category = "Allied health professions"
 what = "Helps people move."
 entry_routes = ["A degree"]
@@ -115,7 +140,7 @@ sources = ["https://www.healthcareers.nhs.uk/explore-roles"]
             &VALID.replace("in_demand = true", "in_demand = \"yes\""),
         )
         .expect_err("not a boolean");
-        assert!(err.to_string().starts_with("r.toml:10: "), "{err}");
+        assert!(err.to_string().starts_with("r.toml:11: "), "{err}");
         let err = Role::parse("r.toml", &VALID.replace("role.physio", "physio")).expect_err("id");
         assert_eq!(
             err.to_string(),
@@ -124,5 +149,23 @@ sources = ["https://www.healthcareers.nhs.uk/explore-roles"]
         let err = Role::parse("r.toml", &VALID.replace("regulator = \"HCPC\"\n", ""))
             .expect_err("missing field");
         assert_eq!(err.to_string(), "r.toml:1: missing field `regulator`");
+        let err = Role::parse("r.toml", &VALID.replace(", \"sorts out bad backs\"", ""))
+            .expect_err("too few descriptions");
+        assert_eq!(
+            err.to_string(),
+            "r.toml:4: give 3 to 8 phrases in 'described_as', not 2"
+        );
+        let err = Role::parse(
+            "r.toml",
+            &VALID.replace("sorts out bad backs", "Helps you move again"),
+        )
+        .expect_err("repeated description");
+        assert!(err.to_string().starts_with("r.toml:4: "), "{err}");
+        let role = Role::parse("r.toml", &VALID.replace(
+            "described_as = [\"helps you move again\", \"exercises after an injury\", \"sorts out bad backs\"]\n",
+            "",
+        ))
+        .expect("described_as may be left out");
+        assert!(role.described_as.is_empty());
     }
 }

@@ -25,6 +25,8 @@ pub struct Analyzer {
     vocabulary: Vocabulary,
     /// Words that occur in the content itself (not only in the lexicon).
     content_words: HashSet<String>,
+    /// Words never taken for typos, though nothing is matched against them (place names).
+    protected: HashSet<String>,
     stemmer: Stemmer,
 }
 
@@ -44,6 +46,17 @@ pub struct Analysis {
     pub words: Vec<String>,
     /// What to match: one slot per meaningful word, synonyms and expansions included.
     pub slots: Vec<Slot>,
+    /// Typos that were corrected, as (typed, corrected).
+    pub corrections: Vec<(String, String)>,
+}
+
+/// Words read from a user's text: normalised, typos corrected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Words {
+    /// The normalised words.
+    pub words: Vec<String>,
+    /// How much each word counts: 1 as typed, less when corrected from a typo.
+    pub factors: Vec<f32>,
     /// Typos that were corrected, as (typed, corrected).
     pub corrections: Vec<(String, String)>,
 }
@@ -82,8 +95,15 @@ impl Analyzer {
             lexicon,
             vocabulary,
             content_words,
+            protected: HashSet::new(),
             stemmer: Stemmer::create(Algorithm::English),
         }
+    }
+
+    /// Words a user may type that must never be taken for a typo of another word, though
+    /// nothing is matched against them (place names: "leeds" is not "needs").
+    pub fn protect<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        self.protected.extend(words.into_iter().map(str::to_owned));
     }
 
     /// The lexicon this analyzer uses.
@@ -112,29 +132,58 @@ impl Analyzer {
     }
 
     fn run(&self, text: &str, correct_typos: bool) -> Analysis {
+        let read = if correct_typos {
+            self.read(text)
+        } else {
+            let words = self.normal_words(text);
+            let factors = vec![TYPED; words.len()];
+            Words {
+                words,
+                factors,
+                corrections: Vec::new(),
+            }
+        };
+        self.weigh(read, correct_typos)
+    }
+
+    /// A user's text as normalised words, typos corrected, each with how much it counts (less
+    /// for a corrected word). At most `MAX_WORDS` words are read.
+    pub fn read(&self, text: &str) -> Words {
         let mut raw = words(text);
         raw.truncate(MAX_WORDS);
-        let mut analysis = Analysis::default();
-        let mut factors = Vec::new();
+        let mut read = Words::default();
         for word in rewrite(&self.lexicon, raw) {
-            let known = self.vocabulary.contains(&word);
-            match self
-                .vocabulary
-                .correct(&word)
-                .filter(|_| correct_typos && !known)
-            {
+            let known = self.vocabulary.contains(&word) || self.protected.contains(&word);
+            let fixed = if known {
+                None
+            } else {
+                self.vocabulary.correct(&word)
+            };
+            match fixed {
                 Some(fixed) => {
-                    analysis.corrections.push((word, fixed.to_owned()));
-                    analysis.words.push(fixed.to_owned());
-                    factors.push(CORRECTED);
+                    read.corrections.push((word, fixed.to_owned()));
+                    read.words.push(fixed.to_owned());
+                    read.factors.push(CORRECTED);
                 }
                 None => {
-                    analysis.words.push(word);
-                    factors.push(TYPED);
+                    read.words.push(word);
+                    read.factors.push(TYPED);
                 }
             }
         }
-        self.fill_slots(&mut analysis, &factors, correct_typos);
+        read
+    }
+
+    /// The analysis of words already read (see `read`), each counting as much as its factor
+    /// says: a caller may lower the factor of words that matter less (a clause that only gives
+    /// context) before matching.
+    pub fn weigh(&self, read: Words, from_user: bool) -> Analysis {
+        let mut analysis = Analysis {
+            words: read.words,
+            slots: Vec::new(),
+            corrections: read.corrections,
+        };
+        self.fill_slots(&mut analysis, &read.factors, from_user);
         analysis
     }
 

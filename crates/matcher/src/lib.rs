@@ -10,7 +10,7 @@ mod normalize;
 mod phrases;
 mod typos;
 
-pub use analyzer::{Analysis, Analyzer, Slot};
+pub use analyzer::{Analysis, Analyzer, MAX_WORDS, Slot, Words};
 pub use lexicon::Lexicon;
 pub use normalize::{fold, words};
 pub use phrases::{Match, PhraseDoc, PhraseIndex};

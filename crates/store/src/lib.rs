@@ -7,17 +7,21 @@
 //! the writers that come meanwhile wait, and the next flush, started by one of them, makes all
 //! their writes durable at once. A record that cannot be read is reported with a warning and
 //! treated as absent: that user starts afresh, everyone else is untouched.
+//!
+//! Unanswered questions (text only, no user) live in a tree of their own, keyed by
+//! `Unanswered::key`, at most `MAX_UNANSWERED` of them; they are not flushed at once.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use engine::{Commit, StateStore, StoreError, UserKey, UserState};
+use engine::{Commit, MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey, UserState};
 use serde::{Deserialize, Serialize};
 
 /// The version of the record layout written by this build.
 pub const SCHEMA_VERSION: u32 = 1;
 
 const STATES: &str = "states";
+const UNANSWERED: &str = "unanswered";
 /// How much of the database sled keeps in memory, in bytes (sled's default is 1 GiB).
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -26,6 +30,7 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 pub struct SledStore {
     db: sled::Db,
     states: sled::Tree,
+    unanswered: sled::Tree,
     flushes: Arc<Flushes>,
 }
 
@@ -98,9 +103,13 @@ impl SledStore {
         let states = db
             .open_tree(STATES)
             .map_err(|e| storage("opening the database", &e))?;
+        let unanswered = db
+            .open_tree(UNANSWERED)
+            .map_err(|e| storage("opening the database", &e))?;
         Ok(SledStore {
             db,
             states,
+            unanswered,
             flushes: Arc::default(),
         })
     }
@@ -296,6 +305,87 @@ impl StateStore for SledStore {
         }
         Ok(purged)
     }
+
+    fn user_count(&self) -> Result<usize, StoreError> {
+        Ok(self.states.len())
+    }
+
+    fn record_unanswered(&self, question: &Unanswered) -> Result<(), StoreError> {
+        let key = question.key();
+        let mut added = false;
+        // Atomic per key, so two turns asking the same question at once both count.
+        self.unanswered
+            .update_and_fetch(key.as_bytes(), |old| {
+                let mut merged =
+                    match old.and_then(|b| serde_json::from_slice::<Unanswered>(b).ok()) {
+                        Some(known) => known,
+                        None => {
+                            added = true;
+                            return serde_json::to_vec(question).ok();
+                        }
+                    };
+                added = false;
+                merged.merge(question);
+                serde_json::to_vec(&merged).ok()
+            })
+            .map_err(|e| storage("writing", &e))?;
+        if added && self.unanswered.len() > MAX_UNANSWERED {
+            self.evict_oldest_unanswered()?;
+        }
+        Ok(())
+    }
+
+    fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError> {
+        let mut questions = Vec::new();
+        for item in self.unanswered.iter() {
+            let (_, bytes) = item.map_err(|e| storage("reading", &e))?;
+            match serde_json::from_slice(&bytes) {
+                Ok(question) => questions.push(question),
+                Err(error) => tracing::warn!("unreadable unanswered question skipped: {error}"),
+            }
+        }
+        Ok(questions)
+    }
+
+    fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError> {
+        let mut purged = 0;
+        for item in self.unanswered.iter() {
+            let (key, bytes) = item.map_err(|e| storage("reading", &e))?;
+            let expired = serde_json::from_slice::<Unanswered>(&bytes)
+                .map_or(true, |question| question.last_seen < before);
+            if expired {
+                let swapped = self
+                    .unanswered
+                    .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
+                    .map_err(|e| storage("deleting", &e))?;
+                purged += usize::from(swapped.is_ok());
+            }
+        }
+        if purged > 0 {
+            self.flush()?;
+        }
+        Ok(purged)
+    }
+}
+
+impl SledStore {
+    /// Removes the least recently asked unanswered question.
+    fn evict_oldest_unanswered(&self) -> Result<(), StoreError> {
+        let mut oldest: Option<(sled::IVec, u64)> = None;
+        for item in self.unanswered.iter() {
+            let (key, bytes) = item.map_err(|e| storage("reading", &e))?;
+            let seen = serde_json::from_slice::<Unanswered>(&bytes).map_or(0, |q| q.last_seen);
+            if oldest.as_ref().is_none_or(|(_, at)| seen < *at) {
+                oldest = Some((key, seen));
+            }
+        }
+        if let Some((key, _)) = oldest {
+            self.unanswered
+                .remove(key)
+                .map_err(|e| storage("deleting", &e))?;
+        }
+        Ok(())
+    }
 }
 
 fn decode(bytes: &[u8]) -> Read {
@@ -419,6 +509,53 @@ mod tests {
         let store = SledStore::open(dir.path()).expect("reopen");
         assert_eq!(store.users().expect("users"), ["cli:corrupt", "cli:recent"]);
         assert_eq!(store.load(&old).expect("load"), None);
+        assert_eq!(store.user_count().expect("count"), 2);
+    }
+
+    #[test]
+    fn unanswered_questions_are_counted_capped_expired_and_kept_apart_from_users() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let asked = |text: &str, at| Unanswered::new(text, engine::Reason::Fallback, None, at);
+        {
+            let store = SledStore::open(dir.path()).expect("open");
+            store
+                .record_unanswered(&asked("Whats the weather", 10))
+                .expect("record");
+            store
+                .record_unanswered(&asked("whats  the weather", 20))
+                .expect("record");
+            store
+                .record_unanswered(&asked("can u book me a haircut", 30))
+                .expect("record");
+            store.flush().expect("flush");
+        }
+        let store = SledStore::open(dir.path()).expect("reopen");
+        let mut all = store.unanswered().expect("list");
+        all.sort_by_key(|q| q.first_seen);
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].count, all[0].first_seen, all[0].last_seen),
+            (2, 10, 20)
+        );
+        assert_eq!(
+            store.user_count().expect("count"),
+            0,
+            "questions are not users"
+        );
+        assert!(store.users().expect("users").is_empty());
+        for n in 0..MAX_UNANSWERED as u64 {
+            store
+                .record_unanswered(&asked(&format!("question {n}"), 100 + n))
+                .expect("record");
+        }
+        let all = store.unanswered().expect("list");
+        assert_eq!(all.len(), MAX_UNANSWERED);
+        assert!(
+            all.iter().all(|q| q.first_seen >= 100),
+            "the oldest made room"
+        );
+        assert_eq!(store.purge_unanswered(105).expect("purge"), 5);
+        assert_eq!(store.unanswered().expect("list").len(), MAX_UNANSWERED - 5);
     }
 
     #[test]

@@ -3,11 +3,15 @@
 use std::fmt::Display;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use adapter::{Channel, Outgoing, Secret};
 use engine::{Conversations, Input, StateStore, UserKey};
+use teloxide::RequestError;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
+use teloxide::requests::Output;
 use teloxide::types::{
     InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Me, MessageKind, ParseMode,
     ThreadId,
@@ -15,6 +19,9 @@ use teloxide::types::{
 
 use crate::policy::{self, Context};
 use crate::{Client, Error};
+
+/// How many times one message waits out Telegram's `retry_after` before giving up.
+const MAX_WAITS: usize = 3;
 
 /// What the handlers share: the conversations, behind an `Arc` so turns can run on the
 /// blocking pool.
@@ -161,9 +168,35 @@ async fn send(
         if index == last && !buttons.is_empty() {
             request = request.reply_markup(keyboard(buttons));
         }
-        request.await.map_err(|e| Error::Api(e.to_string()))?;
+        waiting_out_limits(request)
+            .await
+            .map_err(|e| Error::Api(e.to_string()))?;
     }
     Ok(())
+}
+
+/// Sends a request; when Telegram answers 429 ("retry after N seconds"), waits that long and
+/// sends it again, at most `MAX_WAITS` times. Each wait is counted in the metrics.
+async fn waiting_out_limits<R>(request: R) -> Result<Output<R>, RequestError>
+where
+    R: Request<Err = RequestError>,
+{
+    let mut waits = 0;
+    loop {
+        match request.send_ref().await {
+            Err(RequestError::RetryAfter(after)) if waits < MAX_WAITS => {
+                waits += 1;
+                let wait = after.duration().max(Duration::from_millis(100));
+                adapter::metrics::rate_limit_wait(Channel::Telegram, wait);
+                tracing::warn!(
+                    seconds = wait.as_secs(),
+                    "Telegram asked to wait before sending"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// One button per row: labels are often whole questions.
@@ -194,6 +227,7 @@ where
 {
     Arc::new(move |error: E| {
         let text = secret.redact(&error.to_string());
+        adapter::metrics::adapter_error(Channel::Telegram);
         async move { tracing::error!("telegram: {text}") }
     })
 }

@@ -16,10 +16,11 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter::Secret;
+use adapter::{Channel, Secret, Status};
 use engine::{Conversations, StateStore};
+use teloxide::adaptors::throttle::{Settings, Throttle};
 use teloxide::dispatching::Dispatcher;
-use teloxide::prelude::{Bot, Requester, RequesterExt};
+use teloxide::prelude::{Bot, Requester};
 use teloxide::types::BotCommand;
 use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
 use tokio::task::JoinHandle;
@@ -28,7 +29,7 @@ pub use handler::schema;
 pub use teloxide::adaptors::throttle::Limits;
 
 /// The client the handlers use: the Bot API client behind Telegram's rate limits.
-pub type Client = teloxide::adaptors::Throttle<Bot>;
+pub type Client = Throttle<Bot>;
 
 /// Telegram's own Bot API.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -37,6 +38,9 @@ pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the webhook server may take to remove the webhook and close, after the last update.
 const SERVER_STOP: Duration = Duration::from_secs(20);
+/// How often the connection is checked (getMe) while it is up, and while it is down.
+const PROBE_UP: Duration = Duration::from_secs(60);
+const PROBE_DOWN: Duration = Duration::from_secs(5);
 
 /// How the adapter is configured.
 #[derive(Debug, Clone)]
@@ -49,6 +53,8 @@ pub struct Config {
     pub mode: Mode,
     /// Telegram's rate limits, kept by delaying sends.
     pub limits: Limits,
+    /// Where the bot reports whether it is connected (the Bot API answers getMe).
+    pub status: Status,
 }
 
 /// How updates arrive.
@@ -109,12 +115,13 @@ impl Config {
             },
             mode: Mode::Polling,
             limits: Limits::default(),
+            status: Status::default(),
         }
     }
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own: the entry point for programs
-/// that are not async.
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, inactive users purged in the
+/// background: the entry point for programs that are not async.
 pub fn serve<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
 where
     S: StateStore + Send + Sync + 'static,
@@ -122,11 +129,14 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(config, Arc::new(conversations), adapter::stop_signal()))
+    let conversations = Arc::new(conversations);
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
+    runtime.block_on(run(config, conversations, adapter::stop_signal()))
 }
 
 /// Runs the bot until `shutdown` resolves (see `adapter::stop_signal`), then stops taking updates,
-/// finishes the turns under way and returns. Inactive users are purged in the background.
+/// finishes the turns under way and returns. Purging inactive users is the caller's
+/// (`adapter::Purger`).
 ///
 /// Updates are handled per user: one user's in the order they came, one after another (so their
 /// turns and replies never interleave), different users' at the same time, even in one group.
@@ -141,11 +151,20 @@ where
     let secret = config.token.clone();
     let api_url = url::Url::parse(&config.api_url)
         .map_err(|e| Error::Config(format!("TELEGRAM_API_URL {}: {e}", config.api_url)))?;
-    let client = Bot::new(secret.expose())
-        .set_api_url(api_url)
-        .throttle(config.limits);
+    // Sends keep under Telegram's limits; a 429 is waited out by `handler::send`, which counts
+    // the wait, rather than inside the throttle.
+    let settings = Settings::default().limits(config.limits).no_retry();
+    let client =
+        Throttle::spawn_with_settings(Bot::new(secret.expose()).set_api_url(api_url), settings);
+    let status = config.status.clone();
+    let me = client.get_me().await.map_err(|e| {
+        adapter::metrics::adapter_error(Channel::Telegram);
+        api_error(&secret, &e)
+    })?;
+    tracing::info!(bot = %me.username(), "Telegram Bot API answered getMe");
+    status.set(true);
+    let _probe = AbortOnDrop(tokio::spawn(probe(client.clone(), status.clone())));
     register_commands(&client, &secret).await?;
-    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     let mut dispatcher = Dispatcher::builder(client.clone(), schema::<S>())
         .distribution_function(|update| update.from().map(|user| user.id))
         .dependencies(teloxide::dptree::deps![handler::App::new(conversations)])
@@ -162,13 +181,13 @@ where
                     .await
                     .build();
                 dispatcher
-                    .try_dispatch_with_listener(listener, handler::error_handler(secret.clone()))
+                    .try_dispatch_with_listener(listener, listener_errors(&secret, &status))
                     .await
             }
             Mode::Webhook { url, listen } => {
                 let (listener, server) = webhook(&client, &secret, url, *listen).await?;
                 let result = dispatcher
-                    .try_dispatch_with_listener(listener, handler::error_handler(secret.clone()))
+                    .try_dispatch_with_listener(listener, listener_errors(&secret, &status))
                     .await;
                 // Once the listener stops, the server removes the webhook and closes.
                 if tokio::time::timeout(SERVER_STOP, server).await.is_err() {
@@ -240,6 +259,50 @@ async fn register_commands(client: &Client, secret: &Secret) -> Result<(), Error
         .await
         .map_err(|e| api_error(secret, &e))?;
     Ok(())
+}
+
+/// Errors taking updates (getUpdates failing): logged without the token, counted, and the bot
+/// reported down until the probe reaches the Bot API again.
+fn listener_errors<E>(
+    secret: &Secret,
+    status: &Status,
+) -> Arc<impl teloxide::error_handlers::ErrorHandler<E> + Send + Sync + use<E>>
+where
+    E: std::fmt::Display + Send + 'static,
+{
+    let (secret, status) = (secret.clone(), status.clone());
+    Arc::new(move |error: E| {
+        let text = secret.redact(&error.to_string());
+        status.set(false);
+        adapter::metrics::adapter_error(Channel::Telegram);
+        async move { tracing::error!("telegram: taking updates: {text}") }
+    })
+}
+
+/// Checks the connection now and then with getMe: the bot is up while the Bot API answers.
+async fn probe(client: Client, status: Status) {
+    loop {
+        let wait = if status.is_connected() {
+            PROBE_UP
+        } else {
+            PROBE_DOWN
+        };
+        tokio::time::sleep(wait).await;
+        let up = client.get_me().await.is_ok();
+        if !up {
+            adapter::metrics::adapter_error(Channel::Telegram);
+        }
+        status.set(up);
+    }
+}
+
+/// Aborts a background task when dropped (when `run` returns).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A Bot API error as text with the token removed.

@@ -14,6 +14,17 @@ pub struct Transcript {
     pub conversations: Vec<Conversation>,
 }
 
+impl Transcript {
+    /// How many expectations the transcript holds.
+    pub fn checks(&self) -> usize {
+        self.conversations
+            .iter()
+            .flat_map(|c| &c.steps)
+            .filter(|line| matches!(line.step, Step::Check(_)))
+            .count()
+    }
+}
+
 /// One conversation: its steps in order, each with its line number.
 #[derive(Debug, Clone, Default)]
 pub struct Conversation {

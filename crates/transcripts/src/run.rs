@@ -121,7 +121,7 @@ impl Play<'_> {
             Step::Restart => {
                 // Close the store before reopening it: sled allows one open handle per folder.
                 self.bot = None;
-                let store = SledStore::open(self.dir.path())?;
+                let store = reopen(self.dir.path())?;
                 self.bot = Some(Conversations::new(Arc::clone(engine), store));
             }
             Step::Check(check) => {
@@ -248,4 +248,23 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// How long a restart waits for the closed store's last writes to let go of its folder.
+const REOPEN_TRIES: u32 = 100;
+const REOPEN_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Opens the store again after closing it: sled's background writers may hold the folder's lock
+/// for a moment after the last handle is dropped, so a failed open is retried for up to 2 s.
+fn reopen(dir: &Path) -> Result<SledStore, StoreError> {
+    let mut tries = 1;
+    loop {
+        match SledStore::open(dir) {
+            Err(_) if tries < REOPEN_TRIES => {
+                tries += 1;
+                std::thread::sleep(REOPEN_PAUSE);
+            }
+            result => return result,
+        }
+    }
 }

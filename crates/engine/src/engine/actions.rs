@@ -102,6 +102,19 @@ impl Engine {
         if let Some(nation) = &profile.nation {
             line(&labels.nation, nation.clone());
         }
+        if let Some(place) = &profile.place {
+            line(&labels.place, place.clone());
+        }
+        if let Some(job) = profile
+            .job
+            .as_deref()
+            .and_then(|id| self.knowledge.role(id))
+        {
+            line(&labels.job, job.name.clone());
+        }
+        if let Some(who) = &profile.asking_for {
+            line(&labels.asking_for, who.clone());
+        }
         if !profile.qualifications.is_empty() {
             line(&labels.qualifications, profile.qualifications.join(", "));
         }

@@ -26,6 +26,10 @@ const ALL_FIELDS: [RoleField; 7] = [
     RoleField::Settings,
 ];
 
+/// The least confidence with which a description ("the people who do scans") is taken for a
+/// role.
+const ROLE_DESCRIBED_MIN: f32 = 0.3;
+
 /// At most this many roles are compared in one answer.
 const MAX_COMPARED: usize = 3;
 
@@ -33,6 +37,8 @@ const MAX_COMPARED: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleNames {
     names: Vec<(Vec<String>, usize)>,
+    /// The names as normalised words, unstemmed.
+    exact: Vec<Vec<String>>,
 }
 
 impl RoleNames {
@@ -46,7 +52,32 @@ impl RoleNames {
             .filter(|(stems, _)| !stems.is_empty())
             .collect();
         names.sort_by_key(|(stems, _)| std::cmp::Reverse(stems.len()));
-        RoleNames { names }
+        let exact = roles
+            .iter()
+            .flat_map(|role| role.names())
+            .map(|name| analyzer.normal_words(name))
+            .filter(|words| !words.is_empty())
+            .collect();
+        RoleNames { names, exact }
+    }
+
+    /// Where `words` name a role as it is written (a plural aside): "nurses" names the nurse,
+    /// but "garden" does not name the gardener, though their stems are the same.
+    pub(crate) fn spans_as_written(&self, words: &[String]) -> Vec<std::ops::Range<usize>> {
+        let same = |a: &String, b: &String| {
+            a == b
+                || a.strip_suffix('s') == Some(b.as_str())
+                || b.strip_suffix('s') == Some(a.as_str())
+        };
+        let mut spans = Vec::new();
+        for name in &self.exact {
+            for (at, run) in words.windows(name.len()).enumerate() {
+                if run.iter().zip(name).all(|(a, b)| same(a, b)) {
+                    spans.push(at..at + name.len());
+                }
+            }
+        }
+        spans
     }
 
     /// The role whose name is the whole message ("physio", "mental health nursing").
@@ -86,6 +117,23 @@ impl RoleNames {
 
 fn stems(analyzer: &Analyzer, words: &[String]) -> Vec<String> {
     words.iter().map(|w| analyzer.stem(w)).collect()
+}
+
+/// The role catalogue as documents to rank a description against: each role's names and
+/// what it does.
+pub(super) fn role_docs(roles: &[Role]) -> Vec<matcher::PhraseDoc> {
+    roles
+        .iter()
+        .map(|role| matcher::PhraseDoc {
+            phrases: role
+                .names()
+                .map(str::to_owned)
+                .chain([role.what.clone()])
+                .collect(),
+            keywords: Vec::new(),
+            body: String::new(),
+        })
+        .collect()
 }
 
 impl Engine {
@@ -199,6 +247,8 @@ impl Engine {
         };
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
+        // A role named and a fact of it asked ("who regulates paramedics?"): the catalogue
+        // answers, unless an entry about that kind of role answers.
         let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
         let role = match named[..] {
             // A role named: the catalogue answers, unless an entry about that kind of role
@@ -208,8 +258,8 @@ impl Engine {
                 let about = answering.and_then(|entry| self.entry_role(entry));
                 match (about, certain) {
                     (Some(kind), _) if self.same_kind(kind, one) => return None,
-                    (Some(_), _) | (None, None) => one,
                     (None, Some(_)) => return None,
+                    _ => one,
                 }
             }
             // A follow-up: the catalogue answers about the role under discussion, unless an
@@ -235,8 +285,40 @@ impl Engine {
         Some(self.role_reply(role, text, Some(aspect), next))
     }
 
+    /// True when the words describe a job by what it does rather than name it ("the people
+    /// who do scans", "what's the job where you help people eat properly").
+    pub(super) fn describes_role(&self, words: &[String]) -> bool {
+        self.role_cues.iter().any(|cue| contains_phrase(words, cue))
+    }
+
+    /// The role whose description best matches a message that describes one, if one matches
+    /// well enough.
+    pub(super) fn role_described(&self, analysis: &matcher::Analysis) -> Option<usize> {
+        let best = self.role_index.rank(analysis).into_iter().next()?;
+        (best.confidence >= ROLE_DESCRIBED_MIN).then_some(best.doc)
+    }
+
+    /// A role's overview, for a message that names or describes only that role: its entry when
+    /// the entry answers the message with certainty and is about that role, else its card.
+    pub(super) fn role_overview(
+        &self,
+        role: usize,
+        best_entry: Option<&knowledge::Entry>,
+        confidence: f32,
+        next: &mut UserState,
+    ) -> Reply {
+        let role = &self.knowledge.roles[role];
+        if let Some(entry) = best_entry.filter(|e| e.id == role.entry && confidence >= CERTAIN) {
+            let mut reply = self.answer(entry, confidence, next);
+            next.role = Some(role.id.clone());
+            reply.confidence = confidence;
+            return reply;
+        }
+        self.role_reply(role, self.role_card(role, &ALL_FIELDS), None, next)
+    }
+
     /// The fact of a role the message asks about ("how long" asks about training).
-    fn aspect(&self, words: &[String]) -> Option<&Aspect> {
+    pub(super) fn aspect(&self, words: &[String]) -> Option<&Aspect> {
         self.messages
             .aspect
             .iter()

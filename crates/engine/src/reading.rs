@@ -1,0 +1,571 @@
+//! Reading a message: the first stage of a turn.
+//!
+//! A message is read into a `Reading`, a plain value the later stages take: its clauses, each
+//! with its words (normalised, typos corrected) and what each word is (what is asked, noise such
+//! as a greeting or "quick q", or a fact about the writer such as where they live); whether it
+//! greets, thanks or says goodbye; the place the writer named and the UK nation it lies in; and
+//! whom they ask for. Nothing here decides the reply: the safety stage reads the clauses, the
+//! engine notes the facts and matches what is asked.
+
+use std::collections::HashMap;
+
+use matcher::{Analyzer, Words};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// At most this many bytes of a message are read (a clause boundary is never needed beyond).
+const MAX_BYTES: usize = 8 * 1024;
+/// A clause that gives context to a question in another clause of the message counts this
+/// much ("I'm 19 and work in a care home. Could I train as a nurse?").
+const CONTEXT: f32 = 0.6;
+/// A word that says something about the writer rather than what they ask ("I'm a pharmacist
+/// and want to move into leadership") counts this much.
+const ABOUT_WRITER: f32 = 0.6;
+/// How many words of a place name are read at most ("newcastle upon tyne").
+const LONGEST_PLACE: usize = 4;
+
+/// What one word of a clause is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// What the writer says or asks.
+    Content,
+    /// A greeting, thanks, goodbye or filler.
+    Noise,
+    /// A place, or whom the writer asks for: set aside when matching.
+    Aside,
+    /// Something the writer says about themselves: counts for less when matching.
+    AboutWriter,
+    /// The first word of a place abroad the writer comes from or trained in: matched as the
+    /// word `abroad` ("trained in Kerala" asks what "trained abroad" asks).
+    Abroad,
+}
+
+/// The word a place abroad is matched as.
+const ABROAD: &str = "abroad";
+
+/// Kinds of noise phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Noise {
+    Greeting,
+    Thanks,
+    Farewell,
+    Filler,
+}
+
+/// One clause of a message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Clause {
+    /// The clause as typed.
+    pub text: String,
+    /// Its words, normalised and corrected.
+    pub words: Vec<String>,
+    /// How much each word counts (less for a corrected typo).
+    #[serde(skip)]
+    pub factors: Vec<f32>,
+    /// What each word is.
+    pub parts: Vec<Part>,
+    /// True when the clause asks something.
+    pub asks: bool,
+    /// True when the clause follows a comma.
+    #[serde(skip)]
+    pub(crate) after_comma: bool,
+    /// Where each piece of a clause joined back after a comma starts (word indices): the
+    /// safety stage reads the pieces apart.
+    #[serde(skip)]
+    pub pieces: Vec<usize>,
+}
+
+impl Clause {
+    /// The words that are not noise.
+    pub fn said(&self) -> impl Iterator<Item = &String> {
+        self.words
+            .iter()
+            .zip(&self.parts)
+            .filter(|(_, p)| **p != Part::Noise)
+            .map(|(w, _)| w)
+    }
+
+    /// True when every word is noise.
+    pub fn is_noise(&self) -> bool {
+        self.parts.iter().all(|p| *p == Part::Noise)
+    }
+
+    /// True when the clause says something of its own (besides noise and things set aside).
+    pub fn has_content(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Content | Part::AboutWriter))
+    }
+}
+
+/// A message, read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reading {
+    /// The clauses, in order.
+    pub clauses: Vec<Clause>,
+    /// The message greets.
+    pub greets: bool,
+    /// The message thanks or signs off.
+    pub thanks: bool,
+    /// The message says goodbye.
+    pub farewell: bool,
+    /// A UK place the writer named, and its nation.
+    pub place: Option<(String, String)>,
+    /// A place abroad the writer says they come from or trained in.
+    pub abroad: Option<String>,
+    /// Whom the writer asks for ("son"), when not for themselves.
+    pub on_behalf: Option<String>,
+    /// True when the person asked for is a child or young person.
+    pub for_child: bool,
+    /// Typos corrected, as (typed, corrected).
+    pub corrections: Vec<(String, String)>,
+}
+
+impl Reading {
+    /// True when the message says nothing but greetings, thanks, goodbyes and filler.
+    pub fn is_only_noise(&self) -> bool {
+        self.clauses.iter().all(Clause::is_noise)
+    }
+
+    /// True when some clause asks something.
+    pub fn asks(&self) -> bool {
+        self.clauses.iter().any(|c| c.asks && c.has_content())
+    }
+
+    /// Every word of the message (noise included), in order.
+    pub fn all_words(&self) -> Vec<String> {
+        self.clauses
+            .iter()
+            .flat_map(|c| c.words.iter().cloned())
+            .collect()
+    }
+
+    /// What to match, as words with how much each counts: noise left out, places and whom
+    /// the writer asks for set aside, what they say about themselves counting less, and,
+    /// when a clause asks something, the other clauses counting as context.
+    pub fn content(&self) -> Words {
+        let asks = self.asks();
+        let mut content = Words {
+            corrections: self.corrections.clone(),
+            ..Words::default()
+        };
+        for clause in &self.clauses {
+            let weight = if asks && !clause.asks { CONTEXT } else { 1.0 };
+            for ((word, factor), part) in
+                clause.words.iter().zip(&clause.factors).zip(&clause.parts)
+            {
+                let part_weight = match part {
+                    Part::Content => 1.0,
+                    Part::AboutWriter => ABOUT_WRITER,
+                    Part::Abroad => {
+                        content.words.push(ABROAD.to_string());
+                        content.factors.push(weight);
+                        continue;
+                    }
+                    Part::Noise | Part::Aside => continue,
+                };
+                content.words.push(word.clone());
+                content.factors.push(factor * weight * part_weight);
+            }
+        }
+        content
+    }
+
+    /// The words of the clauses that say something, noise and things set aside left out.
+    pub fn content_words(&self) -> Vec<String> {
+        self.content().words
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadingFile {
+    greetings: Vec<String>,
+    thanks: Vec<String>,
+    farewells: Vec<String>,
+    fillers: Vec<String>,
+    on_behalf_before: Vec<String>,
+    on_behalf_opening: Vec<String>,
+    on_behalf_after: Vec<String>,
+    relations: Vec<String>,
+    children: Vec<String>,
+    place_before: Vec<String>,
+    place_after: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlacesFile {
+    ambiguous: Vec<String>,
+    abroad: Vec<String>,
+    nations: HashMap<String, Vec<String>>,
+}
+
+/// Phrases (as normalised words) indexed by their first word.
+#[derive(Debug)]
+struct PhraseSet<T> {
+    by_first: HashMap<String, Vec<(Vec<String>, T)>>,
+    longest: usize,
+}
+
+impl<T> Default for PhraseSet<T> {
+    fn default() -> Self {
+        PhraseSet {
+            by_first: HashMap::new(),
+            longest: 0,
+        }
+    }
+}
+
+impl<T> PhraseSet<T> {
+    fn insert(&mut self, words: Vec<String>, value: T) {
+        let Some(first) = words.first().cloned() else {
+            return;
+        };
+        self.longest = self.longest.max(words.len());
+        let list = self.by_first.entry(first).or_default();
+        list.push((words, value));
+        list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+    }
+
+    /// The longest phrase starting at `at`: its length and value.
+    fn longest_at(&self, words: &[String], at: usize) -> Option<(usize, &T)> {
+        let candidates = self.by_first.get(words.get(at)?)?;
+        candidates
+            .iter()
+            .find(|(phrase, _)| words[at..].starts_with(phrase))
+            .map(|(phrase, value)| (phrase.len(), value))
+    }
+
+    /// The phrase that is exactly `words`, if any.
+    fn exact(&self, words: &[String]) -> Option<&T> {
+        self.by_first
+            .get(words.first()?)?
+            .iter()
+            .find(|(phrase, _)| phrase == words)
+            .map(|(_, value)| value)
+    }
+
+    /// The longest phrase ending just before `end`: its length and value.
+    fn longest_ending(&self, words: &[String], end: usize) -> Option<(usize, &T)> {
+        (1..=end.min(self.longest))
+            .rev()
+            .find_map(|len| self.exact(&words[end - len..end]).map(|v| (len, v)))
+    }
+}
+
+/// Reads messages, knowing the noise phrases, the places and how people say whom they ask for.
+#[derive(Debug, Default)]
+pub struct Reader {
+    noise: PhraseSet<Noise>,
+    on_behalf_before: PhraseSet<()>,
+    on_behalf_opening: PhraseSet<()>,
+    on_behalf_after: PhraseSet<()>,
+    relations: HashMap<String, bool>,
+    place_before: PhraseSet<()>,
+    place_after: PhraseSet<()>,
+    places: PhraseSet<String>,
+    abroad: PhraseSet<()>,
+}
+
+impl Reader {
+    /// Builds the reader from `intents/reading.toml` and `intents/places.toml`; `normal` turns a
+    /// phrase into normalised words as the analyzer does.
+    pub(crate) fn parse(
+        reading: (&str, &str),
+        places: (&str, &str),
+        normal: impl Fn(&str) -> Vec<String>,
+    ) -> Result<Reader, Error> {
+        let (file, text) = reading;
+        let data: ReadingFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+        let (places_file, places_text) = places;
+        let places: PlacesFile =
+            toml::from_str(places_text).map_err(|e| Error::toml(places_file, places_text, &e))?;
+        let mut reader = Reader::default();
+        let lists = [
+            (&data.greetings, Noise::Greeting),
+            (&data.thanks, Noise::Thanks),
+            (&data.farewells, Noise::Farewell),
+            (&data.fillers, Noise::Filler),
+        ];
+        for (list, kind) in lists {
+            for phrase in list {
+                reader.noise.insert(normal(phrase), kind);
+            }
+        }
+        let set = |list: &[String]| {
+            let mut set = PhraseSet::default();
+            for phrase in list {
+                set.insert(normal(phrase), ());
+            }
+            set
+        };
+        reader.on_behalf_before = set(&data.on_behalf_before);
+        reader.on_behalf_opening = set(&data.on_behalf_opening);
+        reader.on_behalf_after = set(&data.on_behalf_after);
+        reader.place_before = set(&data.place_before);
+        reader.place_after = set(&data.place_after);
+        reader.abroad = set(&places.abroad);
+        for relation in &data.relations {
+            let child = data.children.contains(relation);
+            for word in normal(relation) {
+                reader.relations.insert(word, child);
+            }
+        }
+        for (nation, names) in &places.nations {
+            for name in names {
+                let words = normal(name);
+                if !places.ambiguous.contains(name) && words.len() <= LONGEST_PLACE {
+                    reader.places.insert(words, nation.clone());
+                }
+            }
+        }
+        Ok(reader)
+    }
+
+    /// Reads a message.
+    pub fn read(&self, analyzer: &Analyzer, text: &str) -> Reading {
+        let text = without_mentions(cut(text, MAX_BYTES));
+        let mut reading = Reading::default();
+        let mut budget = matcher::MAX_WORDS;
+        for (piece, after_comma) in clauses(&text) {
+            if budget == 0 {
+                break;
+            }
+            let mut read = analyzer.read(piece);
+            read.words.truncate(budget);
+            read.factors.truncate(budget);
+            budget -= read.words.len();
+            if read.words.is_empty() {
+                continue;
+            }
+            reading.corrections.append(&mut read.corrections);
+            let mut clause = Clause {
+                text: piece.trim().to_owned(),
+                parts: vec![Part::Content; read.words.len()],
+                words: read.words,
+                factors: read.factors,
+                asks: false,
+                after_comma,
+                pieces: Vec::new(),
+            };
+            self.mark_noise(&mut clause, &mut reading);
+            self.mark_on_behalf(&mut clause, &mut reading);
+            self.mark_places(&mut clause, &mut reading);
+            clause.asks = analyzer.lexicon().is_question(piece, &clause.words);
+            reading.clauses.push(clause);
+        }
+        merge_fragments(&mut reading.clauses);
+        reading
+    }
+
+    /// Marks greetings, thanks, goodbyes and filler at the start and end of a clause.
+    fn mark_noise(&self, clause: &mut Clause, reading: &mut Reading) {
+        let words = &clause.words;
+        let mut start = 0;
+        while let Some((len, kind)) = self.noise.longest_at(words, start) {
+            note_noise(*kind, reading);
+            clause.parts[start..start + len].fill(Part::Noise);
+            start += len;
+        }
+        let mut end = words.len();
+        while end > start {
+            let Some((len, kind)) = self
+                .noise
+                .longest_ending(words, end)
+                .filter(|(len, _)| end - len >= start)
+            else {
+                break;
+            };
+            note_noise(*kind, reading);
+            clause.parts[end - len..end].fill(Part::Noise);
+            end -= len;
+        }
+    }
+
+    /// Marks "asking for my son" and "my daughter wants to…".
+    fn mark_on_behalf(&self, clause: &mut Clause, reading: &mut Reading) {
+        let words = &clause.words;
+        for at in 0..words.len() {
+            let Some(&child) = self.relations.get(&words[at]) else {
+                continue;
+            };
+            let before = self
+                .on_behalf_before
+                .longest_ending(words, at)
+                .or_else(|| {
+                    self.on_behalf_opening
+                        .longest_ending(words, at)
+                        .filter(|(len, _)| {
+                            clause.parts[..at - len].iter().all(|p| *p == Part::Noise)
+                        })
+                })
+                .map(|(len, _)| len);
+            let my = at > 0 && words[at - 1] == "my";
+            let after = my && self.on_behalf_after.longest_at(words, at + 1).is_some();
+            if let Some(len) = before {
+                clause.parts[at - len..=at].fill(Part::Aside);
+            } else if after {
+                clause.parts[at - 1..=at].fill(Part::Aside);
+            } else {
+                continue;
+            }
+            reading.on_behalf = Some(words[at].clone());
+            reading.for_child = child;
+            return;
+        }
+    }
+
+    /// Marks a UK place ("I live in Lisburn") or a place abroad ("trained in Kerala").
+    fn mark_places(&self, clause: &mut Clause, reading: &mut Reading) {
+        let words = clause.words.clone();
+        let content: Vec<usize> = (0..words.len())
+            .filter(|i| clause.parts[*i] == Part::Content)
+            .collect();
+        for &at in &content {
+            let framed = |len: usize| {
+                let before = self.place_before.longest_ending(&words, at).is_some();
+                let after = self.place_after.longest_at(&words, at + len).is_some();
+                let alone = content.len() == len;
+                before || after || alone
+            };
+            if let Some((len, nation)) = self.places.longest_at(&words, at)
+                && framed(len)
+            {
+                clause.parts[at..at + len].fill(Part::Aside);
+                if reading.place.is_none() {
+                    reading.place = Some((words[at..at + len].join(" "), nation.clone()));
+                }
+                return;
+            }
+            if let Some((len, ())) = self.abroad.longest_at(&words, at)
+                && self.place_before.longest_ending(&words, at).is_some()
+            {
+                clause.parts[at..at + len].fill(Part::Aside);
+                clause.parts[at] = Part::Abroad;
+                let third_party =
+                    words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
+                if !third_party && reading.abroad.is_none() {
+                    reading.abroad = Some(words[at..at + len].join(" "));
+                }
+                return;
+            }
+        }
+    }
+}
+
+fn note_noise(kind: Noise, reading: &mut Reading) {
+    match kind {
+        Noise::Greeting => reading.greets = true,
+        Noise::Thanks => reading.thanks = true,
+        Noise::Farewell => reading.farewell = true,
+        Noise::Filler => {}
+    }
+}
+
+/// A clause that came after a comma and is neither a question nor noise joins the clause
+/// before it again ("do I need maths, english and science"): only a clause that asks, or is
+/// noise, or follows noise, stands on its own after a comma.
+fn merge_fragments(clauses: &mut Vec<Clause>) {
+    let mut merged: Vec<Clause> = Vec::with_capacity(clauses.len());
+    for clause in clauses.drain(..) {
+        match merged.last_mut() {
+            Some(last)
+                if clause.after_comma && !clause.asks && !clause.is_noise() && !last.is_noise() =>
+            {
+                last.text.push_str(", ");
+                last.text.push_str(&clause.text);
+                last.pieces.push(last.words.len());
+                last.words.extend(clause.words);
+                last.factors.extend(clause.factors);
+                last.parts.extend(clause.parts);
+            }
+            _ => merged.push(clause),
+        }
+    }
+    *clauses = merged;
+}
+
+/// The clauses of a text, each with whether it follows a comma: split at sentence ends, new
+/// lines, semicolons, colons and dashes between spaces, and commas.
+fn clauses(text: &str) -> Vec<(&str, bool)> {
+    let bytes = text.as_bytes();
+    let spaced = |n: Option<&u8>| n.is_none_or(|n| n.is_ascii_whitespace());
+    let mut out = Vec::new();
+    let (mut start, mut after_comma) = (0, false);
+    for (i, c) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1);
+        let boundary = match c {
+            b'.' | b'!' | b'?' => spaced(next) || matches!(next, Some(b'.' | b'!' | b'?')),
+            b'\n' | b';' | b',' => true,
+            b':' => spaced(next),
+            b'-' => i > 0 && bytes[i - 1] == b' ' && spaced(next),
+            _ => false,
+        };
+        if boundary {
+            let piece = &text[start..i];
+            if !piece.trim().is_empty() {
+                out.push((piece, after_comma));
+            }
+            start = i + 1;
+            after_comma = *c == b',';
+        }
+    }
+    let piece = &text[start..];
+    if !piece.trim().is_empty() {
+        out.push((piece, after_comma));
+    }
+    out
+}
+
+/// At most `limit` bytes of `text`, cut at a character boundary.
+fn cut(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The text without chat mentions: Discord's `<@123>`, `<@!123>`, `<@&123>`, `<#123>` and
+/// `@name` words (a mention of the bot or of someone else says nothing about the question).
+fn without_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['<', '@']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if tail.starts_with("<@") || tail.starts_with("<#") {
+            match tail.find('>') {
+                Some(end)
+                    if tail[2..end]
+                        .trim_start_matches(['!', '&'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit()) =>
+                {
+                    rest = &tail[end + 1..];
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = tail.strip_prefix('@') {
+            let len = name
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            if len > 0 {
+                rest = &name[len..];
+                continue;
+            }
+        }
+        out.push_str(&tail[..1]);
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,586 @@
+//! The safety stage: before anything else, every clause of every message is read for an
+//! emergency, a person in crisis, a health worry, or a patient's question about using NHS
+//! services (which the bot does not answer either).
+//!
+//! Three signals are combined, clause by clause: the signs of each outcome, written as patterns
+//! in `intents/safety-signs.toml` and matched on the clause's normalised, typo-corrected words;
+//! the frames of a careers question ("I want to work on a stroke ward", a role named), which keep
+//! a careers question that uses medical words from being diverted; and, when the engine has a
+//! semantic encoder, the similarity of the clause to examples of each outcome and of careers
+//! questions that share their words. Where the signals disagree, an emergency or a crisis wins
+//! unless the clause clearly asks about a job, a role or a course and nothing in it says the
+//! danger is happening now.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::reading::Reading;
+
+/// What the safety stage makes of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A life at risk now: call 999.
+    Emergency,
+    /// Thoughts of suicide or self-harm: Samaritans.
+    Crisis,
+    /// Symptoms that are not an emergency: NHS 111.
+    Health,
+    /// Using NHS services as a patient ("can my physio see me sooner?"): not what the bot does.
+    Patient,
+    /// Anything else: on to the careers engine.
+    Careers,
+}
+
+impl Outcome {
+    /// Which outcome wins when clauses disagree: the most urgent.
+    fn urgency(self) -> u8 {
+        match self {
+            Outcome::Emergency => 4,
+            Outcome::Crisis => 3,
+            Outcome::Health => 2,
+            Outcome::Patient => 1,
+            Outcome::Careers => 0,
+        }
+    }
+}
+
+/// The safety stage's reading of a message, with the reasons, for `careerbot explain`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The clause that decided it, when one did.
+    pub clause: Option<usize>,
+    /// What was seen: the signs matched and the frames found.
+    pub signals: Vec<String>,
+    /// Some part asks about a job, a role or a course.
+    pub careers: bool,
+}
+
+/// What a pattern says about a clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+enum Sign {
+    Emergency,
+    /// Thoughts of suicide or self-harm, said as a statement ("I want to die").
+    Crisis,
+    /// Words of a crisis that jobs also deal with ("suicide prevention", "self-harm teams").
+    CrisisTopic,
+    Health,
+    /// Using NHS services as a patient.
+    Patient,
+    /// The clause asks about a job, a role or a course.
+    Careers,
+    /// An everyday saying ("this application is killing me"): the words in it are no sign.
+    Idiom,
+    /// The danger is happening now ("just", "right now", "help").
+    Now,
+    /// The event is in the past ("last year", "when I was little").
+    Past,
+    /// The clause is about the writer or someone they know ("I", "my mum").
+    Personal,
+}
+
+/// One element of a pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    /// One of these word sequences.
+    Words(Vec<Vec<String>>),
+    /// A word with one of these stems (`~word`: any form of it).
+    Stems(Vec<String>),
+    /// Up to this many words of anything.
+    Gap(usize),
+    /// A number.
+    Number,
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    sign: Sign,
+    tokens: Vec<Token>,
+    /// The pattern as written, for explanations.
+    text: String,
+    /// Words every match contains, to skip patterns quickly.
+    anchors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignsFile {
+    /// Words where a clause changes subject ("but", "also", "btw"): each part is read alone.
+    breaks: Vec<String>,
+    /// Words that make a role named straight after them the writer's own clinician ("my
+    /// nurse said"), not a careers question.
+    owners: Vec<String>,
+    classes: HashMap<String, Vec<String>>,
+    signs: Vec<SignList>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignList {
+    sign: Sign,
+    patterns: Vec<String>,
+}
+
+/// A match of a pattern in a clause: its sign and the words it covers.
+#[derive(Debug, Clone)]
+struct Hit<'a> {
+    pattern: &'a Pattern,
+    span: std::ops::Range<usize>,
+}
+
+/// The safety stage, built once from `intents/safety-signs.toml`.
+#[derive(Debug)]
+pub struct Safety {
+    patterns: Vec<Pattern>,
+    /// Words where a clause changes subject, as normalised words.
+    breaks: Vec<Vec<String>>,
+    /// Words that make a role named after them someone's own clinician, normalised.
+    owners: HashSet<String>,
+    /// The careers frame of a role named in a part (found by the engine, not by a pattern).
+    role_named: Pattern,
+}
+
+/// The words of one part of a clause, and their stems.
+struct Piece<'a> {
+    words: &'a [String],
+    stems: Vec<String>,
+}
+
+impl Safety {
+    /// Parses the signs; `normal` turns a phrase into normalised words as the analyzer does.
+    pub(crate) fn parse(
+        file: &str,
+        text: &str,
+        normal: impl Fn(&str) -> Vec<String>,
+        stem: impl Fn(&str) -> String,
+    ) -> Result<Safety, Error> {
+        let data: SignsFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
+        let classes: HashMap<&str, Vec<Vec<String>>> = data
+            .classes
+            .iter()
+            .map(|(name, members)| {
+                let phrases = members
+                    .iter()
+                    .map(|m| normal(m))
+                    .filter(|m| !m.is_empty())
+                    .collect();
+                (name.as_str(), phrases)
+            })
+            .collect();
+        let mut patterns = Vec::new();
+        for list in &data.signs {
+            for written in &list.patterns {
+                let line_error = |message: String| {
+                    let at = text.find(&format!("\"{written}\"")).unwrap_or(0);
+                    Error::content(file, matcher::line_of(text, at), message)
+                };
+                let tokens = tokens(written, &classes, &normal, &stem).map_err(line_error)?;
+                let anchors = tokens
+                    .iter()
+                    .filter_map(|t| match t {
+                        Token::Words(options) if options.len() == 1 => Some(options[0].clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                patterns.push(Pattern {
+                    sign: list.sign,
+                    tokens,
+                    text: written.clone(),
+                    anchors,
+                });
+            }
+        }
+        let breaks = data.breaks.iter().map(|b| normal(b)).collect();
+        let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
+        Ok(Safety {
+            patterns,
+            breaks,
+            owners,
+            role_named: Pattern {
+                sign: Sign::Careers,
+                tokens: Vec::new(),
+                text: "a role named".to_owned(),
+                anchors: Vec::new(),
+            },
+        })
+    }
+
+    /// Assesses a message: the most urgent outcome of any part of any of its clauses (a
+    /// clause is read in parts where it changes subject: "…nursing? also my dad just collapsed").
+    /// `roles_named` gives where the engine sees roles named in some words (a careers question
+    /// unless the role is the writer's own clinician, "my nurse"), besides the careers frames of
+    /// the signs; `stem` stems a word as the analyzer does.
+    pub fn assess(
+        &self,
+        reading: &Reading,
+        stem: impl Fn(&str) -> String,
+        roles_named: impl Fn(&[String]) -> Vec<std::ops::Range<usize>>,
+    ) -> Assessment {
+        let mut parts: Vec<(usize, Signs)> = Vec::new();
+        for (index, clause) in reading.clauses.iter().enumerate() {
+            for words in self.parts(&clause.words, &clause.pieces) {
+                let piece = Piece {
+                    words,
+                    stems: words.iter().map(|w| stem(w)).collect(),
+                };
+                let roles: Vec<_> = roles_named(words)
+                    .into_iter()
+                    .filter(|run| run.start == 0 || !self.owners.contains(&words[run.start - 1]))
+                    .collect();
+                parts.push((index, self.signs(&piece, roles)));
+            }
+        }
+        // A message that asks about careers anywhere frames the rest: an emergency sign in it
+        // needs a sign that it is happening now.
+        let careers_anywhere = parts.iter().any(|(_, signs)| signs.careers);
+        let mut best = Assessment {
+            outcome: Outcome::Careers,
+            clause: None,
+            signals: Vec::new(),
+            careers: careers_anywhere,
+        };
+        for (index, signs) in parts {
+            let outcome = signs.outcome(careers_anywhere);
+            if outcome.urgency() > best.outcome.urgency() {
+                best = Assessment {
+                    outcome,
+                    clause: Some(index),
+                    signals: signs.signals,
+                    careers: careers_anywhere,
+                };
+            } else if best.clause.is_none() {
+                best.signals.extend(signs.signals);
+            }
+        }
+        best.signals.dedup();
+        best
+    }
+
+    /// The parts of a clause: the whole, and its pieces, split where a comma was and at words
+    /// that change the subject.
+    fn parts<'w>(&self, words: &'w [String], pieces: &[usize]) -> Vec<&'w [String]> {
+        let mut starts: Vec<usize> = pieces.to_vec();
+        for at in 1..words.len() {
+            if self
+                .breaks
+                .iter()
+                .any(|b| !b.is_empty() && words[at..].starts_with(b))
+            {
+                starts.push(at);
+            }
+        }
+        starts.push(0);
+        starts.push(words.len());
+        starts.sort_unstable();
+        starts.dedup();
+        // The whole clause too: a sign may run across a comma ("hit her head, now she's
+        // being sick").
+        let pieces = starts.windows(2).map(|w| &words[w[0]..w[1]]);
+        std::iter::once(words)
+            .chain(pieces.filter(|p| p.len() < words.len()))
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// The signs in one part of a clause, where `roles` are the roles named in it.
+    fn signs(&self, part: &Piece, roles: Vec<std::ops::Range<usize>>) -> Signs {
+        let present: HashSet<&str> = part.words.iter().map(String::as_str).collect();
+        let hits: Vec<Hit> = self
+            .patterns
+            .iter()
+            .filter(|p| p.anchors.iter().all(|a| present.contains(a.as_str())))
+            .filter_map(|p| find(&p.tokens, part).map(|span| Hit { pattern: p, span }))
+            .chain(roles.into_iter().map(|span| Hit {
+                pattern: &self.role_named,
+                span,
+            }))
+            .collect();
+        // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
+        // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
+        let covered = |hit: &Hit| {
+            hit.pattern.sign != Sign::Personal
+                && hits.iter().any(|other| {
+                    other.pattern.sign != hit.pattern.sign
+                        && other.pattern.sign.is_reading()
+                        && other.span.start <= hit.span.start
+                        && hit.span.end <= other.span.end
+                        && other.span.len() > hit.span.len()
+                })
+        };
+        let found: HashSet<Sign> = hits
+            .iter()
+            .filter(|h| !covered(h))
+            .map(|h| h.pattern.sign)
+            .collect();
+        let signals = hits
+            .iter()
+            .map(|h| {
+                let dropped = if covered(h) { " (inside another)" } else { "" };
+                format!("{:?}: {}{dropped}", h.pattern.sign, h.pattern.text).to_lowercase()
+            })
+            .collect();
+        Signs {
+            careers: found.contains(&Sign::Careers),
+            found,
+            signals,
+        }
+    }
+}
+
+/// The signs found in one part of a clause.
+struct Signs {
+    found: HashSet<Sign>,
+    /// The part asks about a job, a role or a course.
+    careers: bool,
+    signals: Vec<String>,
+}
+
+impl Signs {
+    fn has(&self, sign: Sign) -> bool {
+        self.found.contains(&sign)
+    }
+
+    /// The outcome of this part, knowing whether the message asks about careers anywhere.
+    fn outcome(&self, careers_anywhere: bool) -> Outcome {
+        let now = self.has(Sign::Now);
+        let past = self.has(Sign::Past) && !now;
+        let personal = self.has(Sign::Personal);
+        // An emergency or a crisis word in a careers question is what the job deals with,
+        // unless something says it is happening now, or to someone the writer knows.
+        let careers = careers_anywhere && !now;
+        let framed = careers && (self.careers || !personal);
+        if self.has(Sign::Emergency) && !past && !framed {
+            Outcome::Emergency
+        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
+            Outcome::Crisis
+        } else if self.has(Sign::Health)
+            && !self.careers
+            && !(careers_anywhere && (past || !personal))
+        {
+            Outcome::Health
+        } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
+            Outcome::Patient
+        } else {
+            Outcome::Careers
+        }
+    }
+}
+
+impl Sign {
+    /// True for signs whose longer matches hide shorter ones inside them ("help people", a
+    /// careers frame, holds "help", no sign of urgency).
+    fn is_reading(self) -> bool {
+        self != Sign::Personal
+    }
+}
+
+/// Reads a pattern into tokens: words, `a|b` alternatives, `<class>` and `*` / `**` gaps.
+fn tokens(
+    written: &str,
+    classes: &HashMap<&str, Vec<Vec<String>>>,
+    normal: &impl Fn(&str) -> Vec<String>,
+    stem: &impl Fn(&str) -> String,
+) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    for part in written.split_whitespace() {
+        let token = match part {
+            "*" => Token::Gap(2),
+            "**" => Token::Gap(5),
+            "#" => Token::Number,
+            stems if stems.starts_with('~') => {
+                let options: Vec<String> = stems[1..]
+                    .split('|')
+                    .flat_map(normal)
+                    .map(|w| stem(&w))
+                    .collect();
+                if options.is_empty() {
+                    return Err(format!("pattern '{written}': '{stems}' has no words"));
+                }
+                Token::Stems(options)
+            }
+            class if class.starts_with('<') && class.ends_with('>') => {
+                let name = &class[1..class.len() - 1];
+                let members = classes
+                    .get(name)
+                    .ok_or_else(|| format!("pattern '{written}': no class <{name}>"))?;
+                Token::Words(members.clone())
+            }
+            words => {
+                let options: Vec<Vec<String>> = words
+                    .split('|')
+                    .map(normal)
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if options.is_empty() {
+                    return Err(format!("pattern '{written}': '{words}' has no words"));
+                }
+                Token::Words(options)
+            }
+        };
+        tokens.push(token);
+    }
+    if !tokens.iter().any(|t| matches!(t, Token::Words(_))) {
+        return Err(format!("pattern '{written}' has no words"));
+    }
+    Ok(tokens)
+}
+
+/// The first span of a part of a clause that the pattern matches.
+fn find(tokens: &[Token], part: &Piece) -> Option<std::ops::Range<usize>> {
+    (0..part.words.len()).find_map(|start| match_at(tokens, part, start).map(|end| start..end))
+}
+
+/// Where a match of `tokens` starting at `at` ends, if there is one.
+fn match_at(tokens: &[Token], part: &Piece, at: usize) -> Option<usize> {
+    let words = part.words;
+    let Some((first, rest)) = tokens.split_first() else {
+        return Some(at);
+    };
+    match first {
+        Token::Gap(most) => (0..=*most)
+            .filter(|skip| at + skip <= words.len())
+            .find_map(|skip| match_at(rest, part, at + skip)),
+        Token::Number => words
+            .get(at)
+            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|_| match_at(rest, part, at + 1)),
+        Token::Stems(options) => part
+            .stems
+            .get(at)
+            .filter(|stem| options.contains(stem))
+            .and_then(|_| match_at(rest, part, at + 1)),
+        Token::Words(options) => options
+            .iter()
+            .filter(|option| words[at.min(words.len())..].starts_with(option))
+            .find_map(|option| match_at(rest, part, at + option.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIGNS: &str = r#"
+breaks = ["but", "also"]
+owners = ["my"]
+
+[classes]
+person = ["he", "she", "my dad", "my mum"]
+
+[[signs]]
+sign = "emergency"
+patterns = ["not breathing", "<person> * collapsed", "face dropped|drooping", "overdose"]
+
+[[signs]]
+sign = "crisis"
+patterns = ["want to die", "better off without me", "~kill himself|myself", "planning to overdose"]
+
+[[signs]]
+sign = "crisis-topic"
+patterns = ["self harm"]
+
+[[signs]]
+sign = "health"
+patterns = ["sore throat"]
+
+[[signs]]
+sign = "careers"
+patterns = ["work on a", "become a", "jobs"]
+
+[[signs]]
+sign = "idiom"
+patterns = ["dying to"]
+
+[[signs]]
+sign = "now"
+patterns = ["just", "right now"]
+
+[[signs]]
+sign = "past"
+patterns = ["last year"]
+
+[[signs]]
+sign = "personal"
+patterns = ["i", "my", "<person>"]
+"#;
+
+    fn stem(word: &str) -> String {
+        word.trim_end_matches("ing")
+            .trim_end_matches('s')
+            .to_owned()
+    }
+
+    fn check(text: &str, expect: Outcome) {
+        let safety = Safety::parse("signs.toml", SIGNS, matcher::words, stem).expect("signs");
+        let clause = crate::reading::Clause {
+            words: matcher::words(text),
+            ..Default::default()
+        };
+        let reading = Reading {
+            clauses: vec![clause],
+            ..Reading::default()
+        };
+        let got = safety.assess(&reading, stem, |_| Vec::new());
+        assert_eq!(got.outcome, expect, "{text:?}: {:?}", got.signals);
+    }
+
+    #[test]
+    fn signs_frames_and_time() {
+        check("my dad has just collapsed", Outcome::Emergency);
+        check("she suddenly collapsed", Outcome::Emergency);
+        check("he is not breathing", Outcome::Emergency);
+        check("her face is drooping", Outcome::Careers); // "face drooping" needs the words in a run
+        check("face drooping", Outcome::Emergency);
+        check("i just want to die", Outcome::Crisis);
+        check("everyone would be better off without me", Outcome::Crisis);
+        check("i have a sore throat", Outcome::Health);
+        check("jobs in self harm teams", Outcome::Careers);
+        check("i self harm", Outcome::Crisis);
+        check(
+            "i want to become a nurse but i just want to die",
+            Outcome::Crisis,
+        );
+        check(
+            "i want to work on a ward where people are not breathing",
+            Outcome::Careers,
+        );
+        check(
+            "i want to become a nurse and he is not breathing right now",
+            Outcome::Emergency,
+        );
+        check("my dad collapsed last year", Outcome::Careers);
+        check("i am dying to become a nurse", Outcome::Careers);
+        check("how do i apply for nhs jobs", Outcome::Careers);
+        check("my dad keeps killing himself", Outcome::Crisis); // any form of "kill"
+        check("she is planning to overdose", Outcome::Crisis); // the longer sign wins
+        // A careers question elsewhere in the message frames a sign about nobody in
+        // particular, never one about someone the writer knows.
+        check(
+            "i want to become a paramedic, do they help people who are not breathing",
+            Outcome::Careers,
+        );
+        check(
+            "i want to become a nurse but he is not breathing",
+            Outcome::Emergency,
+        );
+        check(
+            "i want to become a nurse but he is not breathing right now",
+            Outcome::Emergency,
+        );
+    }
+
+    #[test]
+    fn malformed_patterns_name_their_line() {
+        let bad = "[classes]\n[[signs]]\nsign = \"crisis\"\npatterns = [\"<nobody> dies\"]\n";
+        let bad = format!("breaks = []\nowners = []\n{bad}");
+        let err = Safety::parse("signs.toml", &bad, matcher::words, |w| w.to_owned())
+            .expect_err("unknown class");
+        assert!(err.to_string().starts_with("signs.toml:6: "), "{err}");
+    }
+}
