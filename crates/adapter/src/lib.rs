@@ -1,13 +1,16 @@
 //! What every chat adapter (terminal, transcripts, Telegram, Discord) shares: one turn taken and
-//! rendered for a channel as the messages and buttons to send, bot tokens kept secret, and the
-//! clock, the stop signal, readiness (`Health`) and the service's metrics (`metrics`). No
-//! network I/O here: adapters do their own.
+//! rendered for a channel as the messages and buttons to send, bot tokens kept secret, the clock,
+//! the stop signal, readiness (`Health`), the service's metrics (`metrics`), and the retention
+//! purge in the background. No network I/O here: adapters do their own.
 
 mod health;
 pub mod metrics;
 
 use std::fmt;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use engine::{Conversations, Input, Reply, StateStore, StoreError, UserKey};
 pub use health::{Health, Status};
@@ -82,6 +85,128 @@ pub async fn stop_signal() {
     tokio::select! {
         () = interrupt => tracing::info!("Ctrl-C: shutting down"),
         () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+/// Listens for Ctrl-C and, on Unix, SIGTERM, from the moment it returns, and calls `stop` on a
+/// thread of its own when one arrives: how a program that is not async (the terminal chat)
+/// finishes its work and exits cleanly instead of being killed.
+pub fn on_stop_signal(stop: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    // Created inside the runtime, the listeners are installed now, not when first polled.
+    let signals = {
+        let _entered = runtime.enter();
+        Signals::new()?
+    };
+    std::thread::Builder::new()
+        .name("stop-signal".to_owned())
+        .spawn(move || {
+            runtime.block_on(signals.recv());
+            stop();
+        })?;
+    Ok(())
+}
+
+/// Installed signal listeners.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Completes when a signal arrives.
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => tracing::info!("Ctrl-C: shutting down"),
+            _ = self.terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C: shutting down");
+        } else {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// How often the retention purge runs.
+pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// How long after start-up the first purge runs (not at once: start-up stays fast, and a
+/// one-shot command never purges).
+pub const FIRST_PURGE: Duration = Duration::from_secs(60);
+
+/// The retention purge (`Conversations::purge_inactive`), run in the background on a thread of
+/// its own, never inside a turn: first after `first`, then every `every`, until dropped.
+#[derive(Debug)]
+pub struct Purger {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Purger {
+    /// Starts the purge for `conversations`: after `FIRST_PURGE`, then every `PURGE_EVERY`.
+    pub fn start<S>(conversations: Arc<Conversations<S>>) -> std::io::Result<Purger>
+    where
+        S: StateStore + 'static,
+    {
+        Purger::every(conversations, FIRST_PURGE, PURGE_EVERY)
+    }
+
+    /// Starts the purge for `conversations` after `first`, then every `every`.
+    pub fn every<S>(
+        conversations: Arc<Conversations<S>>,
+        first: Duration,
+        every: Duration,
+    ) -> std::io::Result<Purger>
+    where
+        S: StateStore + 'static,
+    {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("purge".to_owned())
+            .spawn(move || {
+                let mut wait = first;
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
+                    if let Err(error) = conversations.purge_inactive(now()) {
+                        tracing::warn!("retention purge failed: {error}");
+                    }
+                    wait = every;
+                }
+            })?;
+        Ok(Purger {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Purger {
+    /// Stops the purge, waiting for a purge under way to finish.
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the retention purge panicked");
+        }
     }
 }
 
@@ -193,5 +318,38 @@ mod tests {
         let sent = outgoing(reply, Channel::Telegram);
         assert_eq!(sent.messages, ["a &lt;b&gt; <b>c</b>"]);
         assert_eq!(sent.buttons, ["Next"]);
+    }
+
+    #[test]
+    fn the_purger_runs_in_the_background_until_dropped() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let content = engine::Content::from_dirs(&root.join("knowledge"), &root.join("intents"))
+            .expect("content");
+        let engine = engine::Engine::new(&content).expect("engine");
+        let store = engine::MemoryStore::default();
+        let old = UserKey::new("cli", "old");
+        store
+            .save(&old, &engine::UserState::default())
+            .expect("save");
+        let conversations = Arc::new(Conversations::new(engine, store).with_retention(30));
+        let purger = Purger::every(
+            Arc::clone(&conversations),
+            Duration::ZERO,
+            Duration::from_millis(5),
+        )
+        .expect("thread");
+        let forgotten = (0..2000).any(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            conversations.export(&old).expect("load").is_none()
+        });
+        assert!(forgotten, "the purge never ran");
+        drop(purger);
+        // Stopped: a user saved now stays, however long we wait for a purge.
+        conversations
+            .store()
+            .save(&old, &engine::UserState::default())
+            .expect("save");
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(conversations.export(&old).expect("load").is_some());
     }
 }

@@ -1,15 +1,22 @@
 //! Talking to the bot from the terminal: `chat`, `chat --jsonl`, `ask`, `forget`, `export`.
 
 use std::io::{BufRead, Write};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use engine::{Conversations, Input, Reply, StateStore, UserKey};
 use render::Channel;
 use serde::{Deserialize, Serialize};
+use store::SledStore;
 
 use adapter::now;
 
+use crate::pipeline::{self, Control, Done, Item};
 use crate::setup::Config;
+
+/// On Ctrl-C or SIGTERM, turns under way get this long to be answered before the program exits.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The JSON reply of `shared/spec/cli.md`.
 #[derive(Debug, Serialize)]
@@ -94,41 +101,111 @@ fn parse_request(line: &str) -> Result<Turn, String> {
     })
 }
 
-/// `chat --jsonl`: one request per input line, one JSON reply per output line.
+/// `chat --jsonl`: one request per input line, one JSON reply per output line, in order. Turns
+/// of different users are taken in parallel, each reply written once its state is durable. On
+/// Ctrl-C or SIGTERM, no more lines are read; the replies under way are written, the store is
+/// flushed and the program exits with 0.
 pub fn jsonl(config: &Config) -> anyhow::Result<()> {
-    let conversations = config.conversations()?;
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let mut stdout = std::io::stdout().lock();
-    let mut buffer = Vec::new();
-    loop {
-        buffer.clear();
-        if input.read_until(b'\n', &mut buffer)? == 0 {
-            return Ok(());
+    let conversations = Arc::new(config.conversations()?);
+    let _purger = adapter::Purger::start(Arc::clone(&conversations))?;
+    let control = Arc::new(Control::default());
+    stop_on_signal(conversations.store().clone(), Arc::clone(&control))?;
+    let mut lines = Lines {
+        input: std::io::stdin().lock(),
+        buffer: Vec::new(),
+        error: None,
+    };
+    let stdout = std::io::stdout();
+    pipeline::run(
+        &*conversations,
+        workers(),
+        &mut lines,
+        &control,
+        |done| -> anyhow::Result<()> {
+            let mut out = stdout.lock();
+            match done {
+                Done::Reply((user, channel), reply) => {
+                    serde_json::to_writer(&mut out, &JsonReply::new(&user, &reply, channel))?;
+                    writeln!(out)?;
+                    out.flush()?;
+                }
+                Done::Pass(message) => write_error(&mut out, &message)?,
+            }
+            Ok(())
+        },
+    )?;
+    match lines.error {
+        Some(error) => Err(error).context("cannot read standard input"),
+        None => Ok(()),
+    }
+}
+
+/// Threads that take turns: one per core.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// On Ctrl-C or SIGTERM: let the turns under way finish, flush the store and exit with 0.
+fn stop_on_signal(store: SledStore, control: Arc<Control>) -> anyhow::Result<()> {
+    adapter::on_stop_signal(move || {
+        if !control.stop(STOP_GRACE) {
+            tracing::warn!("turns under way did not finish within {STOP_GRACE:?}");
         }
-        let line = match std::str::from_utf8(&buffer) {
-            Ok(line) => line.trim_end_matches(['\n', '\r']),
-            Err(_) => {
-                write_error(&mut stdout, "the line is not UTF-8 text")?;
-                continue;
+        let code = match store.flush() {
+            Ok(()) => 0,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "careerbot: {error}");
+                2
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_request(line) {
-            Ok(turn) => {
-                let key = UserKey::new(turn.channel.name(), &turn.user);
-                let reply = conversations.handle(&key, &turn.input, now())?;
-                serde_json::to_writer(
-                    &mut stdout,
-                    &JsonReply::new(&turn.user, &reply, turn.channel),
-                )?;
-                writeln!(stdout)?;
+        std::process::exit(code);
+    })
+    .context("cannot listen for Ctrl-C and SIGTERM")
+}
+
+/// The input lines of `chat --jsonl` as pipeline items; blank lines are skipped. A read error
+/// ends the lines and is kept in `error`.
+struct Lines<R> {
+    input: R,
+    buffer: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+/// A turn's output line: the user as they gave it, and the channel to render for.
+type Tag = (String, Channel);
+
+impl<R: BufRead> Iterator for Lines<R> {
+    /// A turn, or the text of an error line.
+    type Item = Item<Tag, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buffer.clear();
+            match self.input.read_until(b'\n', &mut self.buffer) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(error) => {
+                    self.error = Some(error);
+                    return None;
+                }
             }
-            Err(message) => write_error(&mut stdout, &message)?,
+            let Ok(line) = std::str::from_utf8(&self.buffer) else {
+                return Some(Item::Pass("the line is not UTF-8 text".to_owned()));
+            };
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Some(match parse_request(line) {
+                Ok(turn) => Item::Turn {
+                    user: UserKey::new(turn.channel.name(), &turn.user),
+                    input: turn.input,
+                    now: now(),
+                    tag: (turn.user, turn.channel),
+                },
+                Err(message) => Item::Pass(message),
+            });
         }
-        stdout.flush()?;
     }
 }
 
@@ -153,9 +230,13 @@ pub fn ask(config: &Config, user: &str, json: bool, text: &str) -> anyhow::Resul
     Ok(())
 }
 
-/// `chat`: an interactive chat; a number presses the button with that number.
+/// `chat`: an interactive chat; a number presses the button with that number. Ctrl-C or
+/// SIGTERM lets a turn under way finish, then exits with 0.
 pub fn interactive(config: &Config) -> anyhow::Result<()> {
-    let conversations = config.conversations()?;
+    let conversations = Arc::new(config.conversations()?);
+    let _purger = adapter::Purger::start(Arc::clone(&conversations))?;
+    let control = Arc::new(Control::default());
+    stop_on_signal(conversations.store().clone(), Arc::clone(&control))?;
     let key = cli_key("local");
     let mut stdout = std::io::stdout().lock();
     writeln!(
@@ -184,9 +265,14 @@ pub fn interactive(config: &Config) -> anyhow::Result<()> {
             Some(label) => Input::press(label.clone()),
             None => Input::text(line),
         };
+        if !control.start() {
+            return Ok(());
+        }
         let reply = conversations.handle(&key, &input, now())?;
         write!(stdout, "\nbot> ")?;
         print_reply(&mut stdout, &reply)?;
+        stdout.flush()?;
+        control.finish();
         suggestions = reply.suggestions;
     }
 }

@@ -93,11 +93,18 @@ pub enum Command {
         #[arg(long)]
         jsonl: bool,
     },
-    /// Measure a turn: engine time, and the whole turn with the durable save, on a temporary store.
+    /// Measure simulated users' conversations through the engine and a store in a temporary
+    /// directory: time per turn, turns per second (durable), start-up time, peak memory.
     Bench {
-        /// How many turns to time.
-        #[arg(long, default_value_t = 2000)]
+        /// How many simulated users.
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// How many turns in all, shared between the users.
+        #[arg(long, default_value_t = 20_000)]
         turns: usize,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Check the knowledge and intents (every link on the allow-list), that each entry's check
     /// questions reach it, and that its figures and names are on the pages its sources stand

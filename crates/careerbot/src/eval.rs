@@ -319,7 +319,7 @@ fn share(passed: usize, total: usize) -> f64 {
 }
 
 /// The value at quantile `q` of sorted values (nearest rank).
-fn percentile(sorted: &[u64], q: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -481,51 +481,6 @@ pub fn explain(config: &Config, text: &str, jsonl: bool) -> anyhow::Result<()> {
     for line in std::io::stdin().lines() {
         serde_json::to_writer(&mut out, &engine.explain(&line?))?;
         writeln!(out)?;
-    }
-    Ok(())
-}
-
-/// `careerbot bench`: times `turns` turns of a mixed conversation on a sled store in a
-/// temporary directory: the engine's own time (`micros`) and the whole turn including the
-/// durable save.
-pub fn bench(config: &Config, turns: usize) -> anyhow::Result<()> {
-    const MESSAGES: [&str; 8] = [
-        "how do I apply for an NHS job?",
-        "what qualifications do I need for that?",
-        "tell me more",
-        "nursng qualificatons",
-        "which roles are in demand",
-        "what's the weather tomorrow?",
-        "hi",
-        "what is the nye bevan programme",
-    ];
-    let dir = std::env::temp_dir().join(format!("careerbot-bench-{}", std::process::id()));
-    let store = store::SledStore::open(&dir)?;
-    let conversations = engine::Conversations::new(config.engine()?, store);
-    let mut engine_micros = Vec::with_capacity(turns);
-    let mut turn_micros = Vec::with_capacity(turns);
-    for n in 0..turns {
-        let user = UserKey::new("bench", &(n % 50).to_string());
-        let started = std::time::Instant::now();
-        let reply =
-            conversations.handle(&user, &Input::text(MESSAGES[n % MESSAGES.len()]), now())?;
-        turn_micros.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
-        engine_micros.push(reply.micros);
-    }
-    drop(conversations);
-    let _ = std::fs::remove_dir_all(&dir);
-    engine_micros.sort_unstable();
-    turn_micros.sort_unstable();
-    let mut out = std::io::stdout().lock();
-    for (name, values) in [
-        ("engine", &engine_micros),
-        ("turn with durable save", &turn_micros),
-    ] {
-        let (median, p99) = (percentile(values, 0.5), percentile(values, 0.99));
-        writeln!(
-            out,
-            "{name}: median {median} µs, p99 {p99} µs over {turns} turns"
-        )?;
     }
     Ok(())
 }

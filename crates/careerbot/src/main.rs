@@ -1,10 +1,12 @@
 //! `careerbot`: the command line. Thin: it parses the configuration, sets up logging, wires the
 //! library crates together and maps errors to exit codes (0 ok, 1 a check failed, 2 an error).
 
+mod bench;
 mod chat;
 mod cli;
 mod eval;
 mod http;
+mod pipeline;
 mod service;
 mod setup;
 mod test;
@@ -61,7 +63,9 @@ fn run(args: cli::Args, config: setup::Config) -> anyhow::Result<()> {
         }
         cli::Command::Check { seeds } => eval::check(&config, seeds.as_deref()),
         cli::Command::Test { paths, min_checks } => test::run(&config, &paths, min_checks),
-        cli::Command::Bench { turns } => eval::bench(&config, turns),
+        cli::Command::Bench { users, turns, json } => {
+            bench::run(&config, bench::Options { users, turns, json })
+        }
         cli::Command::Explain { text, jsonl } => eval::explain(&config, &text.join(" "), jsonl),
         cli::Command::Discord(_) => service::run(&config, service::Bots::Discord),
         cli::Command::Telegram(_) => service::run(&config, service::Bots::Telegram),

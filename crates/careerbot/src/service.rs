@@ -116,6 +116,9 @@ async fn serve(
         .map(|_| http::install_metrics())
         .transpose()?;
     let conversations: Shared = Arc::new(config.conversations()?.with_flood_control());
+    // The retention purge runs on a thread of its own, never inside a turn.
+    let _purger = adapter::Purger::start(Arc::clone(&conversations))
+        .context("cannot start the retention purge")?;
     let health = Health::default();
     let (stop, stopped) = watch::channel(false);
     let stop_signal = move || {

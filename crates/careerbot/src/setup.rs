@@ -266,13 +266,12 @@ impl Config {
         Ok(engine)
     }
 
-    /// Builds the engine and opens the state store.
+    /// Builds the engine and opens the state store. Long-running commands purge inactive users
+    /// in the background (`adapter::Purger`).
     pub fn conversations(&self) -> anyhow::Result<Conversations<SledStore>> {
         let engine = self.engine()?;
         let store = self.store()?;
-        let conversations = Conversations::new(engine, store).with_retention(self.retention_days);
-        conversations.purge_inactive(adapter::now())?;
-        Ok(conversations)
+        Ok(Conversations::new(engine, store).with_retention(self.retention_days))
     }
 
     /// Opens the state store.

@@ -434,3 +434,62 @@ fn question_sets_pass_their_accuracy_floor() {
         eval_passes(&dev, "0.95");
     }
 }
+
+/// A short smoke run of `careerbot bench`: the figures are printed, never asserted on.
+#[test]
+fn bench_prints_its_figures_and_leaves_no_temporary_directory() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_careerbot"));
+    let output = command
+        .args(["--data"])
+        .arg(data.path())
+        .args(["bench", "--users", "20", "--turns", "200", "--json"])
+        .env("TMPDIR", temp.path())
+        .output()
+        .expect("careerbot runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("careerbot bench (smoke run): {figures}");
+    }
+    for field in [
+        "p50_us",
+        "p99_us",
+        "max_us",
+        "turns_per_sec_1",
+        "turns_per_sec_2",
+        "startup_ms",
+        "users",
+        "turns",
+    ] {
+        assert!(figures[field].is_number(), "{field}: {figures}");
+    }
+    assert!(figures.get("peak_rss_mb").is_some(), "{figures}");
+    assert_eq!(figures["users"], 20);
+    assert_eq!(figures["turns"], 200);
+    let at = |field: &str| figures[field].as_f64().unwrap_or(-1.0);
+    assert!(at("p50_us") <= at("p99_us") && at("p99_us") <= at("max_us"));
+    assert!(at("turns_per_sec_1") > 0.0 && at("turns_per_sec_2") > 0.0);
+    let left: Vec<_> = std::fs::read_dir(temp.path()).expect("read").collect();
+    assert!(left.is_empty(), "the bench left {left:?} behind");
+    // An error on the way (here: no knowledge to build the engine from) removes the temporary
+    // directory too.
+    let output = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .arg("--data")
+        .arg(data.path())
+        .arg("--knowledge")
+        .arg(temp.path().join("no-such-folder"))
+        .args(["bench", "--users", "5"])
+        .env("TMPDIR", temp.path())
+        .output()
+        .expect("careerbot runs");
+    assert_eq!(output.status.code(), Some(2));
+    let left: Vec<_> = std::fs::read_dir(temp.path()).expect("read").collect();
+    assert!(left.is_empty(), "the bench left {left:?} behind");
+}

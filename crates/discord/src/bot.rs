@@ -21,6 +21,7 @@ use serenity::builder::Builder as _;
 use tracing::{debug, error, info, warn};
 
 use crate::decide::{self, Incoming, Shards};
+use crate::queue::Queues;
 use crate::{Config, Error};
 
 /// How long shards get to close after a shutdown request.
@@ -28,7 +29,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` completes, then shuts every shard down cleanly.
 /// `conversations` may be shared with other adapters; turn its flood control on for a public
-/// bot (`Conversations::with_flood_control`).
+/// bot (`Conversations::with_flood_control`), and purge inactive users in the background
+/// (`adapter::Purger`).
 pub async fn serve<S, F>(
     config: Config,
     conversations: impl Into<Arc<Conversations<S>>>,
@@ -99,24 +101,40 @@ fn user_key(user: UserId) -> UserKey {
     UserKey::new("discord", &user.get().to_string())
 }
 
-/// The event handler.
+/// The event handler. Each message or interaction is queued under its user (`Queues`), so that
+/// one user's are answered one after another, in the order they were sent.
 struct Handler<S> {
     conversations: Arc<Conversations<S>>,
-    channels: Vec<u64>,
+    channels: Arc<[u64]>,
     token: Secret,
+    queues: Arc<Queues>,
     /// Where the bot reports whether every shard is connected.
     status: Status,
-    shards: Mutex<Shards>,
+    shards: Arc<Mutex<Shards>>,
+}
+
+impl<S> Clone for Handler<S> {
+    fn clone(&self) -> Self {
+        Handler {
+            conversations: Arc::clone(&self.conversations),
+            channels: Arc::clone(&self.channels),
+            token: self.token.clone(),
+            queues: Arc::clone(&self.queues),
+            status: self.status.clone(),
+            shards: Arc::clone(&self.shards),
+        }
+    }
 }
 
 /// Builds the event handler for `conversations` with the settings in `config`.
 fn handler<S>(conversations: Arc<Conversations<S>>, config: &Config) -> Handler<S> {
     Handler {
         conversations,
-        channels: config.channels.clone(),
+        channels: config.channels.clone().into(),
         token: config.token.clone(),
+        queues: Arc::default(),
         status: config.status.clone(),
-        shards: Mutex::default(),
+        shards: Arc::default(),
     }
 }
 
@@ -159,9 +177,21 @@ where
             return;
         };
         debug!(channel = %message.channel_id, chars = text.chars().count(), "message");
-        if let Some(outgoing) = self.turn(message.author.id, Input::text(text)).await {
-            self.send(&ctx.http, message.channel_id, &outgoing).await;
-        }
+        let (handler, input, user, channel) = (
+            self.clone(),
+            Input::text(text),
+            message.author.id,
+            message.channel_id,
+        );
+        self.queues.push(
+            user.get(),
+            message.id.get(),
+            Box::pin(async move {
+                if let Some(outgoing) = handler.turn(user, input).await {
+                    handler.send(&ctx.http, channel, &outgoing).await;
+                }
+            }),
+        );
     }
 
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
@@ -176,9 +206,18 @@ where
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let handler = self.clone();
         match interaction {
-            Interaction::Command(command) => self.command(&ctx.http, &command).await,
-            Interaction::Component(press) => self.press(&ctx.http, &press).await,
+            Interaction::Command(command) => self.queues.push(
+                command.user.id.get(),
+                command.id.get(),
+                Box::pin(async move { handler.command(&ctx.http, &command).await }),
+            ),
+            Interaction::Component(press) => self.queues.push(
+                press.user.id.get(),
+                press.id.get(),
+                Box::pin(async move { handler.press(&ctx.http, &press).await }),
+            ),
             other => debug!(kind = ?other.kind(), "interaction ignored"),
         }
     }

@@ -8,6 +8,7 @@
 mod bot;
 mod config;
 pub mod decide;
+mod queue;
 
 use adapter::SecretError;
 use std::sync::Arc;
@@ -29,13 +30,16 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The retention purge's thread could not start.
+    #[error("cannot start the retention purge: {0}")]
+    Purge(std::io::Error),
     /// serenity failed (connecting, authenticating, or a shard stopped); the token is redacted.
     #[error("Discord: {0}")]
     Discord(String),
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, with flood control on.
-/// Blocks.
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, with flood control on and
+/// inactive users purged in the background. Blocks.
 pub fn run<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
 where
     S: StateStore + Send + Sync + 'static,
@@ -44,5 +48,6 @@ where
         .enable_all()
         .build()?;
     let conversations = Arc::new(conversations.with_flood_control());
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
     runtime.block_on(serve(config, conversations, adapter::stop_signal()))
 }

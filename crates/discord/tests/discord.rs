@@ -449,3 +449,61 @@ async fn errors_never_show_the_token() {
     assert_no_token(&text);
     assert_no_token(&logged());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_messages_are_answered_in_the_order_they_were_sent() {
+    let bot = Bot::start(vec![]).await;
+    let fake = &bot.fake;
+    let questions = [
+        ("how do I apply for NHS jobs?", "NHS Jobs"),
+        ("what apprenticeships are there?", "pprentice"),
+        ("how much annual leave do nhs staff get?", "27 days"),
+    ];
+    // Alice's and Bob's messages come in one burst, interleaved: serenity hands each event to a
+    // task of its own, so without a queue per user they could be answered in any order.
+    let (alice, bob) = (user(2001, "alice", false), user(2002, "bob", false));
+    for (n, (question, _)) in questions.iter().enumerate() {
+        let id = 100 + 2 * n as u64;
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            message(id, 71, None, alice.clone(), question),
+        );
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            message(id + 1, 72, None, bob.clone(), question),
+        );
+    }
+    let last = questions[questions.len() - 1].1;
+    let requests = fake
+        .wait_until("the last answers to Alice and Bob", |requests| {
+            [71, 72].iter().all(|channel| {
+                to_channel(requests, *channel)
+                    .iter()
+                    .any(|r| content(r).contains(last))
+            })
+        })
+        .await;
+    for (channel, id) in [(71, "2001"), (72, "2002")] {
+        let bodies: Vec<&str> = to_channel(&requests, channel)
+            .into_iter()
+            .map(content)
+            .collect();
+        let order: Vec<Option<usize>> = questions
+            .iter()
+            .map(|(_, keyword)| bodies.iter().position(|b| b.contains(keyword)))
+            .collect();
+        assert!(
+            order.iter().all(Option::is_some) && order.windows(2).all(|w| w[0] < w[1]),
+            "answers out of order in {channel}: {order:?}\n{bodies:#?}"
+        );
+        let state = bot
+            .store
+            .load(&UserKey::new("discord", id))
+            .expect("load")
+            .expect("stored");
+        let said: Vec<&str> = state.turns.iter().map(|t| t.text.as_str()).collect();
+        let asked: Vec<&str> = questions.iter().map(|(q, _)| *q).collect();
+        assert_eq!(said, asked, "turns taken in order");
+    }
+    bot.stop().await;
+}

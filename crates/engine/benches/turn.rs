@@ -1,5 +1,6 @@
 //! The engine's time per turn on the real content: `cargo bench -p engine`.
-//! (`careerbot bench` measures the whole turn with the durable save.)
+//! (`cargo bench -p engine --bench understand` times its stages; `careerbot bench` measures
+//! whole conversations with the durable save.)
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
 use std::hint::black_box;
@@ -26,6 +27,11 @@ fn turns(c: &mut Criterion) {
         (
             "long",
             &"tell me about apprenticeships and pensions ".repeat(40),
+        ),
+        ("one_word_1mb", &"a".repeat(1 << 20)),
+        (
+            "many_words_1mb",
+            &"nursng qualificatons ".repeat((1 << 20) / 21),
         ),
     ];
     for (name, text) in messages {

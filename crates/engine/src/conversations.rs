@@ -1,49 +1,98 @@
-//! Conversations: the engine with a state store.
+//! Conversations: the engine with a state store, taking turns of different users in parallel.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
-use crate::{Engine, Input, Reply, StateStore, StoreError, Unanswered, UserKey, UserState};
+use crate::{Commit, Engine, Input, Reply, StateStore, StoreError, Unanswered, UserKey, UserState};
 
 /// At most this many messages from one user are answered within `FLOOD_WINDOW` seconds.
 const FLOOD_LIMIT: usize = 8;
 /// The window of the flood control, in seconds.
 const FLOOD_WINDOW: u64 = 10;
-/// How often inactive users are purged, at most, in seconds.
-const PURGE_EVERY: u64 = 3600;
 /// Seconds in a day.
 const DAY: u64 = 86_400;
+/// Users are spread over this many shards, each with its own lock, held only for moments: to
+/// take a place in a user's line and for flood control, never during a turn.
+const SHARDS: usize = 64;
+/// A shard sweeps its flood-control times when it remembers more users than this (or than
+/// twice as many as after its last sweep).
+const SWEEP_AT: usize = 256;
 
 /// The engine and the store together: load a user's state, take the turn, store the new state
-/// durably, then return the reply. Safe to share between threads: turns are taken one at a time,
+/// durably, then return the reply. Safe to share between threads: turns of different users run
+/// in parallel, while the turns of one user are taken one at a time, in the order they arrived,
 /// so two messages from one user never race on that user's state. The engine can be replaced
 /// while turns are taken (a reload): each turn uses the engine current when it started.
-#[derive(Debug)]
+///
+/// `handle` does it all. `take_turn` and `settle` split it in two, so that a caller can take
+/// other turns while a reply waits for its state to be durable (the store shares one flush
+/// between many turns): `take_turn` stores the new state, and `settle` waits until it is
+/// durable and gives the reply.
 pub struct Conversations<S> {
     engine: RwLock<Arc<Engine>>,
     store: S,
-    turns: Mutex<Flood>,
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
     flood_control: bool,
     /// Users inactive for this many days are forgotten (`None`: kept for ever).
     retention_days: Option<u64>,
 }
 
-/// Recent message times per user, for flood control. Held while a turn is taken, so that it
-/// also serialises turns.
-#[derive(Debug, Default)]
-struct Flood {
-    recent: HashMap<UserKey, Vec<u64>>,
-    /// When inactive users were last purged.
-    last_purge: u64,
+impl<S: std::fmt::Debug> std::fmt::Debug for Conversations<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversations")
+            .field("engine", &self.engine)
+            .field("store", &self.store)
+            .field("flood_control", &self.flood_control)
+            .field("retention_days", &self.retention_days)
+            .finish_non_exhaustive()
+    }
 }
 
-impl Flood {
+/// A turn taken whose reply must wait until the new state is durable: give it to
+/// `Conversations::settle`.
+#[derive(Debug)]
+#[must_use = "the reply is only ready once `Conversations::settle` has made the state durable"]
+pub struct Written {
+    reply: Reply,
+    commit: Commit,
+}
+
+/// The users of one shard: who is taking a turn, and recent message times.
+#[derive(Debug, Default)]
+struct Shard {
+    /// Users with a turn under way or waiting, and their line.
+    lines: HashMap<UserKey, Arc<Line>>,
+    /// Recent message times per user, for flood control.
+    recent: HashMap<UserKey, Vec<u64>>,
+    /// How many users `recent` held after its last sweep.
+    swept: usize,
+}
+
+/// One user's line: turns are served in the order their tickets were taken.
+#[derive(Debug, Default)]
+struct Line {
+    tickets: Mutex<Tickets>,
+    served: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Tickets {
+    /// The next ticket to hand out.
+    next: u64,
+    /// The ticket whose turn it is.
+    serving: u64,
+}
+
+impl Shard {
     /// Records a message from `user` at `now` and decides whether it is answered.
     fn admit(&mut self, user: &UserKey, now: u64) -> Admission {
-        if self.recent.len() > 10_000 {
+        if self.recent.len() > SWEEP_AT.max(2 * self.swept) {
             self.recent
                 .retain(|_, times| times.last().is_some_and(|t| now < t + FLOOD_WINDOW));
+            self.swept = self.recent.len();
         }
         let times = self.recent.entry(user.clone()).or_default();
         times.retain(|t| now < t + FLOOD_WINDOW);
@@ -54,6 +103,17 @@ impl Flood {
             _ => Admission::Ignore,
         }
     }
+
+    /// Takes a place in `user`'s line.
+    fn enter(&mut self, user: &UserKey) -> (Arc<Line>, u64) {
+        let line = Arc::clone(self.lines.entry(user.clone()).or_default());
+        let ticket = {
+            let mut tickets = lock(&line.tickets);
+            tickets.next += 1;
+            tickets.next - 1
+        };
+        (line, ticket)
+    }
 }
 
 /// What flood control decides about one message.
@@ -63,19 +123,61 @@ enum Admission {
     Ignore,
 }
 
+/// A user's turn while it is being taken: when dropped (even by a panic), the user's next turn
+/// may start, and an empty line is removed.
+struct Turn<'a> {
+    shard: &'a Mutex<Shard>,
+    user: &'a UserKey,
+    line: Arc<Line>,
+}
+
+impl<'a> Turn<'a> {
+    /// Waits in `user`'s line until it is this ticket's turn.
+    fn wait(shard: &'a Mutex<Shard>, user: &'a UserKey, line: Arc<Line>, ticket: u64) -> Self {
+        let mut tickets = lock(&line.tickets);
+        while tickets.serving != ticket {
+            tickets = line
+                .served
+                .wait(tickets)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(tickets);
+        Turn { shard, user, line }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut shard = lock(self.shard);
+        let idle = {
+            let mut tickets = lock(&self.line.tickets);
+            tickets.serving += 1;
+            tickets.serving == tickets.next
+        };
+        // Tickets are only taken under the shard's lock, held here: nobody else is in line.
+        if idle {
+            shard.lines.remove(self.user);
+        }
+        drop(shard);
+        self.line.served.notify_all();
+    }
+}
+
 impl<S: StateStore> Conversations<S> {
     /// Wraps an engine (which may be shared with other conversations) and a store.
     pub fn new(engine: impl Into<Arc<Engine>>, store: S) -> Conversations<S> {
         Conversations {
             engine: RwLock::new(engine.into()),
             store,
-            turns: Mutex::new(Flood::default()),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
             flood_control: false,
             retention_days: None,
         }
     }
 
-    /// Forgets users inactive for `days` days: checked at most hourly, as turns are taken.
+    /// Forgets users inactive for `days` days, each time `purge_inactive` is called: the
+    /// program calls it in the background (see `adapter::Purger`), never during a turn.
     pub fn with_retention(mut self, days: u64) -> Conversations<S> {
         self.retention_days = Some(days);
         self
@@ -135,29 +237,43 @@ impl<S: StateStore> Conversations<S> {
     /// sending more than `FLOOD_LIMIT` messages in `FLOOD_WINDOW` seconds is asked to slow down
     /// once, then gets silent replies (`Reply::is_silent`) until the window passes.
     pub fn handle(&self, user: &UserKey, input: &Input, now: u64) -> Result<Reply, StoreError> {
-        let mut flood = self.lock();
-        if self.retention_days.is_some() && now >= flood.last_purge + PURGE_EVERY {
-            flood.last_purge = now;
-            self.purge_inactive(now)?;
-        }
-        if self.flood_control {
-            match flood.admit(user, now) {
-                Admission::Answer => {}
-                Admission::Warn => return Ok(self.engine().flood_reply()),
-                Admission::Ignore => return Ok(Reply::default()),
+        let written = self.take_turn(user, input, now)?;
+        self.settle(written)
+    }
+
+    /// Takes one turn as `handle` does, but returns as soon as the new state is written, before
+    /// it is durable: the user's next turn may start at once. The reply must not be sent before
+    /// `settle` returns it.
+    pub fn take_turn(
+        &self,
+        user: &UserKey,
+        input: &Input,
+        now: u64,
+    ) -> Result<Written, StoreError> {
+        let shard = &self.shards[self.shard_of(user)];
+        let (line, ticket) = {
+            let mut users = lock(shard);
+            if self.flood_control {
+                match users.admit(user, now) {
+                    Admission::Answer => {}
+                    Admission::Warn => return Ok(Written::durable(self.engine().flood_reply())),
+                    Admission::Ignore => return Ok(Written::durable(Reply::default())),
+                }
             }
-        }
+            users.enter(user)
+        };
+        let _turn = Turn::wait(shard, user, line, ticket);
         let started = Instant::now();
         let engine = self.engine();
         let state = self.store.load(user)?.unwrap_or_default();
         let (mut reply, mut next) = engine.turn(&state, input);
         next.updated_at = now;
         reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        if reply.forget {
-            self.store.delete(user)?;
+        let commit = if reply.forget {
+            self.store.remove(user)?.1
         } else {
-            self.store.save(user, &next)?;
-        }
+            self.store.write(user, &next)?
+        };
         if let Some(reason) = engine.unanswered(input, &reply) {
             let question = Unanswered::new(&input.text, reason, reply.topic.clone(), now);
             // Only a maintainer's report suffers when this fails: the user still gets the reply.
@@ -165,7 +281,14 @@ impl<S: StateStore> Conversations<S> {
                 tracing::warn!("cannot record an unanswered question: {error}");
             }
         }
-        Ok(reply)
+        Ok(Written { reply, commit })
+    }
+
+    /// Waits until the state written by a turn is durable, then gives its reply. Many turns
+    /// waiting at once share the store's flushes.
+    pub fn settle(&self, written: Written) -> Result<Reply, StoreError> {
+        self.store.sync(written.commit)?;
+        Ok(written.reply)
     }
 
     /// Everything stored about `user`, if anything.
@@ -173,15 +296,36 @@ impl<S: StateStore> Conversations<S> {
         self.store.load(user)
     }
 
-    /// Deletes everything stored about `user`; true when there was something.
+    /// Deletes everything stored about `user`, after any turn of theirs under way; true when
+    /// there was something.
     pub fn forget(&self, user: &UserKey) -> Result<bool, StoreError> {
-        let _turns = self.lock();
-        self.store.delete(user)
+        let shard = &self.shards[self.shard_of(user)];
+        let (line, ticket) = lock(shard).enter(user);
+        let turn = Turn::wait(shard, user, line, ticket);
+        let (removed, commit) = self.store.remove(user)?;
+        drop(turn);
+        self.store.sync(commit)?;
+        Ok(removed)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Flood> {
-        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shard_of(&self, user: &UserKey) -> usize {
+        // The remainder is below `SHARDS`, so it fits in a usize.
+        (self.hasher.hash_one(user) % SHARDS as u64) as usize
     }
+}
+
+impl Written {
+    /// A reply with nothing to wait for.
+    fn durable(reply: Reply) -> Written {
+        Written {
+            reply,
+            commit: Commit::DURABLE,
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -190,18 +334,49 @@ mod tests {
 
     #[test]
     fn flood_control_warns_once_then_ignores_until_the_window_passes() {
-        let mut flood = Flood::default();
+        let mut shard = Shard::default();
         let alice = UserKey::new("telegram", "1");
         let bob = UserKey::new("telegram", "2");
         for _ in 0..FLOOD_LIMIT {
-            assert!(matches!(flood.admit(&alice, 100), Admission::Answer));
+            assert!(matches!(shard.admit(&alice, 100), Admission::Answer));
         }
-        assert!(matches!(flood.admit(&alice, 101), Admission::Warn));
-        assert!(matches!(flood.admit(&alice, 102), Admission::Ignore));
-        assert!(matches!(flood.admit(&bob, 102), Admission::Answer));
+        assert!(matches!(shard.admit(&alice, 101), Admission::Warn));
+        assert!(matches!(shard.admit(&alice, 102), Admission::Ignore));
+        assert!(matches!(shard.admit(&bob, 102), Admission::Answer));
         assert!(matches!(
-            flood.admit(&alice, 102 + FLOOD_WINDOW),
+            shard.admit(&alice, 102 + FLOOD_WINDOW),
             Admission::Answer
         ));
+    }
+
+    #[test]
+    fn flood_control_forgets_quiet_users() {
+        let mut shard = Shard::default();
+        for n in 0..10 * SWEEP_AT {
+            shard.admit(&UserKey::new("telegram", &n.to_string()), n as u64);
+        }
+        assert!(shard.recent.len() <= 2 * SWEEP_AT, "{}", shard.recent.len());
+    }
+
+    #[test]
+    fn a_users_line_serves_tickets_in_order_and_is_removed_when_empty() {
+        let shard = Mutex::new(Shard::default());
+        let alice = UserKey::new("cli", "alice");
+        let (line, first) = lock(&shard).enter(&alice);
+        let (second_line, second) = lock(&shard).enter(&alice);
+        assert_eq!((first, second), (0, 1));
+        let order = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _turn = Turn::wait(&shard, &alice, second_line, second);
+                lock(&order).push(second);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let turn = Turn::wait(&shard, &alice, line, first);
+            lock(&order).push(first);
+            drop(turn);
+        });
+        assert_eq!(*lock(&order), [0, 1]);
+        assert!(lock(&shard).lines.is_empty());
     }
 }

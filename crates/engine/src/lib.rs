@@ -18,7 +18,7 @@ mod state;
 mod unanswered;
 
 pub use content::Content;
-pub use conversations::Conversations;
+pub use conversations::{Conversations, Written};
 pub use engine::{Engine, Explanation, Input, Reply};
 pub use intent::{Action, Intent, IntentKind};
 pub use messages::Messages;
@@ -26,8 +26,8 @@ pub use profile::Profile;
 pub use reading::{Clause, Part, Reading};
 pub use safety::{Assessment, Outcome};
 pub use state::{
-    FinderProgress, MAX_TURN_TEXT, MemoryStore, Offer, Pending, StateStore, StoreError, Turn,
-    UserKey, UserState,
+    Commit, FinderProgress, MAX_TURN_TEXT, MAX_TURNS, MemoryStore, Offer, Pending, StateStore,
+    StoreError, Turn, UserKey, UserState,
 };
 pub use unanswered::{
     LOW_CONFIDENCE, MAX_UNANSWERED, Nearest, Reason, Unanswered, UnansweredGroup,

@@ -124,18 +124,59 @@ pub enum StoreError {
     Storage(String),
 }
 
-/// Where user state is kept. Implementations must make a saved state durable before `save`
-/// returns, and must treat a record they cannot read as absent (with a warning), never fail.
+/// A point in a store's sequence of writes, returned by `StateStore::write`: once
+/// `StateStore::sync` returns for it, that write (and every earlier one) is durable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Commit(u64);
+
+impl Commit {
+    /// A write that was durable before it returned: there is nothing to wait for.
+    pub const DURABLE: Commit = Commit(0);
+
+    /// The commit with this sequence number (a store's own numbering; 0 is `DURABLE`).
+    pub fn new(sequence: u64) -> Commit {
+        Commit(sequence)
+    }
+
+    /// The sequence number.
+    pub fn sequence(self) -> u64 {
+        self.0
+    }
+}
+
+/// Where user state is kept. A saved state must be durable before `save` returns, and a record
+/// a store cannot read is treated as absent (with a warning), never as a failure.
+///
+/// Writing and waiting for durability can be two steps, so that a store can make many writes
+/// durable at once (group commit): `write` makes the state visible to `load` at once and returns
+/// a `Commit`; `sync` waits until that commit is durable. The default methods suit a store whose
+/// every write is durable when it returns.
 pub trait StateStore: Send + Sync {
     /// The state of `user`, or `None` when there is none (or it was unreadable).
     fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError>;
     /// Stores the state of `user` durably.
     fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError>;
-    /// Deletes everything stored about `user`; true when there was something.
+    /// Deletes everything stored about `user` durably; true when there was something.
     fn delete(&self, user: &UserKey) -> Result<bool, StoreError>;
     /// Deletes the state of every user last active before `before` (seconds since the Unix
     /// epoch); returns how many were deleted.
     fn purge(&self, before: u64) -> Result<usize, StoreError>;
+
+    /// Stores the state of `user`, visible to `load` at once and durable once `sync` returns
+    /// for the commit returned.
+    fn write(&self, user: &UserKey, state: &UserState) -> Result<Commit, StoreError> {
+        self.save(user, state).map(|()| Commit::DURABLE)
+    }
+    /// Deletes everything stored about `user`, durable once `sync` returns for the commit
+    /// returned; true when there was something.
+    fn remove(&self, user: &UserKey) -> Result<(bool, Commit), StoreError> {
+        self.delete(user).map(|removed| (removed, Commit::DURABLE))
+    }
+    /// Waits until `commit` (and every write before it) is durable.
+    fn sync(&self, commit: Commit) -> Result<(), StoreError> {
+        let _ = commit;
+        Ok(())
+    }
     /// How many users have state stored (for monitoring; may scan the store).
     fn user_count(&self) -> Result<usize, StoreError>;
     /// Records a question the bot could not answer well (text only, never who asked). The same

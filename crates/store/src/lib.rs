@@ -1,18 +1,20 @@
 //! Per-user state in sled: the only crate that touches the database.
 //!
 //! Each user's state is one record keyed by its channel-qualified id (`telegram:456`), holding a
-//! schema version and the state as JSON. `save` flushes before it returns, so a reply is never
-//! sent for a turn whose state could still be lost; concurrent savers share flushes (sled writes
-//! everything buffered on each flush), which groups commits across users. A record that cannot
-//! be read is reported with a warning and treated as absent: that user starts afresh, everyone
-//! else is untouched.
+//! schema version and the state as JSON. A write is durable once a flush that started after it
+//! has finished; `save` waits for that before it returns, so a reply is never sent for a turn
+//! whose state could still be lost. Flushes are shared (group commit): while one flush runs,
+//! the writers that come meanwhile wait, and the next flush, started by one of them, makes all
+//! their writes durable at once. A record that cannot be read is reported with a warning and
+//! treated as absent: that user starts afresh, everyone else is untouched.
 //!
 //! Unanswered questions (text only, no user) live in a tree of their own, keyed by
 //! `Unanswered::key`, at most `MAX_UNANSWERED` of them; they are not flushed at once.
 
 use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use engine::{MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey, UserState};
+use engine::{Commit, MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey, UserState};
 use serde::{Deserialize, Serialize};
 
 /// The version of the record layout written by this build.
@@ -20,13 +22,16 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 const STATES: &str = "states";
 const UNANSWERED: &str = "unanswered";
+/// How much of the database sled keeps in memory, in bytes (sled's default is 1 GiB).
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A sled-backed state store.
+/// A sled-backed state store. Clones share the database.
 #[derive(Clone)]
 pub struct SledStore {
     db: sled::Db,
     states: sled::Tree,
     unanswered: sled::Tree,
+    flushes: Arc<Flushes>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -35,6 +40,38 @@ impl std::fmt::Debug for SledStore {
             .field("users", &self.states.len())
             .finish()
     }
+}
+
+/// The group commit: which flushes have started and finished.
+#[derive(Debug, Default)]
+struct Flushes {
+    progress: Mutex<Progress>,
+    finished: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Progress {
+    /// The number of the latest flush started (flushes are numbered from 1).
+    started: u64,
+    /// The latest flush that finished, and the latest that succeeded.
+    finished: u64,
+    durable: u64,
+    /// A flush is under way.
+    running: bool,
+    /// Why the latest failed flush failed.
+    error: Option<String>,
+    /// Writes so far (for statistics).
+    writes: u64,
+}
+
+/// Counts of writes and flushes since the store was opened: many writes per flush means commits
+/// were grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Records written or removed.
+    pub writes: u64,
+    /// Flushes to disk.
+    pub flushes: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -55,24 +92,35 @@ pub enum Read {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir`. Fails when another process holds it.
+    /// Opens (or creates) the store in `dir`. Fails when another process holds it, or when the
+    /// directory cannot be created or written.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(CACHE_BYTES)
             .open()
-            .map_err(|e| storage(&e))?;
-        let states = db.open_tree(STATES).map_err(|e| storage(&e))?;
-        let unanswered = db.open_tree(UNANSWERED).map_err(|e| storage(&e))?;
+            .map_err(|e| storage("opening the database", &e))?;
+        let states = db
+            .open_tree(STATES)
+            .map_err(|e| storage("opening the database", &e))?;
+        let unanswered = db
+            .open_tree(UNANSWERED)
+            .map_err(|e| storage("opening the database", &e))?;
         Ok(SledStore {
             db,
             states,
             unanswered,
+            flushes: Arc::default(),
         })
     }
 
     /// Reads a user's record, telling a missing record from a corrupt one.
     pub fn read(&self, user: &UserKey) -> Result<Read, StoreError> {
-        let Some(bytes) = self.states.get(user.as_str()).map_err(|e| storage(&e))? else {
+        let Some(bytes) = self
+            .states
+            .get(user.as_str())
+            .map_err(|e| storage("reading", &e))?
+        else {
             return Ok(Read::Missing);
         };
         Ok(decode(&bytes))
@@ -85,7 +133,7 @@ impl SledStore {
             .keys()
             .map(|k| {
                 k.map(|k| String::from_utf8_lossy(&k).into_owned())
-                    .map_err(|e| storage(&e))
+                    .map_err(|e| storage("reading", &e))
             })
             .collect()
     }
@@ -95,13 +143,60 @@ impl SledStore {
     pub fn put_raw(&self, user: &UserKey, bytes: &[u8]) -> Result<(), StoreError> {
         self.states
             .insert(user.as_str(), bytes)
-            .map_err(|e| storage(&e))?;
+            .map_err(|e| storage("writing", &e))?;
         self.flush()
     }
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(drop).map_err(|e| storage(&e))
+        let commit = self.commit_point(false);
+        self.sync(commit)
+    }
+
+    /// Writes and flushes since the store was opened (shared by clones).
+    pub fn stats(&self) -> Stats {
+        let progress = self.progress();
+        Stats {
+            writes: progress.writes,
+            flushes: progress.started,
+        }
+    }
+
+    /// The commit that covers every write made so far: any flush started after this call.
+    fn commit_point(&self, wrote: bool) -> Commit {
+        let mut progress = self.progress();
+        progress.writes += u64::from(wrote);
+        Commit::new(progress.started + 1)
+    }
+
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        self.flushes
+            .progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Marks the flush under way as finished, even if flushing panicked, so that no writer waits
+/// for ever.
+struct Flushing<'a> {
+    store: &'a SledStore,
+    number: u64,
+    result: Option<Result<(), String>>,
+}
+
+impl Drop for Flushing<'_> {
+    fn drop(&mut self) {
+        let mut progress = self.store.progress();
+        progress.running = false;
+        progress.finished = progress.finished.max(self.number);
+        match self.result.take() {
+            Some(Ok(())) => progress.durable = progress.durable.max(self.number),
+            Some(Err(error)) => progress.error = Some(error),
+            None => progress.error = Some("flushing failed unexpectedly".to_owned()),
+        }
+        drop(progress);
+        self.store.flushes.finished.notify_all();
     }
 }
 
@@ -118,27 +213,81 @@ impl StateStore for SledStore {
     }
 
     fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
-        let record = Record {
+        let commit = self.write(user, state)?;
+        self.sync(commit)
+    }
+
+    fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
+        let (removed, commit) = self.remove(user)?;
+        self.sync(commit)?;
+        Ok(removed)
+    }
+
+    fn write(&self, user: &UserKey, state: &UserState) -> Result<Commit, StoreError> {
+        #[derive(Serialize)]
+        struct RecordRef<'a> {
+            version: u32,
+            state: &'a UserState,
+        }
+        let record = RecordRef {
             version: SCHEMA_VERSION,
-            state: state.clone(),
+            state,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
         self.states
             .insert(user.as_str(), bytes)
-            .map_err(|e| storage(&e))?;
-        self.flush()
+            .map_err(|e| storage("writing", &e))?;
+        Ok(self.commit_point(true))
     }
 
-    fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
-        let removed = self.states.remove(user.as_str()).map_err(|e| storage(&e))?;
-        self.flush()?;
-        Ok(removed.is_some())
+    fn remove(&self, user: &UserKey) -> Result<(bool, Commit), StoreError> {
+        let removed = self
+            .states
+            .remove(user.as_str())
+            .map_err(|e| storage("deleting", &e))?;
+        Ok((removed.is_some(), self.commit_point(removed.is_some())))
+    }
+
+    /// Waits until a flush that started after `commit` was made has finished. When no flush is
+    /// under way, the caller flushes, for itself and for every writer that came meanwhile.
+    fn sync(&self, commit: Commit) -> Result<(), StoreError> {
+        let wanted = commit.sequence();
+        let mut progress = self.progress();
+        loop {
+            if progress.durable >= wanted {
+                return Ok(());
+            }
+            if progress.finished >= wanted {
+                let error = progress.error.clone().unwrap_or_default();
+                return Err(StoreError::Storage(format!("flushing to disk: {error}")));
+            }
+            if progress.running {
+                progress = self
+                    .flushes
+                    .finished
+                    .wait(progress)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            progress.running = true;
+            progress.started += 1;
+            let mut flushing = Flushing {
+                store: self,
+                number: progress.started,
+                result: None,
+            };
+            drop(progress);
+            let flushed = self.db.flush().map(drop).map_err(|e| e.to_string());
+            flushing.result = Some(flushed);
+            drop(flushing);
+            progress = self.progress();
+        }
     }
 
     fn purge(&self, before: u64) -> Result<usize, StoreError> {
         let mut purged = 0;
         for item in self.states.iter() {
-            let (key, bytes) = item.map_err(|e| storage(&e))?;
+            let (key, bytes) = item.map_err(|e| storage("reading", &e))?;
             // Unreadable records are left alone: they reset when their user next writes.
             if let Read::Found(state) = decode(&bytes)
                 && state.updated_at < before
@@ -147,7 +296,7 @@ impl StateStore for SledStore {
                 let swapped = self
                     .states
                     .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
-                    .map_err(|e| storage(&e))?;
+                    .map_err(|e| storage("deleting", &e))?;
                 purged += usize::from(swapped.is_ok());
             }
         }
@@ -179,7 +328,7 @@ impl StateStore for SledStore {
                 merged.merge(question);
                 serde_json::to_vec(&merged).ok()
             })
-            .map_err(|e| storage(&e))?;
+            .map_err(|e| storage("writing", &e))?;
         if added && self.unanswered.len() > MAX_UNANSWERED {
             self.evict_oldest_unanswered()?;
         }
@@ -189,7 +338,7 @@ impl StateStore for SledStore {
     fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError> {
         let mut questions = Vec::new();
         for item in self.unanswered.iter() {
-            let (_, bytes) = item.map_err(|e| storage(&e))?;
+            let (_, bytes) = item.map_err(|e| storage("reading", &e))?;
             match serde_json::from_slice(&bytes) {
                 Ok(question) => questions.push(question),
                 Err(error) => tracing::warn!("unreadable unanswered question skipped: {error}"),
@@ -201,14 +350,14 @@ impl StateStore for SledStore {
     fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError> {
         let mut purged = 0;
         for item in self.unanswered.iter() {
-            let (key, bytes) = item.map_err(|e| storage(&e))?;
+            let (key, bytes) = item.map_err(|e| storage("reading", &e))?;
             let expired = serde_json::from_slice::<Unanswered>(&bytes)
                 .map_or(true, |question| question.last_seen < before);
             if expired {
                 let swapped = self
                     .unanswered
                     .compare_and_swap(&key, Some(bytes), None::<&[u8]>)
-                    .map_err(|e| storage(&e))?;
+                    .map_err(|e| storage("deleting", &e))?;
                 purged += usize::from(swapped.is_ok());
             }
         }
@@ -224,14 +373,16 @@ impl SledStore {
     fn evict_oldest_unanswered(&self) -> Result<(), StoreError> {
         let mut oldest: Option<(sled::IVec, u64)> = None;
         for item in self.unanswered.iter() {
-            let (key, bytes) = item.map_err(|e| storage(&e))?;
+            let (key, bytes) = item.map_err(|e| storage("reading", &e))?;
             let seen = serde_json::from_slice::<Unanswered>(&bytes).map_or(0, |q| q.last_seen);
             if oldest.as_ref().is_none_or(|(_, at)| seen < *at) {
                 oldest = Some((key, seen));
             }
         }
         if let Some((key, _)) = oldest {
-            self.unanswered.remove(key).map_err(|e| storage(&e))?;
+            self.unanswered
+                .remove(key)
+                .map_err(|e| storage("deleting", &e))?;
         }
         Ok(())
     }
@@ -259,8 +410,8 @@ fn decode(bytes: &[u8]) -> Read {
     }
 }
 
-fn storage(error: &sled::Error) -> StoreError {
-    StoreError::Storage(error.to_string())
+fn storage(doing: &str, error: &sled::Error) -> StoreError {
+    StoreError::Storage(format!("{doing}: {error}"))
 }
 
 #[cfg(test)]
@@ -405,5 +556,123 @@ mod tests {
         );
         assert_eq!(store.purge_unanswered(105).expect("purge"), 5);
         assert_eq!(store.unanswered().expect("list").len(), MAX_UNANSWERED - 5);
+    }
+
+    #[test]
+    fn one_flush_makes_every_write_before_it_durable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let users: Vec<UserKey> = (0..100)
+            .map(|n| UserKey::new("cli", &n.to_string()))
+            .collect();
+        {
+            let store = SledStore::open(dir.path()).expect("open");
+            let commits: Vec<Commit> = users
+                .iter()
+                .map(|user| store.write(user, &state()).expect("write"))
+                .collect();
+            assert!(commits.windows(2).all(|w| w[0] <= w[1]));
+            let last = commits.last().copied().expect("commits");
+            store.sync(last).expect("sync");
+            for commit in commits {
+                store.sync(commit).expect("already durable");
+            }
+            assert_eq!(
+                store.stats(),
+                Stats {
+                    writes: 100,
+                    flushes: 1
+                }
+            );
+            store.sync(Commit::DURABLE).expect("nothing to wait for");
+            assert_eq!(store.stats().flushes, 1);
+        }
+        let store = SledStore::open(dir.path()).expect("reopen");
+        assert_eq!(store.users().expect("users").len(), users.len());
+    }
+
+    #[test]
+    fn concurrent_savers_share_flushes_and_every_save_is_durable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (threads, saves) = (8, 40);
+        {
+            let store = SledStore::open(dir.path()).expect("open");
+            std::thread::scope(|scope| {
+                for thread in 0..threads {
+                    let store = store.clone();
+                    scope.spawn(move || {
+                        for n in 0..saves {
+                            let user = UserKey::new("cli", &format!("{thread}-{n}"));
+                            let state = UserState {
+                                turn_count: n,
+                                ..state()
+                            };
+                            store.save(&user, &state).expect("save");
+                        }
+                    });
+                }
+            });
+            let stats = store.stats();
+            assert_eq!(stats.writes, threads * saves);
+            assert!(stats.flushes <= stats.writes, "{stats:?}");
+        }
+        let store = SledStore::open(dir.path()).expect("reopen");
+        for thread in 0..threads {
+            for n in 0..saves {
+                let user = UserKey::new("cli", &format!("{thread}-{n}"));
+                let loaded = store.load(&user).expect("load").expect("saved");
+                assert_eq!(loaded.turn_count, n);
+            }
+        }
+    }
+
+    #[test]
+    fn a_data_path_that_is_not_a_directory_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("data");
+        std::fs::write(&file, "not a directory").expect("write");
+        let error = SledStore::open(&file).expect_err("a file is not a store");
+        assert!(
+            error.to_string().contains("opening the database"),
+            "{error}"
+        );
+        let inside = file.join("inside");
+        let error = SledStore::open(&inside).expect_err("cannot create a directory in a file");
+        assert!(
+            error.to_string().contains("state storage failed"),
+            "{error}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_directory_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).expect("mkdir");
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        // A privileged user (root in a container) writes anyway: nothing to test there.
+        if std::fs::write(data.join("probe"), "x").is_ok() {
+            return;
+        }
+        let error = SledStore::open(&data).expect_err("read-only");
+        assert!(error.to_string().contains("ermission denied"), "{error}");
+    }
+
+    /// A full disk: sled's file is `/dev/full`, where every write fails with ENOSPC.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_fails_the_save_with_a_clear_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join("db")).expect("symlink");
+        let store = SledStore::open(dir.path()).expect("sled opens an empty file");
+        let alice = UserKey::new("cli", "alice");
+        let error = store.save(&alice, &state()).expect_err("the disk is full");
+        assert!(
+            error.to_string().contains("No space left on device"),
+            "{error}"
+        );
+        let error = store.flush().expect_err("still full");
+        assert!(error.to_string().contains("flushing to disk"), "{error}");
     }
 }

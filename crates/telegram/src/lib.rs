@@ -89,6 +89,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The retention purge's thread could not start.
+    #[error("cannot start the retention purge: {0}")]
+    Purge(std::io::Error),
 }
 
 impl Config {
@@ -117,8 +120,8 @@ impl Config {
     }
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own: the entry point for programs
-/// that are not async.
+/// Runs the bot until Ctrl-C or SIGTERM, on a runtime of its own, inactive users purged in the
+/// background: the entry point for programs that are not async.
 pub fn serve<S>(config: Config, conversations: Conversations<S>) -> Result<(), Error>
 where
     S: StateStore + Send + Sync + 'static,
@@ -126,11 +129,17 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(config, Arc::new(conversations), adapter::stop_signal()))
+    let conversations = Arc::new(conversations);
+    let _purger = adapter::Purger::start(Arc::clone(&conversations)).map_err(Error::Purge)?;
+    runtime.block_on(run(config, conversations, adapter::stop_signal()))
 }
 
 /// Runs the bot until `shutdown` resolves (see `adapter::stop_signal`), then stops taking updates,
-/// finishes the turns under way and returns.
+/// finishes the turns under way and returns. Purging inactive users is the caller's
+/// (`adapter::Purger`).
+///
+/// Updates are handled per user: one user's in the order they came, one after another (so their
+/// turns and replies never interleave), different users' at the same time, even in one group.
 pub async fn run<S>(
     config: Config,
     conversations: Arc<Conversations<S>>,
@@ -157,6 +166,7 @@ where
     let _probe = AbortOnDrop(tokio::spawn(probe(client.clone(), status.clone())));
     register_commands(&client, &secret).await?;
     let mut dispatcher = Dispatcher::builder(client.clone(), schema::<S>())
+        .distribution_function(|update| update.from().map(|user| user.id))
         .dependencies(teloxide::dptree::deps![handler::App::new(conversations)])
         .default_handler(|_| async {})
         .error_handler(handler::error_handler(secret.clone()))

@@ -554,26 +554,82 @@ async fn a_flooding_user_is_asked_to_slow_down_then_ignored() {
     for _ in 0..12 {
         bot.fake.push(text(group, 31, "/help"));
     }
-    // Updates in one chat are handled in order: once the other user's message is answered,
-    // every message of the flood has been seen.
+    // Updates are handled per user (one user's in order, different users' side by side, even
+    // in one group): wait for the other user's answer and for the flooding user's eight answers
+    // and one warning; the three after the warning are ignored, so nothing more may come.
     bot.fake
         .push(text(group, 32, "@CareerBot how do I apply for NHS jobs?"));
     bot.fake
         .wait_until(LIMIT, |requests| {
-            requests.iter().any(|r| {
-                r.body["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("NHS Jobs"))
-            })
+            let to_group: Vec<&Value> = requests
+                .iter()
+                .filter(|r| r.method == "sendmessage" && r.body["chat_id"] == json!(group))
+                .map(|r| &r.body)
+                .collect();
+            to_group.len() >= 10
+                && to_group
+                    .iter()
+                    .any(|b| b["text"].as_str().is_some_and(|t| t.contains("NHS Jobs")))
         })
         .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = bot.fake.sent_to(group);
     assert_eq!(
         sent.len(),
         10,
         "8 answers, one warning, the other user's answer"
     );
-    let warning = sent[8]["text"].as_str().unwrap_or_default();
+    let flood: Vec<&str> = texts(&sent)
+        .into_iter()
+        .filter(|t| !t.contains("NHS Jobs"))
+        .collect();
+    assert_eq!(flood.len(), 9, "{flood:#?}");
+    let warning = flood[8];
     assert!(warning.contains("faster than I can answer"), "{warning}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_messages_are_answered_in_the_order_they_came() {
+    let bot = Bot::start().await;
+    let (alice, bob) = (41, 42);
+    let questions = [
+        ("how do I apply for NHS jobs?", "NHS Jobs"),
+        ("what apprenticeships are there?", "pprentice"),
+        ("how much annual leave do nhs staff get?", "27 days"),
+    ];
+    // Alice's and Bob's messages arrive interleaved, in one batch of updates.
+    for (question, _) in questions {
+        bot.fake.push(text(alice, alice, question));
+        bot.fake.push(text(bob, bob, question));
+    }
+    let last = questions[questions.len() - 1].1;
+    for chat in [alice, bob] {
+        bot.fake
+            .wait_until(LIMIT, |requests| {
+                requests.iter().any(|r| {
+                    r.method == "sendmessage"
+                        && r.body["chat_id"] == json!(chat)
+                        && r.body["text"].as_str().unwrap_or_default().contains(last)
+                })
+            })
+            .await;
+        let sent = bot.fake.sent_to(chat);
+        let bodies = texts(&sent);
+        let first_with = |needle: &str| bodies.iter().position(|b| b.contains(needle));
+        let order: Vec<Option<usize>> = questions.iter().map(|(_, k)| first_with(k)).collect();
+        assert!(
+            order.iter().all(Option::is_some) && order.windows(2).all(|w| w[0] < w[1]),
+            "replies out of order: {order:?}\n{bodies:#?}"
+        );
+        let state = bot
+            .conversations
+            .export(&UserKey::new("telegram", &chat.to_string()))
+            .expect("store readable")
+            .expect("state stored");
+        let said: Vec<&str> = state.turns.iter().map(|t| t.text.as_str()).collect();
+        let asked: Vec<&str> = questions.iter().map(|(q, _)| *q).collect();
+        assert_eq!(said, asked, "turns taken in order");
+    }
     bot.stop().await;
 }
