@@ -9,54 +9,16 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use engine::{Content, Engine};
 use knowledge::Retriever;
-use matcher::{Analyzer, Lexicon};
 
-/// The engine's analyzer and retriever, built as `Engine::new` builds them: the lexicon, and a
-/// vocabulary of every text the engine matches against.
-fn stages() -> (Analyzer, Retriever) {
+/// The engine built on the real content, and a retriever over its knowledge built with the
+/// engine's own analyzer.
+fn stages() -> (Engine, Retriever) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let content = Content::from_dirs(&root.join("knowledge"), &root.join("intents"))
         .expect("content is readable");
     let engine = Engine::new(&content).expect("content is valid");
-    let lexicon = content
-        .intents
-        .iter()
-        .find(|f| f.path.ends_with("lexicon.toml"))
-        .expect("a lexicon");
-    let lexicon = Lexicon::parse(&lexicon.text, &lexicon.path).expect("lexicon is valid");
-    let knowledge = engine.knowledge();
-    let mut texts: Vec<&str> = Vec::new();
-    for entry in &knowledge.entries {
-        texts.extend([
-            entry.title.as_str(),
-            &entry.answer,
-            &entry.more,
-            &entry.subject,
-        ]);
-        texts.extend(
-            entry
-                .questions
-                .iter()
-                .chain(&entry.keywords)
-                .map(String::as_str),
-        );
-    }
-    for role in &knowledge.roles {
-        texts.extend(role.names());
-        texts.push(&role.what);
-    }
-    for intent in engine.intents() {
-        texts.extend(
-            intent
-                .examples
-                .iter()
-                .chain(&intent.triggers)
-                .map(String::as_str),
-        );
-    }
-    let analyzer = Analyzer::new(lexicon, texts);
-    let retriever = Retriever::new(knowledge, &analyzer).expect("index builds");
-    (analyzer, retriever)
+    let retriever = Retriever::new(engine.knowledge(), engine.analyzer()).expect("index builds");
+    (engine, retriever)
 }
 
 fn messages() -> Vec<(&'static str, String)> {
@@ -81,7 +43,8 @@ fn messages() -> Vec<(&'static str, String)> {
 }
 
 fn analyze(c: &mut Criterion) {
-    let (analyzer, _) = stages();
+    let (engine, _) = stages();
+    let analyzer = engine.analyzer();
     for (name, text) in messages() {
         c.bench_function(&format!("analyze/{name}"), |b| {
             b.iter(|| analyzer.analyze(black_box(&text)))
@@ -90,9 +53,9 @@ fn analyze(c: &mut Criterion) {
 }
 
 fn search(c: &mut Criterion) {
-    let (analyzer, retriever) = stages();
+    let (engine, retriever) = stages();
     for (name, text) in messages() {
-        let analysis = analyzer.analyze(&text);
+        let analysis = engine.analyzer().analyze(&text);
         c.bench_function(&format!("search/{name}"), |b| {
             b.iter(|| retriever.search(black_box(&analysis)))
         });
