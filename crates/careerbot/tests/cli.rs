@@ -1,6 +1,8 @@
 //! End-to-end tests of the `careerbot` command line (`shared/spec/cli.md`), run against the
 //! real binary with a real sled store in a temporary directory.
 
+mod common;
+
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
@@ -204,21 +206,9 @@ fn malformed_knowledge_stops_start_up_with_file_and_line() {
 
 /// Copies the repository's `knowledge/` and `intents/` into `to`.
 fn copy_content(to: &std::path::Path) {
-    fn copy(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir") {
-            let path = entry.expect("entry").path();
-            let target = to.join(path.file_name().expect("name"));
-            if path.is_dir() {
-                copy(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).expect("copy");
-            }
-        }
-    }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    copy(&root.join("knowledge"), &to.join("knowledge"));
-    copy(&root.join("intents"), &to.join("intents"));
+    common::copy_dir(&root.join("knowledge"), &to.join("knowledge"));
+    common::copy_dir(&root.join("intents"), &to.join("intents"));
 }
 
 /// Replaces `from` with `to` in a file, which must contain it.

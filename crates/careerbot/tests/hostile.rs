@@ -2,6 +2,8 @@
 //! reply, every bad line an error line, and bad content, a bad data directory or a corrupt record
 //! a clear error or a reset of that user only; never a panic or a hang.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -169,23 +171,11 @@ fn invalid_utf8_and_invalid_json_lines_get_error_lines_and_the_run_goes_on() {
 
 /// A copy of the repository's content in a temporary folder, for breaking.
 fn content_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            let target = to.join(path.file_name().expect("name"));
-            if path.is_dir() {
-                copy(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).expect("copy");
-            }
-        }
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().expect("temp dir");
     let (knowledge, intents) = (dir.path().join("knowledge"), dir.path().join("intents"));
-    copy(&root.join("knowledge"), &knowledge);
-    copy(&root.join("intents"), &intents);
+    common::copy_dir(&root.join("knowledge"), &knowledge);
+    common::copy_dir(&root.join("intents"), &intents);
     (dir, knowledge, intents)
 }
 

@@ -14,6 +14,8 @@ mod fake_api;
 #[allow(dead_code)]
 mod fake_discord;
 
+mod common;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -69,22 +71,9 @@ fn content_copy() -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let copy = tempfile::tempdir().expect("temp dir");
     for folder in ["knowledge", "intents"] {
-        copy_dir(&root.join(folder), &copy.path().join(folder));
+        common::copy_dir(&root.join(folder), &copy.path().join(folder));
     }
     copy
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 /// The running service: its process, and what it has logged so far.
