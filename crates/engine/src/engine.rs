@@ -5,7 +5,7 @@ mod career_finder;
 mod meaning;
 mod roles;
 
-use knowledge::{Entry, Hit, Knowledge, Retriever};
+use knowledge::{Entry, Hit, Knowledge, Retriever, SourceFile};
 use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
 use serde::Serialize;
 
@@ -15,6 +15,7 @@ use crate::content::{
 };
 use crate::finder::Finder;
 use crate::messages::{fill, variant};
+use crate::pattern::WordPattern;
 use crate::profile::{FactFinder, Field};
 use crate::reading::{Reader, Reading};
 use crate::safety::{Assessment, Outcome, Safety};
@@ -136,6 +137,11 @@ pub struct Explanation {
     /// For each clause, the nearest examples of the safety stage's bank: outcome and
     /// similarity.
     pub bank: Vec<Vec<(Outcome, f32)>>,
+    /// Whether the message describes a job by what it does ("the people who do scans").
+    pub describes_role: bool,
+    /// The roles nearest the message by words and meaning: each with its confidence by words
+    /// and its similarity in meaning.
+    pub roles: Vec<(String, f32, f32)>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -164,8 +170,8 @@ pub struct Engine {
     job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
-    /// The phrases of each aspect of a role, as normalised words.
-    aspect_phrases: Vec<Vec<Vec<String>>>,
+    /// The patterns of each aspect of a role.
+    aspect_patterns: Vec<Vec<WordPattern>>,
     /// Typed answers that mean yes / no, as normalised words.
     yes_words: Vec<Vec<String>>,
     no_words: Vec<Vec<String>>,
@@ -264,11 +270,7 @@ impl Engine {
         let role_cues = phrases(&messages.role_cues);
         let job_before = phrases(&messages.job_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
-        let aspect_phrases = messages
-            .aspect
-            .iter()
-            .map(|a| phrases(&a.phrases))
-            .collect();
+        let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer)?;
         Ok(Engine {
             knowledge,
             intents,
@@ -288,7 +290,7 @@ impl Engine {
             role_cues,
             job_before,
             compare_words,
-            aspect_phrases,
+            aspect_patterns,
             yes_words,
             no_words,
         })
@@ -383,6 +385,15 @@ impl Engine {
                 .map(|(e, score)| (self.knowledge.entries[e].id.clone(), score))
                 .collect(),
             candidates,
+            describes_role: self.describes_role(&analysis.words),
+            roles: self
+                .role_candidates(&analysis)
+                .into_iter()
+                .take(5)
+                .map(|(r, words, similarity)| {
+                    (self.knowledge.roles[r].id.clone(), words, similarity)
+                })
+                .collect(),
         }
     }
 
@@ -616,10 +627,13 @@ impl Engine {
         }
         let interest = self.facts.states_interest(&analysis.words);
         // "The people who do scans": a role described by what it does.
-        let described = named.is_empty() && self.describes_role(&analysis.words);
-        if described && let Some(role) = self.role_described(&analysis) {
-            named.push(role);
-        }
+        // "The people who do scans": a role described by what it does. "The nurse who visits
+        // people at home": a role more specific than the one named.
+        let described = self.describes_role(&analysis.words)
+            && self
+                .role_described(&analysis, &named)
+                .map(|role| named = vec![role])
+                .is_some();
         if let Some(role) = named.last() {
             next.role = Some(self.knowledge.roles[*role].id.clone());
         }
@@ -677,9 +691,14 @@ impl Engine {
         {
             return self.role_overview(role, best_entry, knowledge_confidence, next);
         }
-        if let Some(reply) =
-            self.role_fact(words, refers, knowledge_confidence, best_entry, state, next)
-        {
+        if let Some(reply) = self.role_fact(
+            words,
+            &named,
+            refers,
+            best_entry.map(|entry| (entry, knowledge_confidence)),
+            state,
+            next,
+        ) {
             return reply;
         }
         // "How long does that take?" with nothing under discussion: ask, don't guess.
@@ -1015,8 +1034,7 @@ fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a st
         );
     }
     for role in &knowledge.roles {
-        texts.extend(role.names());
-        texts.push(&role.what);
+        texts.extend(role.descriptions());
     }
     for intent in intents {
         texts.extend(
@@ -1028,6 +1046,28 @@ fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a st
         );
     }
     texts
+}
+
+/// The patterns of each aspect of a role (`aspect` in `intents/messages.toml`), read.
+fn aspect_patterns(
+    messages: &Messages,
+    file: &SourceFile,
+    analyzer: &Analyzer,
+) -> Result<Vec<Vec<WordPattern>>, Error> {
+    let normal = |t: &str| analyzer.normal_words(t);
+    let stem = |w: &str| analyzer.stem(w);
+    let classes = std::collections::HashMap::new();
+    let read = |written: &String| {
+        WordPattern::parse(written, &classes, &normal, &stem).map_err(|message| {
+            let at = file.text.find(&format!("\"{written}\"")).unwrap_or(0);
+            Error::content(&file.path, matcher::line_of(&file.text, at), message)
+        })
+    };
+    messages
+        .aspect
+        .iter()
+        .map(|aspect| aspect.phrases.iter().map(read).collect())
+        .collect()
 }
 
 /// Every intent that answers with a knowledge entry names one that exists.

@@ -11,6 +11,7 @@ mod engine;
 mod finder;
 mod intent;
 mod messages;
+mod pattern;
 mod profile;
 mod reading;
 mod safety;

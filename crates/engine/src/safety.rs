@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::pattern::{WordPattern, Words};
 use crate::reading::Reading;
 
 /// What the safety stage makes of a message.
@@ -84,27 +85,12 @@ enum Sign {
     Personal,
 }
 
-/// One element of a pattern.
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    /// One of these word sequences.
-    Words(Vec<Vec<String>>),
-    /// A word with one of these stems (`~word`: any form of it).
-    Stems(Vec<String>),
-    /// Up to this many words of anything.
-    Gap(usize),
-    /// A number.
-    Number,
-}
-
 #[derive(Debug, Clone)]
 struct Pattern {
     sign: Sign,
-    tokens: Vec<Token>,
+    words: WordPattern,
     /// The pattern as written, for explanations.
     text: String,
-    /// Words every match contains, to skip patterns quickly.
-    anchors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -145,12 +131,6 @@ pub struct Safety {
     role_named: Pattern,
 }
 
-/// The words of one part of a clause, and their stems.
-struct Piece<'a> {
-    words: &'a [String],
-    stems: Vec<String>,
-}
-
 impl Safety {
     /// Parses the signs; `normal` turns a phrase into normalised words as the analyzer does.
     pub(crate) fn parse(
@@ -179,20 +159,12 @@ impl Safety {
                     let at = text.find(&format!("\"{written}\"")).unwrap_or(0);
                     Error::content(file, matcher::line_of(text, at), message)
                 };
-                let tokens = tokens(written, &classes, &normal, &stem).map_err(line_error)?;
-                let anchors = tokens
-                    .iter()
-                    .filter_map(|t| match t {
-                        Token::Words(options) if options.len() == 1 => Some(options[0].clone()),
-                        _ => None,
-                    })
-                    .flatten()
-                    .collect();
+                let words =
+                    WordPattern::parse(written, &classes, &normal, &stem).map_err(line_error)?;
                 patterns.push(Pattern {
                     sign: list.sign,
-                    tokens,
+                    words,
                     text: written.clone(),
-                    anchors,
                 });
             }
         }
@@ -204,9 +176,8 @@ impl Safety {
             owners,
             role_named: Pattern {
                 sign: Sign::Careers,
-                tokens: Vec::new(),
+                words: WordPattern::default(),
                 text: "a role named".to_owned(),
-                anchors: Vec::new(),
             },
         })
     }
@@ -225,7 +196,7 @@ impl Safety {
         let mut parts: Vec<(usize, Signs)> = Vec::new();
         for (index, clause) in reading.clauses.iter().enumerate() {
             for words in self.parts(&clause.words, &clause.pieces) {
-                let piece = Piece {
+                let piece = Words {
                     words,
                     stems: words.iter().map(|w| stem(w)).collect(),
                 };
@@ -289,13 +260,13 @@ impl Safety {
     }
 
     /// The signs in one part of a clause, where `roles` are the roles named in it.
-    fn signs(&self, part: &Piece, roles: Vec<std::ops::Range<usize>>) -> Signs {
+    fn signs(&self, part: &Words, roles: Vec<std::ops::Range<usize>>) -> Signs {
         let present: HashSet<&str> = part.words.iter().map(String::as_str).collect();
         let hits: Vec<Hit> = self
             .patterns
             .iter()
-            .filter(|p| p.anchors.iter().all(|a| present.contains(a.as_str())))
-            .filter_map(|p| find(&p.tokens, part).map(|span| Hit { pattern: p, span }))
+            .filter(|p| p.words.anchors().all(|a| present.contains(a)))
+            .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
             .chain(roles.into_iter().map(|span| Hit {
                 pattern: &self.role_named,
                 span,
@@ -377,88 +348,6 @@ impl Sign {
     /// careers frame, holds "help", no sign of urgency).
     fn is_reading(self) -> bool {
         self != Sign::Personal
-    }
-}
-
-/// Reads a pattern into tokens: words, `a|b` alternatives, `<class>` and `*` / `**` gaps.
-fn tokens(
-    written: &str,
-    classes: &HashMap<&str, Vec<Vec<String>>>,
-    normal: &impl Fn(&str) -> Vec<String>,
-    stem: &impl Fn(&str) -> String,
-) -> Result<Vec<Token>, String> {
-    let mut tokens = Vec::new();
-    for part in written.split_whitespace() {
-        let token = match part {
-            "*" => Token::Gap(2),
-            "**" => Token::Gap(5),
-            "#" => Token::Number,
-            stems if stems.starts_with('~') => {
-                let options: Vec<String> = stems[1..]
-                    .split('|')
-                    .flat_map(normal)
-                    .map(|w| stem(&w))
-                    .collect();
-                if options.is_empty() {
-                    return Err(format!("pattern '{written}': '{stems}' has no words"));
-                }
-                Token::Stems(options)
-            }
-            class if class.starts_with('<') && class.ends_with('>') => {
-                let name = &class[1..class.len() - 1];
-                let members = classes
-                    .get(name)
-                    .ok_or_else(|| format!("pattern '{written}': no class <{name}>"))?;
-                Token::Words(members.clone())
-            }
-            words => {
-                let options: Vec<Vec<String>> = words
-                    .split('|')
-                    .map(normal)
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                if options.is_empty() {
-                    return Err(format!("pattern '{written}': '{words}' has no words"));
-                }
-                Token::Words(options)
-            }
-        };
-        tokens.push(token);
-    }
-    if !tokens.iter().any(|t| matches!(t, Token::Words(_))) {
-        return Err(format!("pattern '{written}' has no words"));
-    }
-    Ok(tokens)
-}
-
-/// The first span of a part of a clause that the pattern matches.
-fn find(tokens: &[Token], part: &Piece) -> Option<std::ops::Range<usize>> {
-    (0..part.words.len()).find_map(|start| match_at(tokens, part, start).map(|end| start..end))
-}
-
-/// Where a match of `tokens` starting at `at` ends, if there is one.
-fn match_at(tokens: &[Token], part: &Piece, at: usize) -> Option<usize> {
-    let words = part.words;
-    let Some((first, rest)) = tokens.split_first() else {
-        return Some(at);
-    };
-    match first {
-        Token::Gap(most) => (0..=*most)
-            .filter(|skip| at + skip <= words.len())
-            .find_map(|skip| match_at(rest, part, at + skip)),
-        Token::Number => words
-            .get(at)
-            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-            .and_then(|_| match_at(rest, part, at + 1)),
-        Token::Stems(options) => part
-            .stems
-            .get(at)
-            .filter(|stem| options.contains(stem))
-            .and_then(|_| match_at(rest, part, at + 1)),
-        Token::Words(options) => options
-            .iter()
-            .filter(|option| words[at.min(words.len())..].starts_with(option))
-            .find_map(|option| match_at(rest, part, at + option.len())),
     }
 }
 

@@ -105,6 +105,14 @@ impl Role {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
+
+    /// Every text that says which role this is: its names, the everyday words for what it
+    /// does (`described_as`), and what it does.
+    pub fn descriptions(&self) -> impl Iterator<Item = &str> {
+        self.names()
+            .chain(self.described_as.iter().map(String::as_str))
+            .chain(std::iter::once(self.what.as_str()))
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub(super) struct Meaning {
     encoder: Encoder,
     /// One row per entry title and question, labelled with the entry's index.
     entries: VectorIndex<usize>,
+    /// One row per role name and description, labelled with the role's index.
+    roles: VectorIndex<usize>,
 }
 
 /// The safety stage's bank of examples (`intents/safety-examples.toml`), encoded: what
@@ -129,7 +131,31 @@ impl Meaning {
                     .map_err(semantic_error)?;
             }
         }
-        Ok(Meaning { encoder, entries })
+        let mut roles = VectorIndex::new(encoder.dims());
+        for (index, role) in knowledge.roles.iter().enumerate() {
+            for text in role.descriptions() {
+                roles
+                    .push(index, &encoder.encode(text))
+                    .map_err(semantic_error)?;
+            }
+        }
+        Ok(Meaning {
+            encoder,
+            entries,
+            roles,
+        })
+    }
+
+    /// Every role's best cosine similarity to `vector`, by role index.
+    pub(super) fn role_scores(&self, vector: &[f32], count: usize) -> Vec<f32> {
+        best_by_label(&self.roles, vector, count)
+    }
+
+    /// How sure a reading by words (`words`, 0..1) is once meaning (`similarity`) is added:
+    /// each point of similarity above the floor adds to it, the more the less sure the words
+    /// are. The ranking of entries and of described roles both use it.
+    pub(super) fn combine(words: f32, similarity: f32) -> f32 {
+        words + MEANING_WEIGHT * (similarity - MEANING_FLOOR).max(0.0) * (1.0 - words.min(1.0))
     }
 
     /// The entries that answer `words`, by words and meaning together: each of the best
@@ -140,7 +166,6 @@ impl Meaning {
     pub(super) fn rank(&self, words: &[String], lexical: &[Hit], count: usize) -> Vec<Hit> {
         let vector = self.encode(&words.join(" "));
         let scores = self.entry_scores(&vector, count);
-        let added = |entry: usize| MEANING_WEIGHT * (scores[entry] - MEANING_FLOOR).max(0.0);
         let mut hits: Vec<Hit> = lexical.iter().take(CANDIDATES).copied().collect();
         for (entry, _) in self.entries(&vector, CANDIDATES) {
             if !hits.iter().any(|h| h.entry == entry) {
@@ -152,7 +177,7 @@ impl Meaning {
             }
         }
         for hit in &mut hits {
-            let bonus = added(hit.entry) * (1.0 - hit.confidence.min(1.0));
+            let bonus = Meaning::combine(hit.confidence, scores[hit.entry]) - hit.confidence;
             hit.rank += bonus;
             hit.confidence += bonus;
         }
@@ -180,16 +205,21 @@ impl Meaning {
 
     /// Every entry's best cosine similarity to `vector`, by entry index.
     pub(super) fn entry_scores(&self, vector: &[f32], count: usize) -> Vec<f32> {
-        let mut best = vec![f32::MIN; count];
-        let mut scores = Vec::with_capacity(self.entries.len());
-        if self.entries.scores_into(vector, &mut scores).is_ok() {
-            for (row, score) in scores.into_iter().enumerate() {
-                let entry = *self.entries.label(row);
-                best[entry] = best[entry].max(score);
-            }
-        }
-        best
+        best_by_label(&self.entries, vector, count)
     }
+}
+
+/// For each of `count` labels, the best cosine similarity of its rows to `vector`.
+fn best_by_label(index: &VectorIndex<usize>, vector: &[f32], count: usize) -> Vec<f32> {
+    let mut best = vec![f32::MIN; count];
+    let mut scores = Vec::with_capacity(index.len());
+    if index.scores_into(vector, &mut scores).is_ok() {
+        for (row, score) in scores.into_iter().enumerate() {
+            let label = *index.label(row);
+            best[label] = best[label].max(score);
+        }
+    }
+    best
 }
 
 fn semantic_error(error: semantic::Error) -> Error {

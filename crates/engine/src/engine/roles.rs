@@ -3,9 +3,11 @@
 use knowledge::Role;
 use matcher::Analyzer;
 
+use super::meaning::Meaning;
 use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
 use crate::UserState;
 use crate::messages::{Aspect, RoleField, fill};
+use crate::pattern::Words;
 
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
@@ -119,17 +121,13 @@ fn stems(analyzer: &Analyzer, words: &[String]) -> Vec<String> {
     words.iter().map(|w| analyzer.stem(w)).collect()
 }
 
-/// The role catalogue as documents to rank a description against: each role's names and
-/// what it does.
+/// The role catalogue as documents to rank a description against: each role's names, the
+/// everyday words for what it does, and what it does.
 pub(super) fn role_docs(roles: &[Role]) -> Vec<matcher::PhraseDoc> {
     roles
         .iter()
         .map(|role| matcher::PhraseDoc {
-            phrases: role
-                .names()
-                .map(str::to_owned)
-                .chain([role.what.clone()])
-                .collect(),
+            phrases: role.descriptions().map(str::to_owned).collect(),
             keywords: Vec::new(),
             body: String::new(),
         })
@@ -216,17 +214,20 @@ impl Engine {
     }
 
     /// A fact about one role from the catalogue, when the message asks about one: about the
-    /// role it names (unless an entry answers it with certainty), or, in a follow-up, about the
-    /// role under discussion. A message that is only a role's name gets the role's card.
+    /// role it names or describes (`named`), unless the entry that answers it best (`best`,
+    /// with its confidence) answers it better, or, in a follow-up, about the role under
+    /// discussion. A message that is only a role's name gets the role's card.
     pub(super) fn role_fact(
         &self,
         words: &[String],
+        named: &[usize],
         refers: bool,
-        knowledge_confidence: f32,
-        best_entry: Option<&knowledge::Entry>,
+        best: Option<(&knowledge::Entry, f32)>,
         state: &UserState,
         next: &mut UserState,
     ) -> Option<Reply> {
+        let best_entry = best.map(|(entry, _)| entry);
+        let knowledge_confidence = best.map_or(0.0, |(_, confidence)| confidence);
         if let Some(role) = self.role_names.alone(&self.analyzer, words) {
             let role = &self.knowledge.roles[role];
             if best_entry.is_none_or(|e| e.id != role.entry) {
@@ -234,12 +235,11 @@ impl Engine {
             }
             return None;
         }
-        let named = self.role_names.find(&self.analyzer, words);
         let aspect = match self.aspect(words) {
             Some(aspect) => aspect,
             // "And for midwives?": the same question as before, about another role.
             None => {
-                let carried = self.carried_aspect(words, &named, state)?;
+                let carried = self.carried_aspect(words, named, state)?;
                 let role = &self.knowledge.roles[named[0]];
                 let text = self.role_card(role, &carried.fields);
                 return Some(self.role_reply(role, text, Some(carried), next));
@@ -250,17 +250,15 @@ impl Engine {
         // A role named and a fact of it asked ("who regulates paramedics?"): the catalogue
         // answers, unless an entry about that kind of role answers.
         let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
-        let role = match named[..] {
+        let role = match *named {
             // A role named: the catalogue answers, unless an entry about that kind of role
             // answers, or another entry answers with certainty and is not about a role of
             // another kind ("become a paramedic" is not about doctors).
             [one] => {
-                let about = answering.and_then(|entry| self.entry_role(entry));
-                match (about, certain) {
-                    (Some(kind), _) if self.same_kind(kind, one) => return None,
-                    (None, Some(_)) => return None,
-                    _ => one,
+                if answering.is_some_and(|entry| self.entry_answers(entry, one, aspect, certain)) {
+                    return None;
                 }
+                one
             }
             // A follow-up: the catalogue answers about the role under discussion, unless an
             // entry about that role answers with certainty and is not the one just shown.
@@ -285,6 +283,33 @@ impl Engine {
         Some(self.role_reply(role, text, Some(aspect), next))
     }
 
+    /// True when an entry that answers a question about a fact (`aspect`) of a role named
+    /// (`role`) answers it better than the role's card: the entry is that role's own; or it is
+    /// about that kind of role and either about the same fact or sure of itself and not about
+    /// another fact; or it is about no role, sure of itself and not about another fact ("do paramedics need a degree?" is not answered by "Are midwives
+    /// and paramedics in demand?").
+    fn entry_answers(
+        &self,
+        entry: &knowledge::Entry,
+        role: usize,
+        aspect: &Aspect,
+        certain: Option<&knowledge::Entry>,
+    ) -> bool {
+        let fact = |a: &Aspect| a.fields.first().copied();
+        let entry_fact = self
+            .aspect(&self.analyzer.normal_words(&entry.title))
+            .map(fact);
+        let same_fact = entry_fact == Some(fact(aspect));
+        let other_fact = entry_fact.is_some() && !same_fact;
+        match self.entry_role(entry) {
+            Some(about) if about == role => true,
+            Some(about) => {
+                self.same_kind(about, role) && (same_fact || certain.is_some() && !other_fact)
+            }
+            None => certain.is_some() && !other_fact,
+        }
+    }
+
     /// True when the words describe a job by what it does rather than name it ("the people
     /// who do scans", "what's the job where you help people eat properly").
     pub(super) fn describes_role(&self, words: &[String]) -> bool {
@@ -293,9 +318,45 @@ impl Engine {
 
     /// The role whose description best matches a message that describes one, if one matches
     /// well enough.
-    pub(super) fn role_described(&self, analysis: &matcher::Analysis) -> Option<usize> {
-        let best = self.role_index.rank(analysis).into_iter().next()?;
-        (best.confidence >= ROLE_DESCRIBED_MIN).then_some(best.doc)
+    /// A role the message names (`named`) gives way to the described one only when the
+    /// description fits a role of the same kind better ("the nurse who visits people at home"
+    /// is a community nurse, but "the job market for pharmacists" is not about sales).
+    pub(super) fn role_described(
+        &self,
+        analysis: &matcher::Analysis,
+        named: &[usize],
+    ) -> Option<usize> {
+        let ranked = self.roles_described(analysis);
+        let &(role, confidence) = ranked.first()?;
+        let specific = !named.contains(&role) && named.iter().all(|n| self.same_kind(*n, role));
+        (confidence >= ROLE_DESCRIBED_MIN && specific).then_some(role)
+    }
+
+    /// Every role a description could be about, by words and meaning together, best first,
+    /// with its confidence, its confidence by words and its similarity in meaning.
+    pub(super) fn roles_described(&self, analysis: &matcher::Analysis) -> Vec<(usize, f32)> {
+        self.role_candidates(analysis)
+            .into_iter()
+            .map(|(role, words, similarity)| (role, Meaning::combine(words, similarity)))
+            .collect()
+    }
+
+    /// The roles nearest to a description by words and by meaning: each with its confidence by
+    /// words and its similarity in meaning, best (by both together) first.
+    pub(super) fn role_candidates(&self, analysis: &matcher::Analysis) -> Vec<(usize, f32, f32)> {
+        let count = self.knowledge.roles.len();
+        let similarity = self
+            .meaning
+            .role_scores(&self.meaning.encode(&analysis.words.join(" ")), count);
+        let mut words = vec![0.0_f32; count];
+        for found in self.role_index.rank(analysis) {
+            words[found.doc] = words[found.doc].max(found.confidence);
+        }
+        let mut roles: Vec<(usize, f32, f32)> = (0..count)
+            .map(|role| (role, words[role], similarity[role]))
+            .collect();
+        roles.sort_by(|a, b| Meaning::combine(b.1, b.2).total_cmp(&Meaning::combine(a.1, a.2)));
+        roles
     }
 
     /// A role's overview, for a message that names or describes only that role: its entry when
@@ -319,37 +380,37 @@ impl Engine {
 
     /// The fact of a role the message asks about ("how long" asks about training).
     pub(super) fn aspect(&self, words: &[String]) -> Option<&Aspect> {
+        self.aspect_span(words).map(|(aspect, _)| aspect)
+    }
+
+    /// The fact of a role the message asks about, and the words that ask about it.
+    fn aspect_span(&self, words: &[String]) -> Option<(&Aspect, std::ops::Range<usize>)> {
+        let text = Words {
+            words,
+            stems: words.iter().map(|w| self.analyzer.stem(w)).collect(),
+        };
         self.messages
             .aspect
             .iter()
-            .zip(&self.aspect_phrases)
-            .find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(words, p)))
-            .map(|(aspect, _)| aspect)
+            .zip(&self.aspect_patterns)
+            .find_map(|(aspect, patterns)| {
+                patterns
+                    .iter()
+                    .find_map(|p| p.find(&text))
+                    .map(|span| (aspect, span))
+            })
     }
 
-    /// How many of `words` the phrase of the role fact they ask about leaves uncovered, when
-    /// they ask about one ("how long does that take?" leaves "does that take").
+    /// The words the phrase of the role fact they ask about leaves uncovered, when they ask
+    /// about one ("how long does that take?" leaves "does that take").
     pub(super) fn beside_aspect<'w>(&self, words: &'w [String]) -> Option<Vec<&'w String>> {
-        let (_, phrases) = self
-            .messages
-            .aspect
-            .iter()
-            .zip(&self.aspect_phrases)
-            .find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(words, p)))?;
-        let mut covered = vec![false; words.len()];
-        for phrase in phrases.iter().filter(|p| !p.is_empty()) {
-            for start in 0..words.len().saturating_sub(phrase.len() - 1) {
-                if words[start..start + phrase.len()] == phrase[..] {
-                    covered[start..start + phrase.len()].fill(true);
-                }
-            }
-        }
+        let (_, span) = self.aspect_span(words)?;
         Some(
             words
                 .iter()
-                .zip(covered)
-                .filter(|(_, c)| !c)
-                .map(|(w, _)| w)
+                .enumerate()
+                .filter(|(at, _)| !span.contains(at))
+                .map(|(_, w)| w)
                 .collect(),
         )
     }
@@ -445,7 +506,21 @@ impl Engine {
             .iter()
             .rev()
             .take(CARRY_TURNS)
+            .filter(|turn| {
+                turn.topic
+                    .as_deref()
+                    .is_some_and(|t| self.answered_about_role(t))
+            })
             .find_map(|turn| self.aspect(&self.analyzer.normal_words(&turn.text)))
+    }
+
+    /// True when a reply with this topic was about a role: from its card, or its entry.
+    fn answered_about_role(&self, topic: &str) -> bool {
+        self.role_index(topic).is_some()
+            || self
+                .knowledge
+                .entry(topic)
+                .is_some_and(|entry| self.entry_role(entry).is_some())
     }
 
     /// True when two roles are in the same category (a physiotherapist and allied health

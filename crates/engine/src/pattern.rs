@@ -1,0 +1,241 @@
+//! Word patterns, the small language content uses to say how something is worded: the safety
+//! stage's signs (`intents/safety-signs.toml`) and the facts of a role a question asks about
+//! (`aspect` in `intents/messages.toml`).
+//!
+//! A pattern is matched on a text's normalised words and their stems:
+//!
+//! - `word` or `two words`: those words; `a|b|c`: one of them (`no_one` for two words);
+//! - `<class>`: one of the phrases of a named class;
+//! - `~word`: any form of the word (`~kill` is kill, kills, killing, killed);
+//! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number;
+//! - `!a|b`: one word that is none of these ("what do !i|we * do" is not "what do i do").
+//!
+//! Matching is linear in the words times the pattern's gaps: no backtracking beyond a gap's
+//! few positions.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Up to this many words of anything: `*`.
+const SHORT_GAP: usize = 2;
+/// Up to this many words of anything: `**`.
+const LONG_GAP: usize = 5;
+
+/// One element of a pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    /// One of these word sequences.
+    Words(Vec<Vec<String>>),
+    /// A word with one of these stems (`~word`: any form of it).
+    Stems(Vec<String>),
+    /// Up to this many words of anything.
+    Gap(usize),
+    /// A number.
+    Number,
+    /// One word that is none of these.
+    Except(Vec<String>),
+}
+
+/// A pattern, read.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WordPattern {
+    tokens: Vec<Token>,
+    /// Words every match contains, to skip patterns quickly.
+    anchors: Vec<String>,
+}
+
+/// The words of a text (or a part of one) to match patterns on, and their stems.
+pub(crate) struct Words<'a> {
+    pub(crate) words: &'a [String],
+    pub(crate) stems: Vec<String>,
+}
+
+impl WordPattern {
+    /// Reads a pattern. `classes` are the named classes `<name>` may use, as normalised
+    /// phrases; `normal` normalises a word as the analyzer does and `stem` stems one. The error
+    /// says what is wrong with the pattern.
+    pub(crate) fn parse(
+        written: &str,
+        classes: &HashMap<&str, Vec<Vec<String>>>,
+        normal: &impl Fn(&str) -> Vec<String>,
+        stem: &impl Fn(&str) -> String,
+    ) -> Result<WordPattern, String> {
+        let tokens = written
+            .split_whitespace()
+            .map(|part| token(written, part, classes, normal, stem))
+            .collect::<Result<Vec<Token>, String>>()?;
+        if !tokens
+            .iter()
+            .any(|t| matches!(t, Token::Words(_) | Token::Stems(_)))
+        {
+            return Err(format!("pattern '{written}' has no words"));
+        }
+        let anchors = tokens
+            .iter()
+            .filter_map(|t| match t {
+                Token::Words(options) if options.len() == 1 => Some(options[0].clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Ok(WordPattern { tokens, anchors })
+    }
+
+    /// Words every match contains: a text without one of them cannot match.
+    pub(crate) fn anchors(&self) -> impl Iterator<Item = &str> {
+        self.anchors.iter().map(String::as_str)
+    }
+
+    /// The first span of `text` the pattern matches.
+    pub(crate) fn find(&self, text: &Words) -> Option<Range<usize>> {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        (0..text.words.len())
+            .find_map(|start| match_at(&self.tokens, text, start).map(|end| start..end))
+    }
+}
+
+/// Reads one element of the pattern `written`.
+fn token(
+    written: &str,
+    part: &str,
+    classes: &HashMap<&str, Vec<Vec<String>>>,
+    normal: &impl Fn(&str) -> Vec<String>,
+    stem: &impl Fn(&str) -> String,
+) -> Result<Token, String> {
+    Ok(match part {
+        "*" => Token::Gap(SHORT_GAP),
+        "**" => Token::Gap(LONG_GAP),
+        "#" => Token::Number,
+        except if except.starts_with('!') => {
+            let options: Vec<String> = except[1..].split('|').flat_map(normal).collect();
+            if options.is_empty() {
+                return Err(format!("pattern '{written}': '{except}' has no words"));
+            }
+            Token::Except(options)
+        }
+        stems if stems.starts_with('~') => {
+            let options: Vec<String> = stems[1..]
+                .split('|')
+                .flat_map(normal)
+                .map(|w| stem(&w))
+                .collect();
+            if options.is_empty() {
+                return Err(format!("pattern '{written}': '{stems}' has no words"));
+            }
+            Token::Stems(options)
+        }
+        class if class.starts_with('<') && class.ends_with('>') => {
+            let name = &class[1..class.len() - 1];
+            let members = classes
+                .get(name)
+                .ok_or_else(|| format!("pattern '{written}': no class <{name}>"))?;
+            Token::Words(members.clone())
+        }
+        words => {
+            let options: Vec<Vec<String>> = words
+                .split('|')
+                .map(|w| normal(&w.replace('_', " ")))
+                .filter(|w| !w.is_empty())
+                .collect();
+            if options.is_empty() {
+                return Err(format!("pattern '{written}': '{words}' has no words"));
+            }
+            Token::Words(options)
+        }
+    })
+}
+
+/// Where a match of `tokens` starting at `at` ends, if there is one.
+fn match_at(tokens: &[Token], text: &Words, at: usize) -> Option<usize> {
+    let words = text.words;
+    let Some((first, rest)) = tokens.split_first() else {
+        return Some(at);
+    };
+    match first {
+        Token::Gap(most) => (0..=*most)
+            .filter(|skip| at + skip <= words.len())
+            .find_map(|skip| match_at(rest, text, at + skip)),
+        Token::Number => words
+            .get(at)
+            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|_| match_at(rest, text, at + 1)),
+        Token::Except(options) => words
+            .get(at)
+            .filter(|w| !options.contains(w))
+            .and_then(|_| match_at(rest, text, at + 1)),
+        Token::Stems(options) => text
+            .stems
+            .get(at)
+            .filter(|stem| options.contains(stem))
+            .and_then(|_| match_at(rest, text, at + 1)),
+        Token::Words(options) => options
+            .iter()
+            .filter(|option| words[at.min(words.len())..].starts_with(option))
+            .find_map(|option| match_at(rest, text, at + option.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normal(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_lowercase).collect()
+    }
+
+    fn stem(word: &str) -> String {
+        word.trim_end_matches('s').to_owned()
+    }
+
+    fn check(pattern: &str, text: &str, expect: Option<Range<usize>>) {
+        let classes = HashMap::from([("who", vec![normal("he"), normal("my dad")])]);
+        let pattern = WordPattern::parse(pattern, &classes, &normal, &stem).expect("a pattern");
+        let words = normal(text);
+        let stems = words.iter().map(|w| stem(w)).collect();
+        let found = pattern.find(&Words {
+            words: &words,
+            stems,
+        });
+        assert_eq!(found, expect, "{text}");
+    }
+
+    #[test]
+    fn words_alternatives_classes_stems_gaps_and_numbers() {
+        check("need a degree", "do i need a degree", Some(2..5));
+        check(
+            "need * degree",
+            "do paramedics need a uni degree",
+            Some(2..6),
+        );
+        check("need * degree", "need a proper uni degree", None);
+        check(
+            "what do|does ** do",
+            "what do art therapists do",
+            Some(0..5),
+        );
+        check("<who> collapsed", "my dad collapsed", Some(0..3));
+        check("~regulate", "who regulates paramedics", Some(1..2));
+        check("for # years", "for 6 years", Some(0..3));
+        check("for # years", "for six years", None);
+        check("no_one|nobody cares", "no one cares", Some(0..3));
+        check(
+            "what do !i|we * do",
+            "what do physios actually do",
+            Some(0..5),
+        );
+        check("what do !i|we * do", "what do i do", None);
+    }
+
+    #[test]
+    fn a_pattern_needs_words_and_known_classes() {
+        let classes = HashMap::new();
+        for bad in ["*", "* #", "<nobody> here", "~ here", "! here"] {
+            assert!(
+                WordPattern::parse(bad, &classes, &normal, &stem).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
