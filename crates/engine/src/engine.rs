@@ -663,8 +663,10 @@ impl Engine {
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
         let asks = reading.asks();
+        // "Leaving school in june and i want an apprenticeship" is answered as a question is.
+        let requests = reading.requests();
         // "I'm 17" is about the user, not out of scope: it is noted, not declined.
-        let about_user = !notes.is_empty() && !asks;
+        let about_user = !notes.is_empty() && !requests;
         if let Some(i) = intent.filter(|i| {
             let declines = self.intents[*i].kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
@@ -712,14 +714,15 @@ impl Engine {
         if refers && no_context && short && vague {
             return self.message(&self.messages.clarify, true);
         }
-        let least = if asks {
+        let least = if requests {
             ANSWER_MIN
         } else {
             STATEMENT_ANSWER_MIN
         };
         let facts = notes.join(", ");
-        // A statement about the writer that asks nothing is noted; a question that cannot be
-        // answered gets the fallback below, with the note in front.
+        // A statement about the writer that asks nothing is noted (a wish nothing answers
+        // too); a question that cannot be answered gets the fallback below, with the note in
+        // front.
         if !notes.is_empty() && knowledge_confidence < least && !asks {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }

@@ -68,6 +68,9 @@ pub struct Clause {
     pub parts: Vec<Part>,
     /// True when the clause asks something.
     pub asks: bool,
+    /// True when the clause says what the writer wants ("i want an apprenticeship"), which is
+    /// answered as a question is.
+    pub wants: bool,
     /// True when the clause follows a comma.
     #[serde(skip)]
     pub(crate) after_comma: bool,
@@ -134,6 +137,13 @@ impl Reading {
         self.clauses.iter().any(|c| c.asks && c.has_content())
     }
 
+    /// True when some clause asks something or says what the writer wants.
+    pub fn requests(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| (c.asks || c.wants) && c.has_content())
+    }
+
     /// Every word of the message (noise included), in order.
     pub fn all_words(&self) -> Vec<String> {
         self.clauses
@@ -193,6 +203,7 @@ struct ReadingFile {
     children: Vec<String>,
     place_before: Vec<String>,
     place_after: Vec<String>,
+    wishes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +279,7 @@ pub struct Reader {
     place_after: PhraseSet<()>,
     places: PhraseSet<String>,
     abroad: PhraseSet<()>,
+    wishes: PhraseSet<()>,
 }
 
 impl Reader {
@@ -308,6 +320,7 @@ impl Reader {
         reader.place_before = set(&data.place_before);
         reader.place_after = set(&data.place_after);
         reader.abroad = set(&places.abroad);
+        reader.wishes = set(&data.wishes);
         for relation in &data.relations {
             let child = data.children.contains(relation);
             for word in normal(relation) {
@@ -348,6 +361,7 @@ impl Reader {
                 words: read.words,
                 factors: read.factors,
                 asks: false,
+                wants: false,
                 after_comma,
                 pieces: Vec::new(),
             };
@@ -355,6 +369,8 @@ impl Reader {
             self.mark_on_behalf(&mut clause, &mut reading);
             self.mark_places(&mut clause, &mut reading);
             clause.asks = analyzer.lexicon().is_question(piece, &clause.words);
+            clause.wants = (0..clause.words.len())
+                .any(|at| self.wishes.longest_at(&clause.words, at).is_some());
             reading.clauses.push(clause);
         }
         merge_fragments(&mut reading.clauses);
@@ -505,7 +521,9 @@ fn clauses(text: &str) -> Vec<(&str, bool)> {
             _ => false,
         };
         if boundary {
-            let piece = &text[start..i];
+            // A question mark stays with its clause: it says the clause asks something.
+            let end = if *c == b'?' { i + 1 } else { i };
+            let piece = &text[start..end];
             if !piece.trim().is_empty() {
                 out.push((piece, after_comma));
             }
