@@ -9,7 +9,7 @@ use std::time::Duration;
 use adapter::{Channel, Health, Secret};
 use anyhow::Context as _;
 use engine::{Conversations, StateStore as _};
-use store::SledStore;
+use store::AnyStore;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -31,7 +31,7 @@ pub enum Bots {
 }
 
 /// The shared conversations every bot answers through.
-type Shared = Arc<Conversations<SledStore>>;
+type Shared = Arc<Conversations<AnyStore>>;
 
 /// Runs the bots until Ctrl-C or SIGTERM (or until one fails), on a runtime of its own.
 pub fn run(config: &Config, bots: Bots) -> anyhow::Result<()> {
@@ -157,7 +157,7 @@ async fn serve(
     if let Some(mut settings) = telegram {
         settings.status = health.watch(Channel::Telegram);
         let (conversations, shutdown) = (Arc::clone(&conversations), stop_signal());
-        tracing::info!(data = %config.data.display(), "starting the Telegram bot");
+        tracing::info!(store = %config.store_description(), "starting the Telegram bot");
         bots.spawn(async move {
             let result = telegram::run(settings, conversations, shutdown).await;
             (Channel::Telegram, result.map_err(anyhow::Error::from))
@@ -167,7 +167,7 @@ async fn serve(
         settings.status = health.watch(Channel::Discord);
         let (conversations, shutdown) = (Arc::clone(&conversations), stop_signal());
         tracing::info!(
-            data = %config.data.display(),
+            store = %config.store_description(),
             channels = settings.channels.len(),
             shards = ?settings.shards,
             "starting the Discord bot"

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use engine::{Content, Conversations, Engine};
 use knowledge::SourceFile;
 use serde::{Deserialize, Serialize};
-use store::SledStore;
+use store::{AnyStore, RedisOptions, StoreUrl};
 
 use crate::cli::{Args, LogFormat};
 
@@ -34,6 +34,10 @@ const LOG: &str = "warn";
 struct FileConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     knowledge: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,6 +85,10 @@ struct DiscordFile {
 pub struct Config {
     /// State directory.
     pub data: PathBuf,
+    /// Where state is kept: sled in `data`, or Redis.
+    pub store: StoreUrl,
+    /// Redis only: the prefix of every key.
+    pub store_prefix: String,
     /// Knowledge folder, or `None` for the embedded copy.
     pub knowledge: Option<PathBuf>,
     /// Intents folder, or `None` for the embedded copy.
@@ -160,6 +168,23 @@ impl Config {
             .or(file.discord.api_url)
             .map(|url| discord::api_url(&url))
             .transpose()?;
+        if file.store.as_deref().is_some_and(has_password) {
+            anyhow::bail!(
+                "the configuration file's `store` holds a password: give the URL with its \
+                 password in CAREERBOT_STORE instead (secrets come from the environment only)"
+            );
+        }
+        let store = StoreUrl::parse(
+            args.store
+                .as_deref()
+                .or(file.store.as_deref())
+                .unwrap_or(""),
+        )?;
+        let store_prefix = args
+            .store_prefix
+            .clone()
+            .or(file.store_prefix)
+            .unwrap_or_else(|| store::DEFAULT_PREFIX.to_owned());
         let shards = flags.discord.shards.or(file.discord.shards);
         if shards == Some(0) {
             anyhow::bail!("the Discord shard count must be at least 1");
@@ -170,6 +195,8 @@ impl Config {
                 .clone()
                 .or(file.data)
                 .unwrap_or_else(|| PathBuf::from("data")),
+            store,
+            store_prefix,
             knowledge: args.knowledge.clone().or(file.knowledge),
             intents: args.intents.clone().or(file.intents),
             retention_days: args
@@ -206,6 +233,8 @@ impl Config {
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let file = FileConfig {
             data: Some(self.data.clone()),
+            store: Some(without_password(&self.store)),
+            store_prefix: Some(self.store_prefix.clone()),
             knowledge: self.knowledge.clone(),
             intents: self.intents.clone(),
             retention_days: Some(self.retention_days),
@@ -231,9 +260,15 @@ impl Config {
             Some(_) => "",
             None => " (not set: the copy built into the binary)",
         };
+        let store_password = match &self.store {
+            StoreUrl::Redis(url) if has_password(url) => {
+                "\n# the store's password: set ([redacted])"
+            }
+            _ => "",
+        };
         Ok(format!(
             "# careerbot's effective configuration: file < environment < flags.\n\
-             # TELEGRAM_TOKEN: {}\n# DISCORD_TOKEN: {}\n# knowledge{}\n# intents{}\n\n{}",
+             # TELEGRAM_TOKEN: {}\n# DISCORD_TOKEN: {}{store_password}\n# knowledge{}\n# intents{}\n\n{}",
             shown(&self.telegram.token),
             shown(&self.discord.token),
             embedded(&self.knowledge),
@@ -268,21 +303,65 @@ impl Config {
 
     /// Builds the engine and opens the state store. Long-running commands purge inactive users
     /// in the background (`adapter::Purger`).
-    pub fn conversations(&self) -> anyhow::Result<Conversations<SledStore>> {
+    pub fn conversations(&self) -> anyhow::Result<Conversations<AnyStore>> {
         let engine = self.engine()?;
         let store = self.store()?;
         Ok(Conversations::new(engine, store).with_retention(self.retention_days))
     }
 
-    /// Opens the state store.
-    pub fn store(&self) -> anyhow::Result<SledStore> {
-        SledStore::open(&self.data).with_context(|| {
-            format!(
+    /// Opens the state store: sled in the state directory, or the configured Redis server
+    /// (whose records expire after the retention period).
+    pub fn store(&self) -> anyhow::Result<AnyStore> {
+        let options = RedisOptions {
+            prefix: self.store_prefix.clone(),
+            retention: Some(std::time::Duration::from_secs(
+                self.retention_days.saturating_mul(86_400),
+            )),
+            ..RedisOptions::default()
+        };
+        AnyStore::open(&self.store, &self.data, options).with_context(|| match &self.store {
+            StoreUrl::Sled => format!(
                 "cannot open the state store in {} (one process at a time: is careerbot \
-                 running on it?)",
+                 running on it? Several processes share a Redis store: see --store)",
                 self.data.display()
-            )
+            ),
+            StoreUrl::Redis(_) => format!(
+                "cannot open the Redis state store {}",
+                self.store.redacted()
+            ),
         })
+    }
+
+    /// Where state is kept, for logs: the directory, or the Redis server (no password).
+    pub fn store_description(&self) -> String {
+        match &self.store {
+            StoreUrl::Sled => format!("sled in {}", self.data.display()),
+            StoreUrl::Redis(_) => format!(
+                "redis {} (keys under {})",
+                without_password(&self.store),
+                self.store_prefix
+            ),
+        }
+    }
+}
+
+/// Whether a URL carries a password (or a user name, which may be a secret too).
+fn has_password(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| u.password().is_some() || !u.username().is_empty())
+}
+
+/// The store setting with any user name and password removed.
+fn without_password(store: &StoreUrl) -> String {
+    match store {
+        StoreUrl::Sled => "sled".to_owned(),
+        StoreUrl::Redis(url) => match url::Url::parse(url) {
+            Ok(mut parsed) => {
+                let _ = parsed.set_password(None);
+                let _ = parsed.set_username("");
+                parsed.to_string()
+            }
+            Err(_) => store.redacted(),
+        },
     }
 }
 
@@ -404,6 +483,42 @@ mod tests {
         let defaults = config(&["serve"], &[], None).expect("valid");
         assert_eq!(defaults.http.to_string(), HTTP);
         assert_eq!(defaults.log, LOG);
+    }
+
+    #[test]
+    fn the_store_is_sled_unless_a_redis_url_is_given_and_its_password_never_shows() {
+        let default = config(&["chat"], &[], None).expect("valid");
+        assert_eq!(default.store, StoreUrl::Sled);
+        assert_eq!(default.store_prefix, "careerbot:");
+        let file = "store = \"redis://127.0.0.1:6390/1\"\nstore_prefix = \"nhs:\"\n";
+        let from_file = config(&["chat"], &[], Some(file)).expect("valid");
+        assert_eq!(
+            from_file.store,
+            StoreUrl::Redis("redis://127.0.0.1:6390/1".to_owned())
+        );
+        assert_eq!(from_file.store_prefix, "nhs:");
+        let flagged = config(
+            &["--store", "redis://:hunter2@db:6379/0", "chat"],
+            &[],
+            Some(file),
+        )
+        .expect("valid");
+        let printed = flagged.to_toml().expect("printed");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("store = \"redis://db:6379/0\""),
+            "{printed}"
+        );
+        assert!(printed.contains("the store's password: set"), "{printed}");
+        assert!(!format!("{flagged:?}").contains("hunter2"));
+        assert!(!flagged.store_description().contains("hunter2"));
+        let error = config(&["chat"], &[], Some("store = \"redis://:pw@db:6379/0\""))
+            .expect_err("no password in the file");
+        assert!(
+            format!("{error:#}").contains("CAREERBOT_STORE"),
+            "{error:#}"
+        );
+        assert!(config(&["--store", "mongodb://x", "chat"], &[], None).is_err());
     }
 
     #[test]
