@@ -204,6 +204,10 @@ pub struct DiscordArgs {
     /// How many shards to run (default: as many as Discord recommends).
     #[arg(long, env = "DISCORD_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// The shards this process runs, when several processes split the gateway: `A..B` (B
+    /// excluded), `A..=B` or `A`; needs --shards.
+    #[arg(long, env = "DISCORD_SHARD_IDS", value_name = "A..B")]
+    pub shard_ids: Option<String>,
 }
 
 /// The flags of `serve` (and `config`).

@@ -83,6 +83,7 @@ fn discord_config(config: &Config, required: bool) -> anyhow::Result<Option<disc
     discord.api_url.clone_from(&settings.api_url);
     discord.channels.clone_from(&settings.channels);
     discord.shards = settings.shards;
+    discord.shard_ids = settings.shard_ids;
     Ok(Some(discord))
 }
 
@@ -170,6 +171,7 @@ async fn serve(
             store = %config.store_description(),
             channels = settings.channels.len(),
             shards = ?settings.shards,
+            shard_ids = ?settings.shard_ids.map(|ids| ids.to_string()),
             "starting the Discord bot"
         );
         bots.spawn(async move {

@@ -78,6 +78,8 @@ struct DiscordFile {
     channels: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shards: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard_ids: Option<String>,
 }
 
 /// The effective configuration: every setting, from the file, the environment and the flags.
@@ -131,6 +133,8 @@ pub struct DiscordSettings {
     pub channels: Vec<u64>,
     /// How many shards, or `None` for Discord's recommendation.
     pub shards: Option<u32>,
+    /// The shards this process runs, or `None` for all of them.
+    pub shard_ids: Option<discord::ShardIds>,
 }
 
 impl Config {
@@ -189,6 +193,12 @@ impl Config {
         if shards == Some(0) {
             anyhow::bail!("the Discord shard count must be at least 1");
         }
+        let shard_ids = flags
+            .discord
+            .shard_ids
+            .or(file.discord.shard_ids)
+            .map(|ids| discord::ShardIds::parse(&ids)?.check(shards))
+            .transpose()?;
         Ok(Config {
             data: args
                 .data
@@ -225,6 +235,7 @@ impl Config {
                 api_url: discord_api_url,
                 channels,
                 shards,
+                shard_ids,
             },
         })
     }
@@ -250,6 +261,7 @@ impl Config {
                 api_url: self.discord.api_url.clone(),
                 channels: self.discord.channels.clone(),
                 shards: self.discord.shards,
+                shard_ids: self.discord.shard_ids.map(|ids| ids.to_string()),
             },
         };
         let shown = |token: &Option<Secret>| match token {
@@ -539,5 +551,29 @@ mod tests {
         assert!(config(&["serve"], &[], Some("[telegram]\ntoken = \"x\"")).is_err());
         assert!(config(&["serve"], &[("DISCORD_API_URL", "discord.com")], None).is_err());
         assert!(config(&["serve"], &[], Some("[discord]\nshards = 0")).is_err());
+        assert!(
+            config(&["serve", "--shard-ids", "0..2"], &[], None).is_err(),
+            "needs --shards"
+        );
+        assert!(
+            config(
+                &["serve", "--shards", "2", "--shard-ids", "1..3"],
+                &[],
+                None
+            )
+            .is_err()
+        );
+        let split = config(
+            &["serve", "--shards", "4", "--shard-ids", "2..4"],
+            &[],
+            None,
+        )
+        .expect("valid");
+        assert_eq!(
+            split.discord.shard_ids.map(|ids| (ids.first, ids.last)),
+            Some((2, 3))
+        );
+        let printed = split.to_toml().expect("printed");
+        assert!(printed.contains("shard_ids = \"2..=3\""), "{printed}");
     }
 }
