@@ -68,6 +68,7 @@ fn telegram_config(config: &Config, required: bool) -> anyhow::Result<Option<tel
         telegram.mode = telegram::Mode::Webhook {
             url: url.clone(),
             listen: settings.listen,
+            secret: settings.webhook_secret.clone(),
         };
     }
     Ok(Some(telegram))

@@ -120,6 +120,9 @@ pub struct TelegramSettings {
     pub webhook_url: Option<String>,
     /// Webhook mode: the local address to listen on.
     pub listen: SocketAddr,
+    /// Webhook mode: the secret shared by every instance behind the proxy
+    /// (`TELEGRAM_WEBHOOK_SECRET`, from the environment only).
+    pub webhook_secret: Option<Secret>,
 }
 
 /// The Discord bot's settings.
@@ -229,6 +232,7 @@ impl Config {
                     .listen
                     .or(file.telegram.listen)
                     .unwrap_or_else(|| address(TELEGRAM_LISTEN)),
+                webhook_secret: set("TELEGRAM_WEBHOOK_SECRET").map(Secret::new),
             },
             discord: DiscordSettings {
                 token: set(discord::TOKEN_VAR).map(Secret::new),
@@ -280,8 +284,9 @@ impl Config {
         };
         Ok(format!(
             "# careerbot's effective configuration: file < environment < flags.\n\
-             # TELEGRAM_TOKEN: {}\n# DISCORD_TOKEN: {}{store_password}\n# knowledge{}\n# intents{}\n\n{}",
+             # TELEGRAM_TOKEN: {}\n# TELEGRAM_WEBHOOK_SECRET: {}\n# DISCORD_TOKEN: {}{store_password}\n# knowledge{}\n# intents{}\n\n{}",
             shown(&self.telegram.token),
+            shown(&self.telegram.webhook_secret),
             shown(&self.discord.token),
             embedded(&self.knowledge),
             embedded(&self.intents),
