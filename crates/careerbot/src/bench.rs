@@ -3,6 +3,8 @@
 //! reply given only once its state is durable). Prints the engine's time per turn, turns per
 //! second on one and two worker threads, the store's share on its own, start-up time and peak
 //! memory. Everything it writes goes in a temporary directory, removed however the run ends.
+//! Given a Redis store (`--store redis://…`), it runs the same turns on Redis too, under a
+//! prefix of its own that it deletes afterwards, and prints both.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
@@ -16,7 +18,7 @@ use engine::{
     Turn, UserKey,
 };
 use serde::Serialize;
-use store::SledStore;
+use store::{AnyStore, RedisOptions, RedisStore, SledStore, StoreUrl};
 
 use crate::eval::percentile;
 use crate::pipeline::{self, Control, Done, Item, Turns};
@@ -108,6 +110,8 @@ const CONVERSATIONS: &[&[&str]] = &[
 /// The figures, as `--json` prints them (`shared/spec/cli.md`).
 #[derive(Debug, Serialize)]
 struct Figures {
+    /// The store of the figures below (`sled`).
+    store: &'static str,
     /// Simulated users.
     users: usize,
     /// Turns taken in each run.
@@ -128,6 +132,22 @@ struct Figures {
     startup_ms: f64,
     /// Peak resident memory of this process (engine, store and the users' state), if known.
     peak_rss_mb: Option<f64>,
+    /// The same turns on Redis, when a Redis store is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redis: Option<RedisFigures>,
+}
+
+/// Turns per second on Redis, beside sled's.
+#[derive(Debug, Serialize)]
+struct RedisFigures {
+    /// The store (`redis`).
+    store: &'static str,
+    /// The server, `host:port/db`.
+    server: String,
+    turns_per_sec_1: f64,
+    turns_per_sec_2: f64,
+    store_turns_per_sec_1: f64,
+    store_turns_per_sec_2: f64,
 }
 
 /// How many times start-up is measured.
@@ -142,10 +162,17 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         .tempdir()
         .context("cannot make a temporary directory")?;
     let engine: Arc<Engine> = Arc::new(config.engine()?);
-    let one = with_engine(&engine, &dir.path().join("engine-1"), 1, options)?;
-    let two = with_engine(&engine, &dir.path().join("engine-2"), 2, options)?;
-    let store_one = store_alone(&dir.path().join("store-1"), 1, options)?;
-    let store_two = store_alone(&dir.path().join("store-2"), 2, options)?;
+    let sled = |name: &str| -> anyhow::Result<AnyStore> {
+        Ok(AnyStore::Sled(SledStore::open(&dir.path().join(name))?))
+    };
+    let one = with_engine(&engine, sled("engine-1")?, 1, options)?;
+    let two = with_engine(&engine, sled("engine-2")?, 2, options)?;
+    let store_one = store_alone(sled("store-1")?, 1, options)?;
+    let store_two = store_alone(sled("store-2")?, 2, options)?;
+    let redis = match &config.store {
+        StoreUrl::Sled => None,
+        StoreUrl::Redis(url) => Some(on_redis(&engine, url, options)?),
+    };
     let startup = startup(config, dir.path())?;
     let mut micros = one.micros;
     micros.sort_unstable();
@@ -162,6 +189,8 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         turns_per_flush: two.per_flush,
         startup_ms: round(startup.as_secs_f64() * 1000.0),
         peak_rss_mb: peak_rss_mb(),
+        store: "sled",
+        redis,
     };
     drop(dir);
     let mut out = std::io::stdout().lock();
@@ -195,6 +224,18 @@ fn print(out: &mut impl std::io::Write, f: &Figures) -> anyhow::Result<()> {
         "the store alone: {:.0} turns per second on 1 worker thread, {:.0} on 2",
         f.store_turns_per_sec_1, f.store_turns_per_sec_2
     )?;
+    if let Some(redis) = &f.redis {
+        writeln!(
+            out,
+            "on Redis ({}): {:.0} turns per second on 1 worker thread, {:.0} on 2; the store \
+             alone {:.0} on 1, {:.0} on 2",
+            redis.server,
+            redis.turns_per_sec_1,
+            redis.turns_per_sec_2,
+            redis.store_turns_per_sec_1,
+            redis.store_turns_per_sec_2
+        )?;
+    }
     writeln!(out, "start-up to the first reply: {} ms", f.startup_ms)?;
     match f.peak_rss_mb {
         Some(mb) => writeln!(out, "peak resident memory: {mb} MB")?,
@@ -211,14 +252,67 @@ struct Run {
     per_flush: f64,
 }
 
-/// Runs the simulated conversations through the engine and a new store in `dir`.
+/// The same runs on the Redis server at `url`, each under a prefix of its own, deleted after.
+fn on_redis(engine: &Arc<Engine>, url: &str, options: Options) -> anyhow::Result<RedisFigures> {
+    let open = |run: &str| -> anyhow::Result<Emptied> {
+        let prefix = format!("careerbot-bench:{}:{run}:", std::process::id());
+        let store = RedisStore::open(
+            url,
+            RedisOptions {
+                prefix,
+                ..RedisOptions::default()
+            },
+        )?;
+        store.clear()?;
+        Ok(Emptied(store))
+    };
+    let (a, b, c, d) = (
+        open("engine-1")?,
+        open("engine-2")?,
+        open("store-1")?,
+        open("store-2")?,
+    );
+    let server = a.0.address().to_owned();
+    Ok(RedisFigures {
+        store: "redis",
+        server,
+        turns_per_sec_1: with_engine(engine, AnyStore::Redis(a.0.clone()), 1, options)?.per_sec,
+        turns_per_sec_2: with_engine(engine, AnyStore::Redis(b.0.clone()), 2, options)?.per_sec,
+        store_turns_per_sec_1: store_alone(AnyStore::Redis(c.0.clone()), 1, options)?.per_sec,
+        store_turns_per_sec_2: store_alone(AnyStore::Redis(d.0.clone()), 2, options)?.per_sec,
+    })
+}
+
+/// A Redis store whose keys are deleted when it is dropped, however the run ends.
+struct Emptied(RedisStore);
+
+impl Drop for Emptied {
+    fn drop(&mut self) {
+        if let Err(error) = self.0.clear() {
+            tracing::warn!("the bench's keys were not all deleted: {error}");
+        }
+    }
+}
+
+/// What a store's counters say of grouped flushes: writes per flush (1 where every write is
+/// durable on its own).
+fn per_flush(store: &AnyStore) -> f64 {
+    match store {
+        AnyStore::Sled(sled) => {
+            let stats = sled.stats();
+            round(stats.writes as f64 / stats.flushes.max(1) as f64)
+        }
+        AnyStore::Redis(_) => 1.0,
+    }
+}
+
+/// Runs the simulated conversations through the engine and `store` (new and empty).
 fn with_engine(
     engine: &Arc<Engine>,
-    dir: &Path,
+    store: AnyStore,
     workers: usize,
     options: Options,
 ) -> anyhow::Result<Run> {
-    let store = SledStore::open(dir)?;
     let conversations = Conversations::new(Arc::clone(engine), store);
     let mut micros = Vec::with_capacity(options.turns);
     let started = Instant::now();
@@ -235,17 +329,16 @@ fn with_engine(
         },
     )?;
     let elapsed = started.elapsed();
-    let stats = conversations.store().stats();
     Ok(Run {
         per_sec: per_sec(micros.len(), elapsed),
-        per_flush: round(stats.writes as f64 / stats.flushes.max(1) as f64),
+        per_flush: per_flush(conversations.store()),
         micros,
     })
 }
 
-/// Runs the same turns through a new store in `dir` with no engine: the store's share.
-fn store_alone(dir: &Path, workers: usize, options: Options) -> anyhow::Result<Run> {
-    let store = StoreAlone(SledStore::open(dir)?);
+/// Runs the same turns through `store` (new and empty) with no engine: the store's share.
+fn store_alone(store: AnyStore, workers: usize, options: Options) -> anyhow::Result<Run> {
+    let store = StoreAlone(store);
     let mut turns = 0;
     let started = Instant::now();
     pipeline::run(
@@ -259,23 +352,24 @@ fn store_alone(dir: &Path, workers: usize, options: Options) -> anyhow::Result<R
         },
     )?;
     let elapsed = started.elapsed();
-    let stats = store.0.stats();
     Ok(Run {
         micros: Vec::new(),
         per_sec: per_sec(turns, elapsed),
-        per_flush: round(stats.writes as f64 / stats.flushes.max(1) as f64),
+        per_flush: per_flush(&store.0),
     })
 }
 
-/// A turn without the engine: the state is loaded, the message remembered, the state written;
-/// settling waits for the group commit.
-struct StoreAlone(SledStore);
+/// A turn without the engine: the state is loaded, the message remembered, the state written
+/// if unchanged since it was loaded (as `Conversations` does); settling waits for the group
+/// commit.
+struct StoreAlone(AnyStore);
 
 impl Turns for StoreAlone {
     type Taken = Commit;
 
     fn take(&self, user: &UserKey, input: &Input, now: u64) -> Result<Commit, StoreError> {
-        let mut state = self.0.load(user)?.unwrap_or_default();
+        let (state, version) = self.0.load_versioned(user)?;
+        let mut state = state.unwrap_or_default();
         state.turn_count += 1;
         state.updated_at = now;
         state.turns.push(Turn {
@@ -285,7 +379,7 @@ impl Turns for StoreAlone {
         });
         let excess = state.turns.len().saturating_sub(MAX_TURNS);
         state.turns.drain(..excess);
-        self.0.write(user, &state)
+        self.0.write_if(user, &state, version)
     }
 
     fn settle(&self, commit: Commit) -> Result<Reply, StoreError> {

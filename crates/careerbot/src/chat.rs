@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use engine::{Conversations, Input, Reply, StateStore, UserKey};
 use render::Channel;
 use serde::{Deserialize, Serialize};
-use store::SledStore;
+use store::AnyStore;
 
 use adapter::now;
 
@@ -146,7 +146,7 @@ fn workers() -> usize {
 }
 
 /// On Ctrl-C or SIGTERM: let the turns under way finish, flush the store and exit with 0.
-fn stop_on_signal(store: SledStore, control: Arc<Control>) -> anyhow::Result<()> {
+fn stop_on_signal(store: AnyStore, control: Arc<Control>) -> anyhow::Result<()> {
     adapter::on_stop_signal(move || {
         if !control.stop(STOP_GRACE) {
             tracing::warn!("turns under way did not finish within {STOP_GRACE:?}");

@@ -12,6 +12,18 @@ pub struct Args {
     /// State directory (default: ./data).
     #[arg(long, global = true, env = "CAREERBOT_DATA")]
     pub data: Option<PathBuf>,
+    /// Where state is kept: `sled` (in the state directory, the default) or a Redis server,
+    /// `redis://HOST:PORT/DB`, shared by several careerbot processes.
+    #[arg(
+        long,
+        global = true,
+        env = "CAREERBOT_STORE",
+        value_name = "sled|redis://HOST:PORT/DB"
+    )]
+    pub store: Option<String>,
+    /// Redis only: every key begins with this (default `careerbot:`).
+    #[arg(long, global = true, env = "CAREERBOT_STORE_PREFIX")]
+    pub store_prefix: Option<String>,
     /// Knowledge folder (default: the copy embedded in the binary).
     #[arg(long, global = true, env = "CAREERBOT_KNOWLEDGE")]
     pub knowledge: Option<PathBuf>,
@@ -192,6 +204,10 @@ pub struct DiscordArgs {
     /// How many shards to run (default: as many as Discord recommends).
     #[arg(long, env = "DISCORD_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// The shards this process runs, when several processes split the gateway: `A..B` (B
+    /// excluded), `A..=B` or `A`; needs --shards.
+    #[arg(long, env = "DISCORD_SHARD_IDS", value_name = "A..B")]
+    pub shard_ids: Option<String>,
 }
 
 /// The flags of `serve` (and `config`).

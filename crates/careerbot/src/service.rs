@@ -9,7 +9,7 @@ use std::time::Duration;
 use adapter::{Channel, Health, Secret};
 use anyhow::Context as _;
 use engine::{Conversations, StateStore as _};
-use store::SledStore;
+use store::AnyStore;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -31,7 +31,7 @@ pub enum Bots {
 }
 
 /// The shared conversations every bot answers through.
-type Shared = Arc<Conversations<SledStore>>;
+type Shared = Arc<Conversations<AnyStore>>;
 
 /// Runs the bots until Ctrl-C or SIGTERM (or until one fails), on a runtime of its own.
 pub fn run(config: &Config, bots: Bots) -> anyhow::Result<()> {
@@ -68,6 +68,7 @@ fn telegram_config(config: &Config, required: bool) -> anyhow::Result<Option<tel
         telegram.mode = telegram::Mode::Webhook {
             url: url.clone(),
             listen: settings.listen,
+            secret: settings.webhook_secret.clone(),
         };
     }
     Ok(Some(telegram))
@@ -83,6 +84,7 @@ fn discord_config(config: &Config, required: bool) -> anyhow::Result<Option<disc
     discord.api_url.clone_from(&settings.api_url);
     discord.channels.clone_from(&settings.channels);
     discord.shards = settings.shards;
+    discord.shard_ids = settings.shard_ids;
     Ok(Some(discord))
 }
 
@@ -157,7 +159,7 @@ async fn serve(
     if let Some(mut settings) = telegram {
         settings.status = health.watch(Channel::Telegram);
         let (conversations, shutdown) = (Arc::clone(&conversations), stop_signal());
-        tracing::info!(data = %config.data.display(), "starting the Telegram bot");
+        tracing::info!(store = %config.store_description(), "starting the Telegram bot");
         bots.spawn(async move {
             let result = telegram::run(settings, conversations, shutdown).await;
             (Channel::Telegram, result.map_err(anyhow::Error::from))
@@ -167,9 +169,10 @@ async fn serve(
         settings.status = health.watch(Channel::Discord);
         let (conversations, shutdown) = (Arc::clone(&conversations), stop_signal());
         tracing::info!(
-            data = %config.data.display(),
+            store = %config.store_description(),
             channels = settings.channels.len(),
             shards = ?settings.shards,
+            shard_ids = ?settings.shard_ids.map(|ids| ids.to_string()),
             "starting the Discord bot"
         );
         bots.spawn(async move {

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use engine::{Content, Conversations, Engine};
 use knowledge::SourceFile;
 use serde::{Deserialize, Serialize};
-use store::SledStore;
+use store::{AnyStore, RedisOptions, StoreUrl};
 
 use crate::cli::{Args, LogFormat};
 
@@ -34,6 +34,10 @@ const LOG: &str = "warn";
 struct FileConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     knowledge: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,8 @@ struct DiscordFile {
     channels: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shards: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard_ids: Option<String>,
 }
 
 /// The effective configuration: every setting, from the file, the environment and the flags.
@@ -81,6 +87,10 @@ struct DiscordFile {
 pub struct Config {
     /// State directory.
     pub data: PathBuf,
+    /// Where state is kept: sled in `data`, or Redis.
+    pub store: StoreUrl,
+    /// Redis only: the prefix of every key.
+    pub store_prefix: String,
     /// Knowledge folder, or `None` for the embedded copy.
     pub knowledge: Option<PathBuf>,
     /// Intents folder, or `None` for the embedded copy.
@@ -110,6 +120,9 @@ pub struct TelegramSettings {
     pub webhook_url: Option<String>,
     /// Webhook mode: the local address to listen on.
     pub listen: SocketAddr,
+    /// Webhook mode: the secret shared by every instance behind the proxy
+    /// (`TELEGRAM_WEBHOOK_SECRET`, from the environment only).
+    pub webhook_secret: Option<Secret>,
 }
 
 /// The Discord bot's settings.
@@ -123,6 +136,8 @@ pub struct DiscordSettings {
     pub channels: Vec<u64>,
     /// How many shards, or `None` for Discord's recommendation.
     pub shards: Option<u32>,
+    /// The shards this process runs, or `None` for all of them.
+    pub shard_ids: Option<discord::ShardIds>,
 }
 
 impl Config {
@@ -160,16 +175,41 @@ impl Config {
             .or(file.discord.api_url)
             .map(|url| discord::api_url(&url))
             .transpose()?;
+        if file.store.as_deref().is_some_and(has_password) {
+            anyhow::bail!(
+                "the configuration file's `store` holds a password: give the URL with its \
+                 password in CAREERBOT_STORE instead (secrets come from the environment only)"
+            );
+        }
+        let store = StoreUrl::parse(
+            args.store
+                .as_deref()
+                .or(file.store.as_deref())
+                .unwrap_or(""),
+        )?;
+        let store_prefix = args
+            .store_prefix
+            .clone()
+            .or(file.store_prefix)
+            .unwrap_or_else(|| store::DEFAULT_PREFIX.to_owned());
         let shards = flags.discord.shards.or(file.discord.shards);
         if shards == Some(0) {
             anyhow::bail!("the Discord shard count must be at least 1");
         }
+        let shard_ids = flags
+            .discord
+            .shard_ids
+            .or(file.discord.shard_ids)
+            .map(|ids| discord::ShardIds::parse(&ids)?.check(shards))
+            .transpose()?;
         Ok(Config {
             data: args
                 .data
                 .clone()
                 .or(file.data)
                 .unwrap_or_else(|| PathBuf::from("data")),
+            store,
+            store_prefix,
             knowledge: args.knowledge.clone().or(file.knowledge),
             intents: args.intents.clone().or(file.intents),
             retention_days: args
@@ -192,12 +232,14 @@ impl Config {
                     .listen
                     .or(file.telegram.listen)
                     .unwrap_or_else(|| address(TELEGRAM_LISTEN)),
+                webhook_secret: set("TELEGRAM_WEBHOOK_SECRET").map(Secret::new),
             },
             discord: DiscordSettings {
                 token: set(discord::TOKEN_VAR).map(Secret::new),
                 api_url: discord_api_url,
                 channels,
                 shards,
+                shard_ids,
             },
         })
     }
@@ -206,6 +248,8 @@ impl Config {
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let file = FileConfig {
             data: Some(self.data.clone()),
+            store: Some(without_password(&self.store)),
+            store_prefix: Some(self.store_prefix.clone()),
             knowledge: self.knowledge.clone(),
             intents: self.intents.clone(),
             retention_days: Some(self.retention_days),
@@ -221,6 +265,7 @@ impl Config {
                 api_url: self.discord.api_url.clone(),
                 channels: self.discord.channels.clone(),
                 shards: self.discord.shards,
+                shard_ids: self.discord.shard_ids.map(|ids| ids.to_string()),
             },
         };
         let shown = |token: &Option<Secret>| match token {
@@ -231,10 +276,17 @@ impl Config {
             Some(_) => "",
             None => " (not set: the copy built into the binary)",
         };
+        let store_password = match &self.store {
+            StoreUrl::Redis(url) if has_password(url) => {
+                "\n# the store's password: set ([redacted])"
+            }
+            _ => "",
+        };
         Ok(format!(
             "# careerbot's effective configuration: file < environment < flags.\n\
-             # TELEGRAM_TOKEN: {}\n# DISCORD_TOKEN: {}\n# knowledge{}\n# intents{}\n\n{}",
+             # TELEGRAM_TOKEN: {}\n# TELEGRAM_WEBHOOK_SECRET: {}\n# DISCORD_TOKEN: {}{store_password}\n# knowledge{}\n# intents{}\n\n{}",
             shown(&self.telegram.token),
+            shown(&self.telegram.webhook_secret),
             shown(&self.discord.token),
             embedded(&self.knowledge),
             embedded(&self.intents),
@@ -268,21 +320,65 @@ impl Config {
 
     /// Builds the engine and opens the state store. Long-running commands purge inactive users
     /// in the background (`adapter::Purger`).
-    pub fn conversations(&self) -> anyhow::Result<Conversations<SledStore>> {
+    pub fn conversations(&self) -> anyhow::Result<Conversations<AnyStore>> {
         let engine = self.engine()?;
         let store = self.store()?;
         Ok(Conversations::new(engine, store).with_retention(self.retention_days))
     }
 
-    /// Opens the state store.
-    pub fn store(&self) -> anyhow::Result<SledStore> {
-        SledStore::open(&self.data).with_context(|| {
-            format!(
+    /// Opens the state store: sled in the state directory, or the configured Redis server
+    /// (whose records expire after the retention period).
+    pub fn store(&self) -> anyhow::Result<AnyStore> {
+        let options = RedisOptions {
+            prefix: self.store_prefix.clone(),
+            retention: Some(std::time::Duration::from_secs(
+                self.retention_days.saturating_mul(86_400),
+            )),
+            ..RedisOptions::default()
+        };
+        AnyStore::open(&self.store, &self.data, options).with_context(|| match &self.store {
+            StoreUrl::Sled => format!(
                 "cannot open the state store in {} (one process at a time: is careerbot \
-                 running on it?)",
+                 running on it? Several processes share a Redis store: see --store)",
                 self.data.display()
-            )
+            ),
+            StoreUrl::Redis(_) => format!(
+                "cannot open the Redis state store {}",
+                self.store.redacted()
+            ),
         })
+    }
+
+    /// Where state is kept, for logs: the directory, or the Redis server (no password).
+    pub fn store_description(&self) -> String {
+        match &self.store {
+            StoreUrl::Sled => format!("sled in {}", self.data.display()),
+            StoreUrl::Redis(_) => format!(
+                "redis {} (keys under {})",
+                without_password(&self.store),
+                self.store_prefix
+            ),
+        }
+    }
+}
+
+/// Whether a URL carries a password (or a user name, which may be a secret too).
+fn has_password(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| u.password().is_some() || !u.username().is_empty())
+}
+
+/// The store setting with any user name and password removed.
+fn without_password(store: &StoreUrl) -> String {
+    match store {
+        StoreUrl::Sled => "sled".to_owned(),
+        StoreUrl::Redis(url) => match url::Url::parse(url) {
+            Ok(mut parsed) => {
+                let _ = parsed.set_password(None);
+                let _ = parsed.set_username("");
+                parsed.to_string()
+            }
+            Err(_) => store.redacted(),
+        },
     }
 }
 
@@ -407,6 +503,42 @@ mod tests {
     }
 
     #[test]
+    fn the_store_is_sled_unless_a_redis_url_is_given_and_its_password_never_shows() {
+        let default = config(&["chat"], &[], None).expect("valid");
+        assert_eq!(default.store, StoreUrl::Sled);
+        assert_eq!(default.store_prefix, "careerbot:");
+        let file = "store = \"redis://127.0.0.1:6390/1\"\nstore_prefix = \"nhs:\"\n";
+        let from_file = config(&["chat"], &[], Some(file)).expect("valid");
+        assert_eq!(
+            from_file.store,
+            StoreUrl::Redis("redis://127.0.0.1:6390/1".to_owned())
+        );
+        assert_eq!(from_file.store_prefix, "nhs:");
+        let flagged = config(
+            &["--store", "redis://:hunter2@db:6379/0", "chat"],
+            &[],
+            Some(file),
+        )
+        .expect("valid");
+        let printed = flagged.to_toml().expect("printed");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("store = \"redis://db:6379/0\""),
+            "{printed}"
+        );
+        assert!(printed.contains("the store's password: set"), "{printed}");
+        assert!(!format!("{flagged:?}").contains("hunter2"));
+        assert!(!flagged.store_description().contains("hunter2"));
+        let error = config(&["chat"], &[], Some("store = \"redis://:pw@db:6379/0\""))
+            .expect_err("no password in the file");
+        assert!(
+            format!("{error:#}").contains("CAREERBOT_STORE"),
+            "{error:#}"
+        );
+        assert!(config(&["--store", "mongodb://x", "chat"], &[], None).is_err());
+    }
+
+    #[test]
     fn the_printed_configuration_reads_back_the_same() {
         let first = config(&["config", "--channel", "5"], &[], None).expect("valid");
         let printed = first.to_toml().expect("printed");
@@ -424,5 +556,29 @@ mod tests {
         assert!(config(&["serve"], &[], Some("[telegram]\ntoken = \"x\"")).is_err());
         assert!(config(&["serve"], &[("DISCORD_API_URL", "discord.com")], None).is_err());
         assert!(config(&["serve"], &[], Some("[discord]\nshards = 0")).is_err());
+        assert!(
+            config(&["serve", "--shard-ids", "0..2"], &[], None).is_err(),
+            "needs --shards"
+        );
+        assert!(
+            config(
+                &["serve", "--shards", "2", "--shard-ids", "1..3"],
+                &[],
+                None
+            )
+            .is_err()
+        );
+        let split = config(
+            &["serve", "--shards", "4", "--shard-ids", "2..4"],
+            &[],
+            None,
+        )
+        .expect("valid");
+        assert_eq!(
+            split.discord.shard_ids.map(|ids| (ids.first, ids.last)),
+            Some((2, 3))
+        );
+        let printed = split.to_toml().expect("printed");
+        assert!(printed.contains("shard_ids = \"2..=3\""), "{printed}");
     }
 }

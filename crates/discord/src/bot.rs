@@ -22,7 +22,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::decide::{self, Incoming, Shards};
 use crate::queue::Queues;
-use crate::{Config, Error};
+use crate::{Config, Error, ShardIds};
 
 /// How long shards get to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -48,8 +48,11 @@ where
         .await
         .map_err(failed)?;
     let manager = Arc::clone(&client.shard_manager);
-    let shards = config.shards;
-    let mut running = pin!(start(&mut client, shards));
+    let shard_ids = match config.shard_ids {
+        Some(ids) => Some(ids.check(config.shards)?),
+        None => None,
+    };
+    let mut running = pin!(start(&mut client, config.shards, shard_ids));
     tokio::select! {
         result = &mut running => return result.map_err(failed),
         () = shutdown => {}
@@ -65,11 +68,18 @@ where
     }
 }
 
-/// Starts the shards: `shards` of them, or as many as Discord recommends.
-async fn start(client: &mut Client, shards: Option<u32>) -> serenity::Result<()> {
-    match shards {
-        Some(count) => client.start_shards(count).await,
-        None => client.start_autosharded().await,
+/// Starts the shards: those in `ids` of `shards`, all `shards` of them, or as many as Discord
+/// recommends.
+async fn start(
+    client: &mut Client,
+    shards: Option<u32>,
+    ids: Option<ShardIds>,
+) -> serenity::Result<()> {
+    match (shards, ids) {
+        // serenity's range is inclusive of its end: `first..last` starts first to last.
+        (Some(total), Some(ids)) => client.start_shard_range(ids.first..ids.last, total).await,
+        (Some(count), None) => client.start_shards(count).await,
+        (None, _) => client.start_autosharded().await,
     }
 }
 
@@ -134,7 +144,9 @@ fn handler<S>(conversations: Arc<Conversations<S>>, config: &Config) -> Handler<
         token: config.token.clone(),
         queues: Arc::default(),
         status: config.status.clone(),
-        shards: Arc::default(),
+        shards: Arc::new(Mutex::new(Shards::only(
+            config.shard_ids.map(|ids| (ids.first, ids.last)),
+        ))),
     }
 }
 

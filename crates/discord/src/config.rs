@@ -25,6 +25,9 @@ pub struct Config {
     pub channels: Vec<u64>,
     /// The number of shards, or `None` for the number Discord recommends (autosharding).
     pub shards: Option<u32>,
+    /// The shards this process runs, when several processes split the gateway (requires
+    /// `shards`); `None`: all of them.
+    pub shard_ids: Option<ShardIds>,
     /// Where the bot reports whether every shard is connected (READY received).
     pub status: Status,
 }
@@ -37,6 +40,7 @@ impl Config {
             api_url: None,
             channels: Vec::new(),
             shards: None,
+            shard_ids: None,
             status: Status::default(),
         }
     }
@@ -61,8 +65,70 @@ impl Config {
             api_url,
             channels: all,
             shards,
+            shard_ids: None,
             status: Status::default(),
         })
+    }
+}
+
+/// A range of shard ids run by one process, first to last inclusive: several processes, each
+/// with its own range, split one bot's gateway connections between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardIds {
+    /// The first shard id.
+    pub first: u32,
+    /// The last shard id (included).
+    pub last: u32,
+}
+
+impl ShardIds {
+    /// Reads `A..B` (A up to B, B excluded, as in Rust), `A..=B` (B included) or `A` (one
+    /// shard).
+    pub fn parse(text: &str) -> Result<ShardIds, Error> {
+        let bad = || {
+            Error::Config(format!(
+                "shard ids {text:?}: give a range such as 0..2 (shards 0 and 1), 0..=1 or 3"
+            ))
+        };
+        let number = |t: &str| t.trim().parse::<u32>().map_err(|_| bad());
+        let (first, last) = match text.split_once("..") {
+            None => (number(text)?, number(text)?),
+            Some((a, b)) => match b.strip_prefix('=') {
+                Some(b) => (number(a)?, number(b)?),
+                None => (number(a)?, number(b)?.checked_sub(1).ok_or_else(bad)?),
+            },
+        };
+        if first > last {
+            return Err(bad());
+        }
+        Ok(ShardIds { first, last })
+    }
+
+    /// Checks the range against the total number of shards.
+    pub fn check(self, total: Option<u32>) -> Result<ShardIds, Error> {
+        match total {
+            None => Err(Error::Config(
+                "shard ids need the total number of shards too (--shards N)".into(),
+            )),
+            Some(total) if self.last >= total => Err(Error::Config(format!(
+                "shard ids {}..={} are beyond the {total} shards (ids 0 to {})",
+                self.first,
+                self.last,
+                total.saturating_sub(1)
+            ))),
+            Some(_) => Ok(self),
+        }
+    }
+
+    /// Whether `shard` is in the range.
+    pub fn contains(self, shard: u32) -> bool {
+        (self.first..=self.last).contains(&shard)
+    }
+}
+
+impl std::fmt::Display for ShardIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..={}", self.first, self.last)
     }
 }
 
@@ -114,6 +180,21 @@ mod tests {
             "http://127.0.0.1:8080"
         );
         assert!(api_url("127.0.0.1:8080").is_err());
+    }
+
+    #[test]
+    fn shard_ranges() {
+        let range = |first, last| ShardIds { first, last };
+        assert_eq!(ShardIds::parse("0..2").expect("valid"), range(0, 1));
+        assert_eq!(ShardIds::parse("2..=3").expect("valid"), range(2, 3));
+        assert_eq!(ShardIds::parse(" 5 ").expect("valid"), range(5, 5));
+        for bad in ["", "a..b", "3..3", "4..2", "1..=0", "-1..2"] {
+            assert!(ShardIds::parse(bad).is_err(), "{bad}");
+        }
+        assert!(range(2, 3).check(Some(4)).is_ok());
+        assert!(range(2, 4).check(Some(4)).is_err());
+        assert!(range(0, 0).check(None).is_err(), "the total is needed");
+        assert!(range(2, 3).contains(3) && !range(2, 3).contains(1));
     }
 
     #[test]

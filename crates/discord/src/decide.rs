@@ -194,9 +194,19 @@ pub struct Shards {
     total: Option<u32>,
     /// The shards connected now.
     connected: std::collections::BTreeSet<u32>,
+    /// The shards this process runs, first to last, when it runs only some.
+    only: Option<(u32, u32)>,
 }
 
 impl Shards {
+    /// The shards of a process that runs `only` those (first to last), or all of them.
+    pub fn only(only: Option<(u32, u32)>) -> Shards {
+        Shards {
+            only,
+            ..Shards::default()
+        }
+    }
+
     /// Notes that `shard` connected (`true`) or lost its connection; `total` when READY tells
     /// how many shards there are. Returns whether every shard is connected.
     pub fn update(&mut self, shard: u32, total: Option<u32>, connected: bool) -> bool {
@@ -211,10 +221,14 @@ impl Shards {
         self.all_connected()
     }
 
-    /// True when the number of shards is known and every one is connected.
+    /// True when the number of shards is known and every one this process runs is connected.
     pub fn all_connected(&self) -> bool {
-        self.total
-            .is_some_and(|total| (0..total).all(|shard| self.connected.contains(&shard)))
+        match self.only {
+            Some((first, last)) => (first..=last).all(|shard| self.connected.contains(&shard)),
+            None => self
+                .total
+                .is_some_and(|total| (0..total).all(|shard| self.connected.contains(&shard))),
+        }
     }
 }
 
@@ -348,5 +362,11 @@ mod tests {
         assert!(shards.update(1, None, true), "resumed");
         let mut one = Shards::default();
         assert!(one.update(0, Some(1), true));
+        let mut some = Shards::only(Some((2, 3)));
+        assert!(!some.update(2, Some(4), true));
+        assert!(
+            some.update(3, Some(4), true),
+            "shards 0 and 1 are another process's"
+        );
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use engine::{Conversations, StateStore};
 
 pub use bot::serve;
-pub use config::{API_URL_VAR, CHANNELS_VAR, Config, TOKEN_VAR, api_url, parse_channels};
+pub use config::{API_URL_VAR, CHANNELS_VAR, Config, ShardIds, TOKEN_VAR, api_url, parse_channels};
 
 /// Why the adapter stopped or could not start. Texts never hold the token.
 #[derive(Debug, thiserror::Error)]

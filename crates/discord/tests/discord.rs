@@ -6,6 +6,7 @@ mod fake;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use adapter::Secret;
 use engine::{Content, Conversations, Engine, StateStore as _, UserKey};
@@ -62,7 +63,7 @@ async fn wait_for_log(text: &str) {
         while !logged().lines().any(|line| {
             line.contains(text) && line.contains("WARN") && line.contains("could not read")
         }) {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
@@ -106,6 +107,7 @@ impl Bot {
             api_url: Some(fake.base_url.clone()),
             channels,
             shards: None,
+            shard_ids: None,
             status: Default::default(),
         };
         let (stop, stopped) = oneshot::channel();
@@ -433,6 +435,7 @@ async fn errors_never_show_the_token() {
         api_url: Some(url),
         channels: Vec::new(),
         shards: None,
+        shard_ids: None,
         status: Default::default(),
     };
     assert_no_token(&format!("{config:?}"));
@@ -506,4 +509,54 @@ async fn one_users_messages_are_answered_in_the_order_they_were_sent() {
         assert_eq!(said, asked, "turns taken in order");
     }
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_given_a_range_of_shards_identifies_only_those() {
+    logs();
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SledStore::open(dir.path()).expect("store");
+    let engine = Engine::new(&content_files()).expect("content");
+    let status = adapter::Status::default();
+    let config = discord::Config {
+        token: Secret::new(TOKEN),
+        api_url: Some(fake.base_url.clone()),
+        channels: Vec::new(),
+        shards: Some(4),
+        shard_ids: Some(discord::ShardIds::parse("2..4").expect("valid")),
+        status: status.clone(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(discord::serve(
+        config,
+        Conversations::new(engine, store),
+        async {
+            stopped.await.ok();
+        },
+    ));
+    // serenity waits 5 s between two shards' IDENTIFYs.
+    let deadline = tokio::time::Instant::now() + WAIT + Duration::from_secs(10);
+    while fake.identifies().len() < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Long enough for a third shard, if one were wrongly started, to identify too.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let shards: Vec<Value> = fake
+        .identifies()
+        .iter()
+        .map(|identify| identify["shard"].clone())
+        .collect();
+    assert_eq!(
+        shards,
+        [json!([2, 4]), json!([3, 4])],
+        "only shards 2 and 3 of 4"
+    );
+    assert!(status.is_connected(), "ready once its own shards are");
+    stop.send(()).expect("running");
+    let result = tokio::time::timeout(WAIT, task)
+        .await
+        .expect("stops in time")
+        .expect("no panic");
+    assert!(result.is_ok(), "{result:?}");
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::{Commit, Engine, Input, Reply, StateStore, StoreError, Unanswered, UserKey, UserState};
 
@@ -16,6 +16,9 @@ const DAY: u64 = 86_400;
 /// Users are spread over this many shards, each with its own lock, held only for moments: to
 /// take a place in a user's line and for flood control, never during a turn.
 const SHARDS: usize = 64;
+/// A turn is retaken at most this many times when another process sharing the store wrote the
+/// user's state meanwhile (`StoreError::Conflict`); after that the conflict is the turn's error.
+const MAX_CONFLICTS: u32 = 16;
 /// A shard sweeps its flood-control times when it remembers more users than this (or than
 /// twice as many as after its last sweep).
 const SWEEP_AT: usize = 256;
@@ -263,16 +266,32 @@ impl<S: StateStore> Conversations<S> {
             users.enter(user)
         };
         let _turn = Turn::wait(shard, user, line, ticket);
-        let started = Instant::now();
         let engine = self.engine();
-        let state = self.store.load(user)?.unwrap_or_default();
-        let (mut reply, mut next) = engine.turn(&state, input);
-        next.updated_at = now;
-        reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let commit = if reply.forget {
-            self.store.remove(user)?.1
-        } else {
-            self.store.write(user, &next)?
+        let mut conflicts = 0;
+        let (reply, commit) = loop {
+            let started = Instant::now();
+            let (state, version) = self.store.load_versioned(user)?;
+            let (mut reply, mut next) = engine.turn(&state.unwrap_or_default(), input);
+            next.updated_at = now;
+            reply.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let written = if reply.forget {
+                self.store
+                    .remove_if(user, version)
+                    .map(|(_, commit)| commit)
+            } else {
+                self.store.write_if(user, &next, version)
+            };
+            match written {
+                Ok(commit) => break (reply, commit),
+                // Another process sharing the store wrote this user's state since it was
+                // loaded: the engine is pure, so the whole turn is taken again on the new state.
+                Err(StoreError::Conflict) if conflicts < MAX_CONFLICTS => {
+                    conflicts += 1;
+                    tracing::debug!(user = %user, conflicts, "state changed meanwhile; retaking the turn");
+                    std::thread::sleep(self.backoff(conflicts));
+                }
+                Err(error) => return Err(error),
+            }
         };
         if let Some(reason) = engine.unanswered(input, &reply) {
             let question = Unanswered::new(&input.text, reason, reply.topic.clone(), now);
@@ -306,6 +325,13 @@ impl<S: StateStore> Conversations<S> {
         drop(turn);
         self.store.sync(commit)?;
         Ok(removed)
+    }
+
+    /// A short, random wait before retaking a turn after the `n`th conflict, so that two
+    /// processes racing on one user drift apart.
+    fn backoff(&self, n: u32) -> Duration {
+        let ceiling = 200u64 << n.min(6);
+        Duration::from_micros(self.hasher.hash_one((n, Instant::now())) % ceiling)
     }
 
     fn shard_of(&self, user: &UserKey) -> usize {
@@ -371,7 +397,7 @@ mod tests {
                 let _turn = Turn::wait(&shard, &alice, second_line, second);
                 lock(&order).push(second);
             });
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(20));
             let turn = Turn::wait(&shard, &alice, line, first);
             lock(&order).push(first);
             drop(turn);

@@ -27,8 +27,8 @@ pub use profile::Profile;
 pub use reading::{Clause, Part, Reading};
 pub use safety::{Assessment, Outcome};
 pub use state::{
-    Commit, FinderProgress, MAX_TURN_TEXT, MAX_TURNS, MemoryStore, Offer, Pending, StateStore,
-    StoreError, Turn, UserKey, UserState,
+    Commit, DELIVERY_MEMORY, FinderProgress, MAX_TURN_TEXT, MAX_TURNS, MemoryStore, Offer, Pending,
+    StateStore, StoreError, Turn, UserKey, UserState, Version,
 };
 pub use unanswered::{
     LOW_CONFIDENCE, MAX_UNANSWERED, Nearest, Reason, Unanswered, UnansweredGroup,

@@ -22,6 +22,11 @@ impl UserKey {
         UserKey(format!("{channel}:{user}"))
     }
 
+    /// A key as a store keeps it (`as_str`), read back.
+    pub fn from_stored(text: impl Into<String>) -> UserKey {
+        UserKey(text.into())
+    }
+
     /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -119,9 +124,48 @@ impl UserState {
 /// What can go wrong in a state store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The storage failed (disk full, permissions, lock held by another process…).
+    /// The storage failed (disk full, permissions, lock held by another process, a server
+    /// that cannot be reached…).
     #[error("state storage failed: {0}")]
     Storage(String),
+    /// A conditional write found that someone else (another process sharing the store) had
+    /// written the user's state since it was loaded: nothing was written; load and try again.
+    #[error("the user's state changed while the turn was taken (another instance wrote it)")]
+    Conflict,
+}
+
+/// Which revision of a user's record a state was loaded from, for a conditional write
+/// (`StateStore::write_if`): the write happens only if the record is still at that revision.
+/// `Version::ABSENT` is no record at all; a store that does not check versions returns
+/// `Version::ANY`, which every conditional write accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Version(u64);
+
+impl Version {
+    /// No record.
+    pub const ABSENT: Version = Version(0);
+    /// A record that is there but unreadable (a corrupt record, or one of another schema).
+    pub const UNREADABLE: Version = Version(u64::MAX - 1);
+    /// Any revision: a store without versions (the write is unconditional).
+    pub const ANY: Version = Version(u64::MAX);
+
+    /// The revision `number` (1 is a record's first write).
+    pub fn new(number: u64) -> Version {
+        Version(number)
+    }
+
+    /// The revision number (0 for `ABSENT`).
+    pub fn number(self) -> u64 {
+        self.0
+    }
+
+    /// The revision a write on top of this one gets.
+    pub fn next(self) -> Version {
+        match self {
+            Version::ABSENT | Version::UNREADABLE | Version::ANY => Version(1),
+            Version(n) => Version(n + 1),
+        }
+    }
 }
 
 /// A point in a store's sequence of writes, returned by `StateStore::write`: once
@@ -177,6 +221,44 @@ pub trait StateStore: Send + Sync {
         let _ = commit;
         Ok(())
     }
+
+    /// The state of `user` (as `load`) and the revision of the record it came from, for
+    /// `write_if`. A store shared by several processes must implement it with `write_if`; the
+    /// default (for a store used by one process, whose `Conversations` orders each user's
+    /// turns) gives `Version::ANY`.
+    fn load_versioned(&self, user: &UserKey) -> Result<(Option<UserState>, Version), StoreError> {
+        Ok((self.load(user)?, Version::ANY))
+    }
+    /// Stores the state of `user` as `write` does, but only if the record is still at revision
+    /// `expected` (from `load_versioned`); otherwise writes nothing and fails with
+    /// `StoreError::Conflict`. Retried after a lost connection, a write that had in fact been
+    /// applied succeeds. The default ignores the version.
+    fn write_if(
+        &self,
+        user: &UserKey,
+        state: &UserState,
+        expected: Version,
+    ) -> Result<Commit, StoreError> {
+        let _ = expected;
+        self.write(user, state)
+    }
+    /// Deletes the state of `user` as `remove` does, but only if the record is still at
+    /// revision `expected`; otherwise deletes nothing and fails with `StoreError::Conflict`.
+    /// The default ignores the version.
+    fn remove_if(&self, user: &UserKey, expected: Version) -> Result<(bool, Commit), StoreError> {
+        let _ = expected;
+        self.remove(user)
+    }
+    /// Records that the delivery `id` (a chat platform's update id, e.g. `telegram:123`) is
+    /// being handled, at `now` (seconds since the Unix epoch): true the first time, false when
+    /// it was recorded before, by this process or another sharing the store, so that a
+    /// delivery repeated (a webhook retried through another instance) is handled once.
+    /// Deliveries are remembered for at least a day. The default remembers nothing (every
+    /// delivery is a first).
+    fn first_delivery(&self, id: &str, now: u64) -> Result<bool, StoreError> {
+        let _ = (id, now);
+        Ok(true)
+    }
     /// How many users have state stored (for monitoring; may scan the store).
     fn user_count(&self) -> Result<usize, StoreError>;
     /// Records a question the bot could not answer well (text only, never who asked). The same
@@ -194,12 +276,16 @@ pub trait StateStore: Send + Sync {
 /// A store in memory, for tests and for running without a disk.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    states: Mutex<HashMap<UserKey, UserState>>,
+    states: Mutex<HashMap<UserKey, (UserState, Version)>>,
     unanswered: Mutex<HashMap<String, Unanswered>>,
+    deliveries: Mutex<HashMap<String, u64>>,
 }
 
+/// How long a delivery id is remembered, in seconds.
+pub const DELIVERY_MEMORY: u64 = 86_400;
+
 impl MemoryStore {
-    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, UserState>> {
+    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, (UserState, Version)>> {
         self.states
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -214,11 +300,13 @@ impl MemoryStore {
 
 impl StateStore for MemoryStore {
     fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError> {
-        Ok(self.states().get(user).cloned())
+        Ok(self.states().get(user).map(|(state, _)| state.clone()))
     }
 
     fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
-        self.states().insert(user.clone(), state.clone());
+        let mut states = self.states();
+        let version = states.get(user).map_or(Version::ABSENT, |(_, v)| *v);
+        states.insert(user.clone(), (state.clone(), version.next()));
         Ok(())
     }
 
@@ -226,10 +314,50 @@ impl StateStore for MemoryStore {
         Ok(self.states().remove(user).is_some())
     }
 
+    fn load_versioned(&self, user: &UserKey) -> Result<(Option<UserState>, Version), StoreError> {
+        Ok(match self.states().get(user) {
+            Some((state, version)) => (Some(state.clone()), *version),
+            None => (None, Version::ABSENT),
+        })
+    }
+
+    fn write_if(
+        &self,
+        user: &UserKey,
+        state: &UserState,
+        expected: Version,
+    ) -> Result<Commit, StoreError> {
+        let mut states = self.states();
+        let current = states.get(user).map_or(Version::ABSENT, |(_, v)| *v);
+        if expected != Version::ANY && current != expected {
+            return Err(StoreError::Conflict);
+        }
+        states.insert(user.clone(), (state.clone(), current.next()));
+        Ok(Commit::DURABLE)
+    }
+
+    fn remove_if(&self, user: &UserKey, expected: Version) -> Result<(bool, Commit), StoreError> {
+        let mut states = self.states();
+        let current = states.get(user).map_or(Version::ABSENT, |(_, v)| *v);
+        if expected != Version::ANY && current != expected {
+            return Err(StoreError::Conflict);
+        }
+        Ok((states.remove(user).is_some(), Commit::DURABLE))
+    }
+
+    fn first_delivery(&self, id: &str, now: u64) -> Result<bool, StoreError> {
+        let mut deliveries = self
+            .deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        deliveries.retain(|_, at| now < *at + DELIVERY_MEMORY);
+        Ok(deliveries.insert(id.to_owned(), now).is_none())
+    }
+
     fn purge(&self, before: u64) -> Result<usize, StoreError> {
         let mut states = self.states();
         let count = states.len();
-        states.retain(|_, state| state.updated_at >= before);
+        states.retain(|_, (state, _)| state.updated_at >= before);
         Ok(count - states.len())
     }
 

@@ -214,3 +214,105 @@ fn a_store_that_cannot_write_is_an_error_and_loses_nothing_stored() {
     let after = conversations.export(&key).expect("load").expect("stored");
     assert_eq!(after.turn_count, 2);
 }
+
+/// A memory store shared with a rival process: after a load of the watched user, the rival
+/// writes that user's state (as another careerbot process would), `rival_turns` times.
+struct Rivalled {
+    inner: MemoryStore,
+    rival_turns: AtomicUsize,
+}
+
+impl StateStore for Rivalled {
+    fn load(&self, user: &UserKey) -> Result<Option<UserState>, StoreError> {
+        self.inner.load(user)
+    }
+
+    fn load_versioned(
+        &self,
+        user: &UserKey,
+    ) -> Result<(Option<UserState>, engine::Version), StoreError> {
+        let loaded = self.inner.load_versioned(user)?;
+        let rival = self
+            .rival_turns
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if rival.is_ok() {
+            let mut state = self.inner.load(user)?.unwrap_or_default();
+            state.turn_count += 1;
+            state.topic = Some("written.by.the.rival".to_owned());
+            self.inner.save(user, &state)?;
+        }
+        Ok(loaded)
+    }
+
+    fn save(&self, user: &UserKey, state: &UserState) -> Result<(), StoreError> {
+        self.inner.save(user, state)
+    }
+
+    fn write_if(
+        &self,
+        user: &UserKey,
+        state: &UserState,
+        expected: engine::Version,
+    ) -> Result<Commit, StoreError> {
+        self.inner.write_if(user, state, expected)
+    }
+
+    fn delete(&self, user: &UserKey) -> Result<bool, StoreError> {
+        self.inner.delete(user)
+    }
+
+    fn purge(&self, before: u64) -> Result<usize, StoreError> {
+        self.inner.purge(before)
+    }
+
+    fn user_count(&self) -> Result<usize, StoreError> {
+        self.inner.user_count()
+    }
+
+    fn record_unanswered(&self, question: &Unanswered) -> Result<(), StoreError> {
+        self.inner.record_unanswered(question)
+    }
+
+    fn unanswered(&self) -> Result<Vec<Unanswered>, StoreError> {
+        self.inner.unanswered()
+    }
+
+    fn purge_unanswered(&self, before: u64) -> Result<usize, StoreError> {
+        self.inner.purge_unanswered(before)
+    }
+}
+
+#[test]
+fn a_turn_on_a_state_another_process_changed_meanwhile_is_taken_again_on_the_new_state() {
+    let conversations = Conversations::new(
+        engine(),
+        Rivalled {
+            inner: MemoryStore::default(),
+            rival_turns: AtomicUsize::new(3),
+        },
+    );
+    let alice = UserKey::new("cli", "alice");
+    let reply = conversations
+        .handle(&alice, &Input::text("what apprenticeships are there?"), 1)
+        .expect("the turn is retaken until it writes on the current state");
+    assert!(!reply.fallback);
+    let state = conversations.export(&alice).expect("load").expect("stored");
+    assert_eq!(
+        state.turn_count, 4,
+        "the rival's three turns and ours, none lost"
+    );
+    assert_eq!(state.turns.len(), 1, "ours was remembered once");
+
+    // A rival that never stops: the turn fails with a conflict rather than looping for ever.
+    let stubborn = Conversations::new(
+        engine(),
+        Rivalled {
+            inner: MemoryStore::default(),
+            rival_turns: AtomicUsize::new(usize::MAX),
+        },
+    );
+    let error = stubborn
+        .handle(&alice, &Input::text("hi"), 1)
+        .expect_err("bounded retries");
+    assert!(matches!(error, StoreError::Conflict), "{error}");
+}

@@ -10,11 +10,27 @@
 //!
 //! Unanswered questions (text only, no user) live in a tree of their own, keyed by
 //! `Unanswered::key`, at most `MAX_UNANSWERED` of them; they are not flushed at once.
+//!
+//! Each record carries a revision (`rev`), raised by every write, so that a conditional write
+//! (`StateStore::write_if`) can refuse to apply a turn taken on a state that has changed since
+//! (a compare-and-swap on the record). sled is one process's database; `RedisStore` is the
+//! same trait on Redis, shared by several processes, and `AnyStore` is either, as configured.
+//! `suite` is the test suite every store passes.
+
+mod any;
+mod redis_store;
+pub mod suite;
+
+pub use any::{AnyStore, StoreUrl};
+pub use redis_store::{DEFAULT_PREFIX, RedisOptions, RedisStore};
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use engine::{Commit, MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey, UserState};
+use engine::{
+    Commit, DELIVERY_MEMORY, MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey,
+    UserState, Version,
+};
 use serde::{Deserialize, Serialize};
 
 /// The version of the record layout written by this build.
@@ -22,6 +38,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 const STATES: &str = "states";
 const UNANSWERED: &str = "unanswered";
+const DELIVERIES: &str = "deliveries";
+/// Deliveries are swept of those older than `DELIVERY_MEMORY` when there are more than this.
+const DELIVERIES_SWEEP_AT: usize = 10_000;
 /// How much of the database sled keeps in memory, in bytes (sled's default is 1 GiB).
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -31,6 +50,7 @@ pub struct SledStore {
     db: sled::Db,
     states: sled::Tree,
     unanswered: sled::Tree,
+    deliveries: sled::Tree,
     flushes: Arc<Flushes>,
 }
 
@@ -74,10 +94,59 @@ pub struct Stats {
     pub flushes: u64,
 }
 
+/// A stored record: the schema version, the revision (sled's records carry it; Redis keeps it
+/// beside the record) and the state.
 #[derive(Serialize, Deserialize)]
 struct Record {
     version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rev: Option<u64>,
     state: UserState,
+}
+
+/// The record as written, borrowing the state.
+#[derive(Serialize)]
+struct RecordRef<'a> {
+    version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rev: Option<u64>,
+    state: &'a UserState,
+}
+
+/// A record's bytes: the state of this schema with the revision `rev`, if any.
+fn encode(state: &UserState, rev: Option<u64>) -> Result<Vec<u8>, StoreError> {
+    let record = RecordRef {
+        version: SCHEMA_VERSION,
+        rev,
+        state,
+    };
+    serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))
+}
+
+/// The revision of a sled record: `ABSENT` for none, `UNREADABLE` when it cannot be read as
+/// this schema's record (a record written before revisions were kept is revision 1).
+fn revision(bytes: Option<&[u8]>) -> Version {
+    #[derive(Deserialize)]
+    struct Head {
+        version: u32,
+        #[serde(default)]
+        rev: Option<u64>,
+    }
+    let Some(bytes) = bytes else {
+        return Version::ABSENT;
+    };
+    // The usual case without parsing the state: the record as `encode` writes it begins with
+    // the schema version and the revision.
+    if let Some(rev) = leading_revision(bytes) {
+        return Version::new(rev);
+    }
+    match serde_json::from_slice::<Head>(bytes) {
+        Ok(Head {
+            version: SCHEMA_VERSION,
+            rev,
+        }) => Version::new(rev.unwrap_or(1).clamp(1, Version::UNREADABLE.number() - 1)),
+        _ => Version::UNREADABLE,
+    }
 }
 
 /// How a stored record was read.
@@ -106,10 +175,14 @@ impl SledStore {
         let unanswered = db
             .open_tree(UNANSWERED)
             .map_err(|e| storage("opening the database", &e))?;
+        let deliveries = db
+            .open_tree(DELIVERIES)
+            .map_err(|e| storage("opening the database", &e))?;
         Ok(SledStore {
             db,
             states,
             unanswered,
+            deliveries,
             flushes: Arc::default(),
         })
     }
@@ -224,28 +297,111 @@ impl StateStore for SledStore {
     }
 
     fn write(&self, user: &UserKey, state: &UserState) -> Result<Commit, StoreError> {
-        #[derive(Serialize)]
-        struct RecordRef<'a> {
-            version: u32,
-            state: &'a UserState,
-        }
-        let record = RecordRef {
-            version: SCHEMA_VERSION,
-            state,
-        };
-        let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
-        self.states
-            .insert(user.as_str(), bytes)
-            .map_err(|e| storage("writing", &e))?;
-        Ok(self.commit_point(true))
+        self.write_if(user, state, Version::ANY)
     }
 
     fn remove(&self, user: &UserKey) -> Result<(bool, Commit), StoreError> {
-        let removed = self
+        self.remove_if(user, Version::ANY)
+    }
+
+    fn load_versioned(&self, user: &UserKey) -> Result<(Option<UserState>, Version), StoreError> {
+        let bytes = self
             .states
-            .remove(user.as_str())
-            .map_err(|e| storage("deleting", &e))?;
-        Ok((removed.is_some(), self.commit_point(removed.is_some())))
+            .get(user.as_str())
+            .map_err(|e| storage("reading", &e))?;
+        let Some(bytes) = bytes else {
+            return Ok((None, Version::ABSENT));
+        };
+        match decode_record(&bytes) {
+            Ok(record) => Ok((Some(record.state), Version::new(record.rev.unwrap_or(1)))),
+            Err(reason) => {
+                tracing::warn!(user = %user, %reason, "unreadable state record; starting this user afresh");
+                Ok((None, revision(Some(&bytes))))
+            }
+        }
+    }
+
+    /// A compare-and-swap on the record: read it, check its revision, swap it for the new one
+    /// if it is still the record read (or read again if it changed in between).
+    fn write_if(
+        &self,
+        user: &UserKey,
+        state: &UserState,
+        expected: Version,
+    ) -> Result<Commit, StoreError> {
+        let key = user.as_str();
+        let mut current = self.states.get(key).map_err(|e| storage("reading", &e))?;
+        loop {
+            let at = revision(current.as_deref());
+            if expected != Version::ANY && at != expected {
+                return Err(StoreError::Conflict);
+            }
+            let bytes = encode(state, Some(at.next().number()))?;
+            match self
+                .states
+                .compare_and_swap(key, current, Some(bytes))
+                .map_err(|e| storage("writing", &e))?
+            {
+                Ok(()) => return Ok(self.commit_point(true)),
+                Err(changed) => current = changed.current,
+            }
+        }
+    }
+
+    fn remove_if(&self, user: &UserKey, expected: Version) -> Result<(bool, Commit), StoreError> {
+        let key = user.as_str();
+        let mut current = self.states.get(key).map_err(|e| storage("reading", &e))?;
+        loop {
+            let at = revision(current.as_deref());
+            if expected != Version::ANY && at != expected {
+                return Err(StoreError::Conflict);
+            }
+            let Some(present) = current else {
+                return Ok((false, self.commit_point(false)));
+            };
+            match self
+                .states
+                .compare_and_swap(key, Some(present), None::<&[u8]>)
+                .map_err(|e| storage("deleting", &e))?
+            {
+                Ok(()) => return Ok((true, self.commit_point(true))),
+                Err(changed) => current = changed.current,
+            }
+        }
+    }
+
+    fn first_delivery(&self, id: &str, now: u64) -> Result<bool, StoreError> {
+        let stamp = now.to_be_bytes();
+        let mut current = None;
+        loop {
+            // A delivery older than `DELIVERY_MEMORY` is forgotten: its id counts as new.
+            let fresh = current
+                .as_deref()
+                .is_some_and(|at: &[u8]| now < seconds(at).saturating_add(DELIVERY_MEMORY));
+            if fresh {
+                return Ok(false);
+            }
+            match self
+                .deliveries
+                .compare_and_swap(id, current, Some(&stamp[..]))
+                .map_err(|e| storage("writing", &e))?
+            {
+                Ok(()) => break,
+                Err(changed) => current = changed.current,
+            }
+        }
+        if self.deliveries.len() > DELIVERIES_SWEEP_AT {
+            for item in self.deliveries.iter() {
+                let (key, at) = item.map_err(|e| storage("reading", &e))?;
+                if seconds(&at).saturating_add(DELIVERY_MEMORY) <= now {
+                    self.deliveries
+                        .compare_and_swap(key, Some(at), None::<&[u8]>)
+                        .map_err(|e| storage("deleting", &e))?
+                        .ok();
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Waits until a flush that started after `commit` was made has finished. When no flush is
@@ -389,25 +545,53 @@ impl SledStore {
 }
 
 fn decode(bytes: &[u8]) -> Read {
+    match decode_record(bytes) {
+        Ok(record) => Read::Found(Box::new(record.state)),
+        Err(reason) => Read::Corrupt(reason),
+    }
+}
+
+/// A record of this schema, or why the bytes are not one.
+fn decode_record(bytes: &[u8]) -> Result<Record, String> {
     #[derive(Deserialize)]
-    struct Version {
+    struct Schema {
         version: u32,
     }
-    match serde_json::from_slice::<Version>(bytes) {
-        Ok(Version {
-            version: SCHEMA_VERSION,
-        }) => {}
-        Ok(Version { version }) => {
-            return Read::Corrupt(format!(
-                "schema version {version}, expected {SCHEMA_VERSION}"
+    let error = match serde_json::from_slice::<Record>(bytes) {
+        Ok(record) if record.version == SCHEMA_VERSION => return Ok(record),
+        Ok(record) => {
+            return Err(format!(
+                "schema version {}, expected {SCHEMA_VERSION}",
+                record.version
             ));
         }
-        Err(e) => return Read::Corrupt(e.to_string()),
+        Err(error) => error,
+    };
+    // A record of another schema may not parse as this one's: say which version it is.
+    match serde_json::from_slice::<Schema>(bytes) {
+        Ok(Schema { version }) if version != SCHEMA_VERSION => Err(format!(
+            "schema version {version}, expected {SCHEMA_VERSION}"
+        )),
+        _ => Err(error.to_string()),
     }
-    match serde_json::from_slice::<Record>(bytes) {
-        Ok(record) => Read::Found(Box::new(record.state)),
-        Err(e) => Read::Corrupt(e.to_string()),
+}
+
+/// The revision of a record that begins as `encode` writes it, `{"version":1,"rev":N,`, read
+/// from its first bytes; `None` for anything else (then the record is parsed).
+fn leading_revision(bytes: &[u8]) -> Option<u64> {
+    let head = format!("{{\"version\":{SCHEMA_VERSION},\"rev\":");
+    let rest = bytes.strip_prefix(head.as_bytes())?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 || rest.get(digits) != Some(&b',') {
+        return None;
     }
+    let rev: u64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    (rev > 0).then_some(rev)
+}
+
+/// Seconds since the epoch from 8 big-endian bytes (0 when malformed).
+fn seconds(bytes: &[u8]) -> u64 {
+    bytes.try_into().map_or(0, u64::from_be_bytes)
 }
 
 fn storage(doing: &str, error: &sled::Error) -> StoreError {
@@ -424,6 +608,25 @@ mod tests {
             turn_count: 3,
             ..UserState::default()
         }
+    }
+
+    #[test]
+    fn the_revision_is_read_from_the_head_of_a_record_or_parsed() {
+        let state = state();
+        let bytes = encode(&state, Some(42)).expect("encode");
+        assert_eq!(leading_revision(&bytes), Some(42));
+        assert_eq!(revision(Some(&bytes)), Version::new(42));
+        let spaced = br#"{ "version": 1, "rev": 7, "state": {} }"#;
+        assert_eq!(leading_revision(spaced), None);
+        assert_eq!(revision(Some(spaced)), Version::new(7));
+        let old = br#"{"version":1,"state":{}}"#;
+        assert_eq!(revision(Some(old)), Version::new(1), "before revisions: 1");
+        assert_eq!(
+            revision(Some(br#"{"version":2,"rev":3,"state":{}}"#)),
+            Version::UNREADABLE
+        );
+        assert_eq!(revision(Some(b"junk")), Version::UNREADABLE);
+        assert_eq!(revision(None), Version::ABSENT);
     }
 
     #[test]

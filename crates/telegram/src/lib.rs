@@ -20,6 +20,7 @@ use adapter::{Channel, Secret, Status};
 use engine::{Conversations, StateStore};
 use teloxide::adaptors::throttle::{Settings, Throttle};
 use teloxide::dispatching::Dispatcher;
+use teloxide::payloads::SetWebhookSetters as _;
 use teloxide::prelude::{Bot, Requester};
 use teloxide::types::BotCommand;
 use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
@@ -68,6 +69,11 @@ pub enum Mode {
         url: String,
         /// The local address the webhook server listens on.
         listen: SocketAddr,
+        /// The secret Telegram sends with each update (`TELEGRAM_WEBHOOK_SECRET`), the same
+        /// for every instance behind the proxy. With it, several instances serve one webhook:
+        /// each registers it and none removes it when it stops. Without it, one instance makes
+        /// up a secret and removes the webhook when it stops.
+        secret: Option<Secret>,
     },
 }
 
@@ -157,6 +163,7 @@ where
     let client =
         Throttle::spawn_with_settings(Bot::new(secret.expose()).set_api_url(api_url), settings);
     let status = config.status.clone();
+    let conversations_for_webhook = Arc::clone(&conversations);
     let me = client.get_me().await.map_err(|e| {
         adapter::metrics::adapter_error(Channel::Telegram);
         api_error(&secret, &e)
@@ -184,8 +191,16 @@ where
                     .try_dispatch_with_listener(listener, listener_errors(&secret, &status))
                     .await
             }
-            Mode::Webhook { url, listen } => {
-                let (listener, server) = webhook(&client, &secret, url, *listen).await?;
+            Mode::Webhook {
+                url,
+                listen,
+                secret: shared,
+            } => {
+                let store = Arc::clone(&conversations_for_webhook);
+                let first: Deliveries =
+                    Arc::new(move |id: &str, now| store.store().first_delivery(id, now));
+                let (listener, server) =
+                    webhook(&client, &secret, url, *listen, shared.as_ref(), first).await?;
                 let result = dispatcher
                     .try_dispatch_with_listener(listener, listener_errors(&secret, &status))
                     .await;
@@ -214,14 +229,19 @@ where
     }
 }
 
-/// Binds `listen`, registers `url` with setWebhook (with a secret Telegram sends back) and
-/// serves the updates posted to its path until the listener stops, which removes the webhook.
-/// Returns the listener and the server's task.
+/// Binds `listen`, registers `url` with setWebhook (with the shared secret, or one made up)
+/// and serves the updates posted to its path until the listener stops. Each update is handled
+/// once: its `update_id` is recorded in the store (`first`), shared by every instance, and an
+/// update seen before (Telegram retrying through another instance) is acknowledged and dropped.
+/// Without a shared secret, the webhook is removed when the listener stops. Returns the
+/// listener and the server's task.
 async fn webhook(
     client: &Client,
     secret: &Secret,
     url: &str,
     listen: SocketAddr,
+    shared: Option<&Secret>,
+    first: Deliveries,
 ) -> Result<
     (
         impl UpdateListener<Err = Infallible> + use<>,
@@ -230,13 +250,37 @@ async fn webhook(
     Error,
 > {
     let url = url::Url::parse(url).map_err(|e| Error::Config(format!("webhook URL {url}: {e}")))?;
+    let mut options = webhooks::Options::new(listen, url.clone());
+    if let Some(shared) = shared {
+        let token = shared.expose();
+        let valid = (1..=256).contains(&token.len())
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(Error::Config(
+                "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or -".into(),
+            ));
+        }
+        options = options.secret_token(token.to_owned());
+    }
+    let token = options.get_or_gen_secret_token().to_owned();
     let socket = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
-    let options = webhooks::Options::new(listen, url);
-    let (listener, stopped, router) = webhooks::axum_to_router(client.clone(), options)
+    client
+        .set_webhook(url)
+        .secret_token(token.clone())
         .await
         .map_err(|e| api_error(secret, &e))?;
+    let (listener, stopped, router) = webhooks::axum_no_setup(options);
+    let once = Once {
+        token: Arc::from(token),
+        first,
+    };
+    let router = router.layer(axum::middleware::from_fn_with_state(once, handle_once));
+    let remove = shared.is_none().then(|| client.clone());
+    let api_secret = secret.clone();
     let server = tokio::spawn(async move {
         let served = axum::serve(socket, router)
             .with_graceful_shutdown(stopped)
@@ -244,9 +288,83 @@ async fn webhook(
         if let Err(error) = served {
             tracing::error!("webhook server: {error}");
         }
+        // Several instances share a webhook: only a lone one removes it.
+        if let Some(client) = remove
+            && let Err(error) = client.delete_webhook().await
+        {
+            tracing::error!(
+                "cannot remove the webhook: {}",
+                api_secret.redact(&error.to_string())
+            );
+        }
     });
-    tracing::info!(%listen, "webhook registered");
+    tracing::info!(%listen, shared = shared.is_some(), "webhook registered");
     Ok((listener, server))
+}
+
+/// The store's record of deliveries: true the first time an id is recorded.
+type Deliveries = Arc<dyn Fn(&str, u64) -> Result<bool, engine::StoreError> + Send + Sync>;
+
+/// What the webhook's deduplication needs: the secret updates must carry, and the store's
+/// record of deliveries.
+#[derive(Clone)]
+struct Once {
+    token: Arc<str>,
+    first: Deliveries,
+}
+
+/// The largest update body read (Telegram's are far smaller).
+const MAX_UPDATE_BYTES: usize = 1 << 20;
+
+/// Passes an update on only the first time its `update_id` is seen by any instance sharing the
+/// store. Updates without the right secret pass untouched (teloxide refuses them), so that a
+/// stranger cannot mark ids as seen. A store that cannot be reached answers 503: Telegram
+/// delivers the update again later.
+async fn handle_once(
+    axum::extract::State(once): axum::extract::State<Once>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse as _;
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_UPDATE_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let authentic = parts
+        .headers
+        .get("x-telegram-bot-api-secret-token")
+        .is_some_and(|value| value.as_bytes() == once.token.as_bytes());
+    if let Some(id) = authentic.then(|| policy::update_id(&bytes)).flatten() {
+        let first = Arc::clone(&once.first);
+        let seen =
+            tokio::task::spawn_blocking(move || first(&format!("telegram:{id}"), adapter::now()))
+                .await;
+        match seen {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
+                tracing::debug!(
+                    update = id,
+                    "update already handled by an instance; dropped"
+                );
+                return StatusCode::OK.into_response();
+            }
+            Ok(Err(error)) => {
+                tracing::error!("cannot record update {id} in the state store: {error}");
+                adapter::metrics::adapter_error(Channel::Telegram);
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            Err(error) => {
+                tracing::error!("recording update {id}: {error}");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        }
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 /// Registers the command menu (setMyCommands).

@@ -227,3 +227,27 @@ mod tests {
         }
     }
 }
+
+/// The `update_id` of an update's JSON body, if it has one.
+pub fn update_id(body: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        update_id: i64,
+    }
+    serde_json::from_slice::<Head>(body)
+        .ok()
+        .map(|head| head.update_id)
+}
+
+#[cfg(test)]
+mod update_id_tests {
+    #[test]
+    fn update_ids() {
+        assert_eq!(
+            super::update_id(br#"{"update_id": 42, "message": {}}"#),
+            Some(42)
+        );
+        assert_eq!(super::update_id(b"{}"), None);
+        assert_eq!(super::update_id(b"junk"), None);
+    }
+}

@@ -512,6 +512,7 @@ async fn webhook_mode_registers_serves_and_removes_the_webhook() {
     let bot = Bot::start_in(Mode::Webhook {
         url: url.clone(),
         listen,
+        secret: None,
     })
     .await;
     let registered = bot.fake.calls("setWebhook");
@@ -632,4 +633,73 @@ async fn one_users_messages_are_answered_in_the_order_they_came() {
         assert_eq!(said, asked, "turns taken in order");
     }
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_webhook_instances_on_one_store_answer_each_update_once_and_keep_the_webhook() {
+    let shared = "shared-webhook-secret_1";
+    let url = "https://bots.example.org/telegram/update".to_owned();
+    let (one, two) = (free_address(), free_address());
+    let bot = Bot::start_in(Mode::Webhook {
+        url: url.clone(),
+        listen: one,
+        secret: Some(Secret::new(shared)),
+    })
+    .await;
+    // A second instance behind the same proxy, on the same store (here, the same process's).
+    let mut config = Config::new(Secret::new(format!("123:{SECRET}")), &bot.fake.url);
+    config.mode = Mode::Webhook {
+        url: url.clone(),
+        listen: two,
+        secret: Some(Secret::new(shared)),
+    };
+    let (stop_two, stopped_two) = oneshot::channel::<()>();
+    let second = tokio::spawn(telegram::run(
+        config,
+        Arc::clone(&bot.conversations),
+        async move {
+            let _ = stopped_two.await;
+        },
+    ));
+    bot.fake
+        .wait_until(LIMIT, |requests| {
+            requests.iter().filter(|r| r.method == "setwebhook").count() == 2
+        })
+        .await;
+    for call in bot.fake.calls("setWebhook") {
+        assert_eq!(
+            call.body["secret_token"], shared,
+            "both register the shared secret"
+        );
+    }
+    let mut update = text(23, 23, "how do I apply for NHS jobs?");
+    update["update_id"] = json!(77);
+    // Telegram retries (a slow answer, a lost acknowledgement), through either instance.
+    for address in [one, two, one] {
+        let status = post_update(address, "/telegram/update", shared, &update).await;
+        assert!(status.contains("200"), "{status}");
+    }
+    let mut other = text(23, 23, "what apprenticeships are there?");
+    other["update_id"] = json!(78);
+    post_update(two, "/telegram/update", shared, &other).await;
+    let sent = bot.fake.wait_for_messages(23, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent_after = bot.fake.wait_for_messages(23, 2).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(
+        sent_after.len(),
+        2,
+        "update 77 answered once, 78 once: {sent_after:?}"
+    );
+    let _ = stop_two.send(());
+    tokio::time::timeout(LIMIT, second)
+        .await
+        .expect("the second instance stops")
+        .expect("no panic")
+        .expect("stopped cleanly");
+    let fake = bot.stop().await;
+    assert!(
+        fake.calls("deleteWebhook").is_empty(),
+        "no instance removes a webhook the others serve"
+    );
 }

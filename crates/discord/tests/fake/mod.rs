@@ -36,6 +36,8 @@ pub struct Request {
 struct Seen {
     requests: Vec<Request>,
     identify: Option<Value>,
+    /// Every IDENTIFY payload, one per shard connected.
+    identifies: Vec<Value>,
     heartbeats: usize,
 }
 
@@ -123,6 +125,11 @@ impl FakeDiscord {
     /// The IDENTIFY payload, once the bot has sent it.
     pub fn identify(&self) -> Option<Value> {
         self.seen().identify.clone()
+    }
+
+    /// Every IDENTIFY payload so far (one per shard).
+    pub fn identifies(&self) -> Vec<Value> {
+        self.seen().identifies.clone()
     }
 
     /// Waits (at most `WAIT`) until the bot has sent a heartbeat, and the fake acknowledged it.
@@ -450,7 +457,9 @@ async fn gateway_connection(stream: TcpStream, shared: Shared) {
     if socket.send(Frame::text(hello.to_string())).await.is_err() {
         return;
     }
-    let mut events = shared.events.lock().await;
+    // Scripted dispatches go to the first shard that identifies; other shards only heartbeat.
+    let mut events: Option<tokio::sync::OwnedMutexGuard<mpsc::UnboundedReceiver<(String, Value)>>> =
+        None;
     let mut sequence = 0_u64;
     let mut identified = false;
     loop {
@@ -465,10 +474,15 @@ async fn gateway_connection(stream: TcpStream, shared: Shared) {
                         json!({ "op": 11 })
                     }
                     Some(2) => {
-                        shared.record(|seen| seen.identify = Some(payload["d"].clone()));
+                        shared.record(|seen| {
+                            seen.identify = Some(payload["d"].clone());
+                            seen.identifies.push(payload["d"].clone());
+                        });
                         identified = true;
+                        events = Arc::clone(&shared.events).try_lock_owned().ok();
                         sequence += 1;
-                        json!({ "op": 0, "t": "READY", "s": sequence, "d": ready(&shared) })
+                        let shard = payload["d"]["shard"].clone();
+                        json!({ "op": 0, "t": "READY", "s": sequence, "d": ready(&shared, shard) })
                     }
                     _ => continue,
                 };
@@ -476,7 +490,7 @@ async fn gateway_connection(stream: TcpStream, shared: Shared) {
                     return;
                 }
             }
-            event = events.recv(), if identified => {
+            event = async { events.as_mut()?.recv().await }, if identified && events.is_some() => {
                 let Some((name, data)) = event else { return };
                 sequence += 1;
                 let dispatch = json!({ "op": 0, "t": name, "s": sequence, "d": data });
@@ -488,15 +502,20 @@ async fn gateway_connection(stream: TcpStream, shared: Shared) {
     }
 }
 
-/// The READY dispatch's data.
-fn ready(shared: &Shared) -> Value {
+/// The READY dispatch's data, for `shard` (`[id, total]`, as identified).
+fn ready(shared: &Shared, shard: Value) -> Value {
+    let shard = if shard.is_array() {
+        shard
+    } else {
+        json!([0, 1])
+    };
     json!({
         "v": 10,
         "user": user(BOT_ID, "careerbot", true),
         "guilds": [],
         "session_id": "fake-session",
         "resume_gateway_url": shared.ws_url,
-        "shard": [0, 1],
+        "shard": shard,
         "application": { "id": APP_ID.to_string(), "flags": 0 },
     })
 }
