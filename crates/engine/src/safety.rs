@@ -75,6 +75,11 @@ enum Sign {
     Patient,
     /// The clause asks about a job, a role or a course.
     Careers,
+    /// Words careers questions use, and so do patients talking about their own care ("the
+    /// pharmacist", "an nhs psychologist", "the ward"): a careers frame unless the clause is
+    /// about the writer or someone they know and has a sign of a health worry or of using
+    /// NHS services.
+    CareersWeak,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
     Idiom,
     /// The danger is happening now ("just", "right now", "help").
@@ -175,7 +180,7 @@ impl Safety {
             breaks,
             owners,
             role_named: Pattern {
-                sign: Sign::Careers,
+                sign: Sign::CareersWeak,
                 words: WordPattern::default(),
                 text: "a role named".to_owned(),
             },
@@ -296,8 +301,12 @@ impl Safety {
                 format!("{:?}: {}{dropped}", h.pattern.sign, h.pattern.text).to_lowercase()
             })
             .collect();
+        // "Can the pharmacist give me antibiotics": a patient naming who cares for them.
+        let own_care = found.contains(&Sign::Personal)
+            && (found.contains(&Sign::Health) || found.contains(&Sign::Patient));
         Signs {
-            careers: found.contains(&Sign::Careers),
+            careers: found.contains(&Sign::Careers)
+                || found.contains(&Sign::CareersWeak) && !own_care,
             found,
             signals,
         }
