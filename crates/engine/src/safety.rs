@@ -337,7 +337,7 @@ impl Signs {
         let framed = careers && (self.careers || !personal);
         if self.has(Sign::Emergency) && !past && !framed {
             Outcome::Emergency
-        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
+        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !framed) {
             Outcome::Crisis
         } else if self.has(Sign::Health)
             && !self.careers
