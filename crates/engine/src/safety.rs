@@ -77,8 +77,9 @@ enum Sign {
     Careers,
     /// Words careers questions use, and so do patients talking about their own care ("the
     /// pharmacist", "an nhs psychologist", "the ward"): a careers frame unless the clause is
-    /// about the writer or someone they know and has a sign of a health worry or of using
-    /// NHS services.
+    /// about the writer or someone they know and has a sign of using NHS services (a health
+    /// worry beside a job named is more often a careers question: "can I be a nurse with
+    /// asthma?").
     CareersWeak,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
     Idiom,
@@ -302,8 +303,7 @@ impl Safety {
             })
             .collect();
         // "Can the pharmacist give me antibiotics": a patient naming who cares for them.
-        let own_care = found.contains(&Sign::Personal)
-            && (found.contains(&Sign::Health) || found.contains(&Sign::Patient));
+        let own_care = found.contains(&Sign::Personal) && found.contains(&Sign::Patient);
         Signs {
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
@@ -337,7 +337,7 @@ impl Signs {
         let framed = careers && (self.careers || !personal);
         if self.has(Sign::Emergency) && !past && !framed {
             Outcome::Emergency
-        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !framed) {
+        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
         } else if self.has(Sign::Health)
             && !self.careers
