@@ -625,6 +625,13 @@ impl Engine {
         if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
             return reply;
         }
+        // "I've been an HCA for 3 years and I'd love to be a nurse": the writer's own job is
+        // not what they ask about when another role is named.
+        if named.len() > 1
+            && let Some(job) = self.job_named(reading)
+        {
+            named.retain(|role| *role != job);
+        }
         let interest = self.facts.states_interest(&analysis.words);
         // "The people who do scans": a role described by what it does.
         // "The people who do scans": a role described by what it does. "The nurse who visits
