@@ -442,36 +442,6 @@ mod tests {
         assert_eq!(store.load(&old).expect("load"), None);
         assert!(store.load(&recent).expect("load").is_some());
     }
-
-    #[test]
-    fn memory_store_counts_caps_and_expires_unanswered_questions() {
-        let store = MemoryStore::default();
-        let asked = |text: &str, at| Unanswered::new(text, crate::Reason::Fallback, None, at);
-        store
-            .record_unanswered(&asked("Whats the weather", 10))
-            .expect("record");
-        store
-            .record_unanswered(&asked("whats the  weather", 20))
-            .expect("record");
-        let all = store.unanswered().expect("list");
-        assert_eq!(all.len(), 1);
-        assert_eq!(
-            (all[0].count, all[0].first_seen, all[0].last_seen),
-            (2, 10, 20)
-        );
-        for n in 0..MAX_UNANSWERED as u64 {
-            store
-                .record_unanswered(&asked(&format!("question {n}"), 100 + n))
-                .expect("record");
-        }
-        let all = store.unanswered().expect("list");
-        assert_eq!(all.len(), MAX_UNANSWERED);
-        assert!(
-            all.iter().all(|q| q.text != "Whats the weather"),
-            "the oldest made room"
-        );
-        assert_eq!(store.purge_unanswered(110).expect("purge"), 10);
-        assert_eq!(store.unanswered().expect("list").len(), MAX_UNANSWERED - 10);
-        assert_eq!(store.user_count().expect("count"), 0);
-    }
+    // Counting, capping and expiring unanswered questions: `store::suite::unanswered`, run on
+    // MemoryStore in crates/store/tests/suite.rs.
 }
