@@ -316,6 +316,30 @@ impl Engine {
         self.role_cues.iter().any(|cue| contains_phrase(words, cue))
     }
 
+    /// `words` without the phrases that say a job is being described (role names in them
+    /// kept), joined as a text.
+    fn without_role_cues(&self, words: &[String]) -> String {
+        let mut covered = vec![false; words.len()];
+        for cue in self.role_cues.iter().filter(|c| !c.is_empty()) {
+            for start in 0..words.len().saturating_sub(cue.len() - 1) {
+                if words[start..start + cue.len()] == cue[..] {
+                    covered[start..start + cue.len()].fill(true);
+                }
+            }
+        }
+        // A role named inside a cue ("the doctor for") still says which job.
+        for span in self.role_names.spans_as_written(words) {
+            covered[span].fill(false);
+        }
+        let kept: Vec<&str> = words
+            .iter()
+            .zip(covered)
+            .filter(|(_, covered)| !covered)
+            .map(|(w, _)| w.as_str())
+            .collect();
+        kept.join(" ")
+    }
+
     /// The role whose description best matches a message that describes one, if one matches
     /// well enough.
     /// A role the message names (`named`) gives way to the described one only when the
@@ -344,6 +368,12 @@ impl Engine {
     /// The roles nearest to a description by words and by meaning: each with its confidence by
     /// words and its similarity in meaning, best (by both together) first.
     pub(super) fn role_candidates(&self, analysis: &matcher::Analysis) -> Vec<(usize, f32, f32)> {
+        // The words that say a job is being described ("the person who", "what is that job
+        // called") say nothing about which job: "called" is no sign of a call handler.
+        let described = self
+            .analyzer
+            .analyze(&self.without_role_cues(&analysis.words));
+        let analysis = &described;
         let count = self.knowledge.roles.len();
         let similarity = self
             .meaning
