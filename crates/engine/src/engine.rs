@@ -142,6 +142,8 @@ pub struct Explanation {
     /// The roles nearest the message by words and meaning: each with its confidence by words
     /// and its similarity in meaning.
     pub roles: Vec<(String, f32, f32)>,
+    /// The fact of a role the message asks about, as its button asks it.
+    pub aspect: Option<String>,
 }
 
 /// The dialogue engine, built once from the content and shared by every conversation.
@@ -386,6 +388,7 @@ impl Engine {
                 .collect(),
             candidates,
             describes_role: self.describes_role(&analysis.words),
+            aspect: self.aspect(&analysis.words).map(|a| a.ask.clone()),
             roles: self
                 .role_candidates(&analysis)
                 .into_iter()
@@ -473,6 +476,10 @@ impl Engine {
             reading,
             |w| self.analyzer.stem(w),
             |words| self.role_names.spans_as_written(words),
+            |words| {
+                self.bank
+                    .confirms_health(&self.meaning.encode(&words.join(" ")))
+            },
         );
         // The bank is weaker than a sign: it speaks only where no sign does.
         let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);

@@ -4,7 +4,9 @@
 //!
 //! A pattern is matched on a text's normalised words and their stems:
 //!
-//! - `word` or `two words`: those words; `a|b|c`: one of them (`no_one` for two words);
+//! - `word` or `two words`: those words, where soft words ("really", "so") may sit between
+//!   them ("feeling really down");
+//!   `a|b|c`: one of them (`no_one` for two words);
 //! - `<class>`: one of the phrases of a named class;
 //! - `~word`: any form of the word (`~kill` is kill, kills, killing, killed);
 //! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number;
@@ -20,6 +22,9 @@ use std::ops::Range;
 const SHORT_GAP: usize = 2;
 /// Up to this many words of anything: `**`.
 const LONG_GAP: usize = 5;
+
+/// Up to this many soft words may sit between two words of a pattern.
+const MOST_SOFT: usize = 2;
 
 /// One element of a pattern.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,10 +49,54 @@ pub(crate) struct WordPattern {
     anchors: Vec<String>,
 }
 
-/// The words of a text (or a part of one) to match patterns on, and their stems.
+/// The words of a text (or a part of one) to match patterns on, their stems, and which are
+/// soft: words that may sit inside a pattern's run without breaking it ("really", "so").
 pub(crate) struct Words<'a> {
     pub(crate) words: &'a [String],
     pub(crate) stems: Vec<String>,
+    pub(crate) soft: Vec<bool>,
+}
+
+impl<'a> Words<'a> {
+    /// `words` with their stems; `soft` says which words a pattern's run may skip.
+    pub(crate) fn new(
+        words: &'a [String],
+        stem: impl Fn(&str) -> String,
+        soft: impl Fn(&str) -> bool,
+    ) -> Words<'a> {
+        Words {
+            words,
+            stems: words.iter().map(|w| stem(w)).collect(),
+            soft: words.iter().map(|w| soft(w)).collect(),
+        }
+    }
+
+    /// Where the next word of a run may be, from `at`: there, or after up to `MOST_SOFT` soft
+    /// words.
+    fn next_at(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
+        let soft_run = self.soft[at.min(self.soft.len())..]
+            .iter()
+            .take(MOST_SOFT)
+            .take_while(|s| **s)
+            .count();
+        (0..=soft_run).map(move |skip| at + skip)
+    }
+
+    /// Whether the phrase's words are here, with soft words between them; where the match
+    /// ends.
+    fn phrase_at(&self, phrase: &[String], at: usize) -> Option<usize> {
+        let mut at = at;
+        for (index, word) in phrase.iter().enumerate() {
+            let fits = |i: usize| self.words.get(i) == Some(word);
+            at = if index == 0 {
+                fits(at).then_some(at)?
+            } else {
+                self.next_at(at).find(|&i| fits(i))?
+            };
+            at += 1;
+        }
+        Some(at)
+    }
 }
 
 impl WordPattern {
@@ -92,7 +141,7 @@ impl WordPattern {
             return None;
         }
         (0..text.words.len())
-            .find_map(|start| match_at(&self.tokens, text, start).map(|end| start..end))
+            .find_map(|start| match_at(&self.tokens, text, start, true).map(|end| start..end))
     }
 }
 
@@ -147,33 +196,41 @@ fn token(
     })
 }
 
-/// Where a match of `tokens` starting at `at` ends, if there is one.
-fn match_at(tokens: &[Token], text: &Words, at: usize) -> Option<usize> {
+/// Where a match of `tokens` starting at `at` ends, if there is one. Soft words may come
+/// before a token that is not the `first`.
+fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<usize> {
     let words = text.words;
-    let Some((first, rest)) = tokens.split_first() else {
+    let Some((token, rest)) = tokens.split_first() else {
         return Some(at);
     };
-    match first {
+    let starts = || {
+        let soft = if first { at..=at } else { at..=at + MOST_SOFT };
+        text.next_at(at).filter(move |i| soft.contains(i))
+    };
+    match token {
         Token::Gap(most) => (0..=*most)
             .filter(|skip| at + skip <= words.len())
-            .find_map(|skip| match_at(rest, text, at + skip)),
+            .find_map(|skip| match_at(rest, text, at + skip, false)),
         Token::Number => words
             .get(at)
             .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-            .and_then(|_| match_at(rest, text, at + 1)),
+            .and_then(|_| match_at(rest, text, at + 1, false)),
         Token::Except(options) => words
             .get(at)
             .filter(|w| !options.contains(w))
-            .and_then(|_| match_at(rest, text, at + 1)),
-        Token::Stems(options) => text
-            .stems
-            .get(at)
-            .filter(|stem| options.contains(stem))
-            .and_then(|_| match_at(rest, text, at + 1)),
-        Token::Words(options) => options
-            .iter()
-            .filter(|option| words[at.min(words.len())..].starts_with(option))
-            .find_map(|option| match_at(rest, text, at + option.len())),
+            .and_then(|_| match_at(rest, text, at + 1, false)),
+        Token::Stems(options) => starts().find_map(|at| {
+            text.stems
+                .get(at)
+                .filter(|stem| options.contains(stem))
+                .and_then(|_| match_at(rest, text, at + 1, false))
+        }),
+        Token::Words(options) => starts().find_map(|at| {
+            options
+                .iter()
+                .filter_map(|option| text.phrase_at(option, at))
+                .find_map(|end| match_at(rest, text, end, false))
+        }),
     }
 }
 
@@ -193,11 +250,7 @@ mod tests {
         let classes = HashMap::from([("who", vec![normal("he"), normal("my dad")])]);
         let pattern = WordPattern::parse(pattern, &classes, &normal, &stem).expect("a pattern");
         let words = normal(text);
-        let stems = words.iter().map(|w| stem(w)).collect();
-        let found = pattern.find(&Words {
-            words: &words,
-            stems,
-        });
+        let found = pattern.find(&Words::new(&words, stem, |w| ["really", "so"].contains(&w)));
         assert_eq!(found, expect, "{text}");
     }
 
@@ -226,6 +279,10 @@ mod tests {
             Some(0..5),
         );
         check("what do !i|we * do", "what do i do", None);
+        // Soft words inside a run, never before it.
+        check("feeling down", "feeling really so down", Some(0..4));
+        check("feeling down", "really feeling down", Some(1..3));
+        check("feeling down", "feeling really very down", None);
     }
 
     #[test]

@@ -107,6 +107,8 @@ struct SignsFile {
     /// Words that make a role named straight after them the writer's own clinician ("my
     /// nurse said"), not a careers question.
     owners: Vec<String>,
+    /// Words that may sit inside a sign's run of words ("feeling really down").
+    soft: Vec<String>,
     classes: HashMap<String, Vec<String>>,
     signs: Vec<SignList>,
 }
@@ -133,6 +135,8 @@ pub struct Safety {
     breaks: Vec<Vec<String>>,
     /// Words that make a role named after them someone's own clinician, normalised.
     owners: HashSet<String>,
+    /// Words that may sit inside a sign's run of words, normalised.
+    soft: HashSet<String>,
     /// The careers frame of a role named in a part (found by the engine, not by a pattern).
     role_named: Pattern,
 }
@@ -176,10 +180,12 @@ impl Safety {
         }
         let breaks = data.breaks.iter().map(|b| normal(b)).collect();
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
+        let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
         Ok(Safety {
             patterns,
             breaks,
             owners,
+            soft,
             role_named: Pattern {
                 sign: Sign::CareersWeak,
                 words: WordPattern::default(),
@@ -193,37 +199,80 @@ impl Safety {
     /// `roles_named` gives where the engine sees roles named in some words (a careers question
     /// unless the role is the writer's own clinician, "my nurse"), besides the careers frames of
     /// the signs; `stem` stems a word as the analyzer does.
+    ///
+    /// `bank` is the semantic check: whether the examples nearest some words agree they are a
+    /// health worry. It settles a part whose health worry a careers frame would hold back ("so
+    /// stressed since starting my placement, can't eat and feel sick all the time"): the worry
+    /// stands when the examples nearest the part are health worries, not careers questions.
     pub fn assess(
         &self,
         reading: &Reading,
         stem: impl Fn(&str) -> String,
         roles_named: impl Fn(&[String]) -> Vec<std::ops::Range<usize>>,
+        bank: impl Fn(&[String]) -> bool,
     ) -> Assessment {
-        let mut parts: Vec<(usize, Signs)> = Vec::new();
+        // A subject may run across sentences ("my daughter keeps scratching her head, could it
+        // be nits?"): the message's segments between words that change the subject are read
+        // too, where they hold more than one clause.
+        let joined: Vec<String> = reading
+            .clauses
+            .iter()
+            .flat_map(|c| c.words.iter().cloned())
+            .collect();
+        let mut clause_of = Vec::new();
         for (index, clause) in reading.clauses.iter().enumerate() {
-            for words in self.parts(&clause.words, &clause.pieces) {
-                let piece = Words {
-                    words,
-                    stems: words.iter().map(|w| stem(w)).collect(),
-                };
-                let roles: Vec<_> = roles_named(words)
+            clause_of.extend(std::iter::repeat_n(index, clause.words.len()));
+        }
+        let segments = self
+            .segments(&joined)
+            .into_iter()
+            .filter(|run| clause_of.get(run.start) != clause_of.get(run.end - 1))
+            .map(|run| (clause_of[run.start], &joined[run]));
+        let clauses = reading
+            .clauses
+            .iter()
+            .enumerate()
+            .flat_map(|(index, clause)| {
+                self.parts(&clause.words, &clause.pieces)
                     .into_iter()
-                    .filter(|run| run.start == 0 || !self.owners.contains(&words[run.start - 1]))
-                    .collect();
-                parts.push((index, self.signs(&piece, roles)));
-            }
+                    .map(move |words| (index, words))
+            });
+        let mut parts: Vec<(usize, &[String], Signs)> = Vec::new();
+        let segments_from = clauses.clone().count();
+        for (index, words) in clauses.chain(segments) {
+            let piece = Words::new(words, &stem, |w| self.soft.contains(w));
+            let roles: Vec<_> = roles_named(words)
+                .into_iter()
+                .filter(|run| run.start == 0 || !self.owners.contains(&words[run.start - 1]))
+                .collect();
+            parts.push((index, words, self.signs(&piece, roles)));
         }
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
         // needs a sign that it is happening now.
-        let careers_anywhere = parts.iter().any(|(_, signs)| signs.careers);
+        let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
             signals: Vec::new(),
             careers: careers_anywhere,
         };
-        for (index, signs) in parts {
-            let outcome = signs.outcome(careers_anywhere);
+        // A message about the writer or someone they know: its pieces without a subject are
+        // too ("so stressed since starting my placement, can't eat properly").
+        let personal = parts.iter().any(|(_, _, signs)| signs.has(Sign::Personal));
+        for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
+            let mut outcome = signs.outcome(careers_anywhere);
+            // Across sentences, only a health worry: an emergency or a crisis is read where
+            // its words sit together ("cheers for the help! … a stroke unit" is no emergency).
+            if at >= segments_from && outcome.urgency() > Outcome::Health.urgency() {
+                outcome = Outcome::Careers;
+            }
+            let unframed = signs.unframed(careers_anywhere, personal);
+            if unframed == Outcome::Health && outcome.urgency() < unframed.urgency() && bank(words)
+            {
+                outcome = unframed;
+                let vote = format!("{unframed:?}: a careers frame held back, near health worries");
+                signs.signals.push(vote.to_lowercase());
+            }
             if outcome.urgency() > best.outcome.urgency() {
                 best = Assessment {
                     outcome,
@@ -239,30 +288,48 @@ impl Safety {
         best
     }
 
-    /// The parts of a clause: the whole, and its pieces, split where a comma was and at words
-    /// that change the subject.
+    /// Where `words` change subject: the runs between words of `breaks`.
+    fn segments(&self, words: &[String]) -> Vec<std::ops::Range<usize>> {
+        let mut cuts = self.cuts(words);
+        cuts.extend([0, words.len()]);
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts.windows(2).map(|w| w[0]..w[1]).collect()
+    }
+
+    /// The positions in `words` where a word of `breaks` begins.
+    fn cuts(&self, words: &[String]) -> Vec<usize> {
+        (1..words.len())
+            .filter(|&at| {
+                self.breaks
+                    .iter()
+                    .any(|b| !b.is_empty() && words[at..].starts_with(b))
+            })
+            .collect()
+    }
+
+    /// The parts of a clause: the whole; its segments, split at words that change the
+    /// subject; and its pieces, split there and where a comma was.
     fn parts<'w>(&self, words: &'w [String], pieces: &[usize]) -> Vec<&'w [String]> {
-        let mut starts: Vec<usize> = pieces.to_vec();
-        for at in 1..words.len() {
-            if self
-                .breaks
-                .iter()
-                .any(|b| !b.is_empty() && words[at..].starts_with(b))
-            {
-                starts.push(at);
-            }
-        }
-        starts.push(0);
-        starts.push(words.len());
+        let mut breaks = self.cuts(words);
+        breaks.extend([0, words.len()]);
+        breaks.sort_unstable();
+        let mut starts: Vec<usize> = pieces.iter().copied().chain(breaks.clone()).collect();
         starts.sort_unstable();
         starts.dedup();
-        // The whole clause too: a sign may run across a comma ("hit her head, now she's
-        // being sick").
-        let pieces = starts.windows(2).map(|w| &words[w[0]..w[1]]);
-        std::iter::once(words)
-            .chain(pieces.filter(|p| p.len() < words.len()))
-            .filter(|p| !p.is_empty())
-            .collect()
+        // The whole clause and its segments too: a sign may run across a comma ("hit her
+        // head, now she's being sick"; "my daughter keeps scratching her head, could it be
+        // nits").
+        let mut parts = vec![words];
+        for cuts in [&breaks, &starts] {
+            for w in cuts.windows(2) {
+                let part = &words[w[0]..w[1]];
+                if !part.is_empty() && !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+        }
+        parts
     }
 
     /// The signs in one part of a clause, where `roles` are the roles named in it.
@@ -326,6 +393,21 @@ impl Signs {
         self.found.contains(&sign)
     }
 
+    /// The outcome of this part were it not framed by careers words of its own; `personal`
+    /// when the message is about the writer or someone they know.
+    fn unframed(&self, careers_anywhere: bool, personal: bool) -> Outcome {
+        let mut found = self.found.clone();
+        if personal {
+            found.insert(Sign::Personal);
+        }
+        Signs {
+            careers: false,
+            found,
+            signals: Vec::new(),
+        }
+        .outcome(careers_anywhere)
+    }
+
     /// The outcome of this part, knowing whether the message asks about careers anywhere.
     fn outcome(&self, careers_anywhere: bool) -> Outcome {
         let now = self.has(Sign::Now);
@@ -367,6 +449,7 @@ mod tests {
     const SIGNS: &str = r#"
 breaks = ["but", "also"]
 owners = ["my"]
+soft = ["really"]
 
 [classes]
 person = ["he", "she", "my dad", "my mum"]
@@ -385,7 +468,7 @@ patterns = ["self harm"]
 
 [[signs]]
 sign = "health"
-patterns = ["sore throat"]
+patterns = ["sore throat", "feeling down"]
 
 [[signs]]
 sign = "careers"
@@ -415,17 +498,50 @@ patterns = ["i", "my", "<person>"]
     }
 
     fn check(text: &str, expect: Outcome) {
+        check_message(&[text], false, expect);
+    }
+
+    /// Checks a message of these clauses, where the bank finds every part a health worry
+    /// (`urgent`) or none.
+    fn check_message(clauses: &[&str], urgent: bool, expect: Outcome) {
         let safety = Safety::parse("signs.toml", SIGNS, matcher::words, stem).expect("signs");
-        let clause = crate::reading::Clause {
-            words: matcher::words(text),
-            ..Default::default()
-        };
+        let clauses = clauses
+            .iter()
+            .map(|text| crate::reading::Clause {
+                words: matcher::words(text),
+                ..Default::default()
+            })
+            .collect();
         let reading = Reading {
-            clauses: vec![clause],
+            clauses,
             ..Reading::default()
         };
-        let got = safety.assess(&reading, stem, |_| Vec::new());
-        assert_eq!(got.outcome, expect, "{text:?}: {:?}", got.signals);
+        let got = safety.assess(&reading, stem, |_| Vec::new(), |_| urgent);
+        assert_eq!(got.outcome, expect, "{reading:?}: {:?}", got.signals);
+    }
+
+    #[test]
+    fn soft_words_segments_and_the_bank() {
+        // Soft words inside a sign.
+        check("i am feeling really down", Outcome::Health);
+        // A subject running across sentences, after a word that changes it.
+        check_message(
+            &["ty for the jobs info but my dad", "has a sore throat"],
+            false,
+            Outcome::Health,
+        );
+        check_message(
+            &["ty for the jobs info", "has a sore throat"],
+            false,
+            Outcome::Careers,
+        );
+        // A health worry held back by a careers frame stands when the examples are urgent.
+        let framed = "i want to become a nurse and i have a sore throat";
+        check_message(&[framed], false, Outcome::Careers);
+        check_message(&[framed], true, Outcome::Health);
+        // The bank never makes an emergency of a careers question.
+        let careers = "i want to become a paramedic, do they help people who are not breathing";
+        check_message(&[careers], true, Outcome::Careers);
     }
 
     #[test]
@@ -476,9 +592,9 @@ patterns = ["i", "my", "<person>"]
     #[test]
     fn malformed_patterns_name_their_line() {
         let bad = "[classes]\n[[signs]]\nsign = \"crisis\"\npatterns = [\"<nobody> dies\"]\n";
-        let bad = format!("breaks = []\nowners = []\n{bad}");
+        let bad = format!("breaks = []\nowners = []\nsoft = []\n{bad}");
         let err = Safety::parse("signs.toml", &bad, matcher::words, |w| w.to_owned())
             .expect_err("unknown class");
-        assert!(err.to_string().starts_with("signs.toml:6: "), "{err}");
+        assert!(err.to_string().starts_with("signs.toml:7: "), "{err}");
     }
 }

@@ -73,14 +73,24 @@ impl SafetyBank {
     /// agree on, with the nearest one's similarity: the nearest must be close enough, and
     /// enough of its neighbours must share its outcome.
     pub(super) fn vote(&self, vector: &[f32]) -> Option<(Outcome, f32)> {
+        self.vote_from(vector, BANK_MIN)
+    }
+
+    /// Whether the examples nearest to `vector` agree it is a health worry, the nearest at
+    /// least `BANK_CONFIRM` near: what confirms a health worry that a careers frame would
+    /// hold back.
+    pub(super) fn confirms_health(&self, vector: &[f32]) -> bool {
+        self.vote_from(vector, BANK_CONFIRM)
+            .is_some_and(|(outcome, _)| outcome == Outcome::Health)
+    }
+
+    /// `vote`, where the nearest example must be at least `least` near.
+    fn vote_from(&self, vector: &[f32], least: f32) -> Option<(Outcome, f32)> {
         let nearest = self.nearest(vector, BANK_NEIGHBOURS);
         let &(outcome, similarity) = nearest.first()?;
         let agree = nearest.iter().filter(|(o, _)| *o == outcome).count();
-        let urgent = matches!(
-            outcome,
-            Outcome::Emergency | Outcome::Crisis | Outcome::Health
-        );
-        (urgent && similarity >= BANK_MIN && agree >= BANK_AGREE).then_some((outcome, similarity))
+        (is_urgent(outcome) && similarity >= least && agree >= BANK_AGREE)
+            .then_some((outcome, similarity))
     }
 
     /// The `k` examples nearest to `vector`, best first: their outcome and similarity.
@@ -91,6 +101,14 @@ impl SafetyBank {
             .map(|hit| (*hit.label, hit.score))
             .collect()
     }
+}
+
+/// An emergency, a crisis or a health worry.
+fn is_urgent(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Emergency | Outcome::Crisis | Outcome::Health
+    )
 }
 
 impl std::fmt::Debug for Meaning {
@@ -113,6 +131,9 @@ const MEANING_WEIGHT: f32 = 1.0;
 const BANK_NEIGHBOURS: usize = 5;
 /// How near the nearest example must be for the bank to speak.
 const BANK_MIN: f32 = 0.7;
+/// How near the nearest example must be to confirm a health worry that a careers frame
+/// would hold back (`SafetyBank::confirms_health`).
+const BANK_CONFIRM: f32 = 0.65;
 /// How many of the neighbours must share the nearest one's outcome.
 const BANK_AGREE: usize = 3;
 

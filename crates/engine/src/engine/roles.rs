@@ -415,10 +415,7 @@ impl Engine {
 
     /// The fact of a role the message asks about, and the words that ask about it.
     fn aspect_span(&self, words: &[String]) -> Option<(&Aspect, std::ops::Range<usize>)> {
-        let text = Words {
-            words,
-            stems: words.iter().map(|w| self.analyzer.stem(w)).collect(),
-        };
+        let text = Words::new(words, |w| self.analyzer.stem(w), |_| false);
         self.messages
             .aspect
             .iter()
