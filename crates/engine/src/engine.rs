@@ -390,7 +390,7 @@ impl Engine {
             describes_role: self.describes_role(&analysis.words),
             aspect: self.aspect(&analysis.words).map(|a| a.ask.clone()),
             roles: self
-                .role_candidates(&analysis)
+                .role_candidates(&analysis.words)
                 .into_iter()
                 .take(5)
                 .map(|(r, words, similarity)| {
@@ -645,7 +645,7 @@ impl Engine {
         // people at home": a role more specific than the one named.
         let described = self.describes_role(&analysis.words)
             && self
-                .role_described(&analysis, &named)
+                .role_described(&self.description(reading, &analysis), &named)
                 .map(|role| named = vec![role])
                 .is_some();
         if let Some(role) = named.last() {

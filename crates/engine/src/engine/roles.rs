@@ -1,13 +1,14 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
 use knowledge::Role;
-use matcher::Analyzer;
+use matcher::{Analysis, Analyzer};
 
 use super::meaning::Meaning;
 use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
 use crate::UserState;
 use crate::messages::{Aspect, RoleField, fill};
 use crate::pattern::Words;
+use crate::reading::Reading;
 
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
@@ -31,6 +32,13 @@ const ALL_FIELDS: [RoleField; 7] = [
 /// The least confidence with which a description ("the people who do scans") is taken for a
 /// role.
 const ROLE_DESCRIBED_MIN: f32 = 0.3;
+
+/// The words of its own a clause needs to describe a job by itself, without the rest of its
+/// message ("are the people who do scans in demand?" has scans, hospital, demand).
+const DESCRIPTION_WORDS: usize = 2;
+/// How much better a description must fit a role of another kind than the role named in it
+/// for the described role to win.
+const DESCRIBED_BETTER: f32 = 0.15;
 
 /// At most this many roles are compared in one answer.
 const MAX_COMPARED: usize = 3;
@@ -340,26 +348,58 @@ impl Engine {
         kept.join(" ")
     }
 
+    /// The words that describe a job: the clauses that say one is described ("are the people
+    /// who do scans in demand?"), without the rest of the message ("thinking about it for
+    /// uni"); the whole message's words when no clause says so with words of its own ("doctor
+    /// who looks at x-rays all day, what's that called").
+    pub(super) fn description(&self, reading: &Reading, analysis: &Analysis) -> Vec<String> {
+        let cued: Vec<String> = reading
+            .clauses
+            .iter()
+            .filter(|clause| self.describes_role(&clause.words))
+            .flat_map(|clause| clause.words.iter().cloned())
+            .collect();
+        let lexicon = self.analyzer.lexicon();
+        let own = self
+            .without_role_cues(&cued)
+            .split_whitespace()
+            .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+            .count();
+        if own >= DESCRIPTION_WORDS && cued.len() < analysis.words.len() {
+            cued
+        } else {
+            analysis.words.clone()
+        }
+    }
+
     /// The role whose description best matches a message that describes one, if one matches
     /// well enough.
     /// A role the message names (`named`) gives way to the described one only when the
     /// description fits a role of the same kind better ("the nurse who visits people at home"
     /// is a community nurse, but "the job market for pharmacists" is not about sales).
-    pub(super) fn role_described(
-        &self,
-        analysis: &matcher::Analysis,
-        named: &[usize],
-    ) -> Option<usize> {
-        let ranked = self.roles_described(analysis);
+    /// A role of another kind gives way too when the description fits the described role far
+    /// better than it fits the named one ("someone who helps old people get dressed and cook
+    /// again": an occupational therapist, not the catering staff that "cooking" names).
+    pub(super) fn role_described(&self, words: &[String], named: &[usize]) -> Option<usize> {
+        let ranked = self.roles_described(words);
         let &(role, confidence) = ranked.first()?;
-        let specific = !named.contains(&role) && named.iter().all(|n| self.same_kind(*n, role));
+        let fit = |r: usize| {
+            ranked
+                .iter()
+                .find(|(o, _)| *o == r)
+                .map_or(0.0, |(_, c)| *c)
+        };
+        let specific = !named.contains(&role)
+            && named
+                .iter()
+                .all(|n| self.same_kind(*n, role) || fit(*n) + DESCRIBED_BETTER <= confidence);
         (confidence >= ROLE_DESCRIBED_MIN && specific).then_some(role)
     }
 
     /// Every role a description could be about, by words and meaning together, best first,
     /// with its confidence, its confidence by words and its similarity in meaning.
-    pub(super) fn roles_described(&self, analysis: &matcher::Analysis) -> Vec<(usize, f32)> {
-        self.role_candidates(analysis)
+    pub(super) fn roles_described(&self, words: &[String]) -> Vec<(usize, f32)> {
+        self.role_candidates(words)
             .into_iter()
             .map(|(role, words, similarity)| (role, Meaning::combine(words, similarity)))
             .collect()
@@ -367,12 +407,10 @@ impl Engine {
 
     /// The roles nearest to a description by words and by meaning: each with its confidence by
     /// words and its similarity in meaning, best (by both together) first.
-    pub(super) fn role_candidates(&self, analysis: &matcher::Analysis) -> Vec<(usize, f32, f32)> {
+    pub(super) fn role_candidates(&self, words: &[String]) -> Vec<(usize, f32, f32)> {
         // The words that say a job is being described ("the person who", "what is that job
         // called") say nothing about which job: "called" is no sign of a call handler.
-        let described = self
-            .analyzer
-            .analyze(&self.without_role_cues(&analysis.words));
+        let described = self.analyzer.analyze(&self.without_role_cues(words));
         let analysis = &described;
         let count = self.knowledge.roles.len();
         let similarity = self
