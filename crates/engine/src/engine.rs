@@ -483,7 +483,7 @@ impl Engine {
         );
         // The bank is weaker than a sign: it speaks only where no sign does.
         let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);
-        if assessment.careers || !unsigned {
+        if assessment.careers || !unsigned || self.asks_known(reading) {
             return assessment;
         }
         for (index, clause) in reading.clauses.iter().enumerate() {
@@ -499,6 +499,17 @@ impl Engine {
             }
         }
         assessment
+    }
+
+    /// True when the message is plainly something the bot does ("what have you got saved about
+    /// me"): an intent other than safety's matches it with confidence, so the bank of
+    /// examples has nothing to catch.
+    fn asks_known(&self, reading: &Reading) -> bool {
+        let analysis = self.analyzer.weigh(reading.content(), true);
+        self.intent_index.rank(&analysis).first().is_some_and(|m| {
+            let kind = self.intents[m.doc].kind;
+            !kind.is_safety() && !kind.is_fallback() && m.confidence >= INTENT_MIN
+        })
     }
 
     /// One turn: the reply to `input` from a user in `state`, and their state afterwards.
@@ -614,14 +625,26 @@ impl Engine {
             }
         };
         let notes = self.learn(reading, &mut next.profile);
-        // Only a greeting, thanks or filler: small talk, read on the whole message.
+        // Only a greeting, thanks or filler: small talk, read on the whole message and on each
+        // clause ("diolch! thanks": the thanks, whatever the word before it).
         if reading.is_only_noise() {
             let whole = self.analyzer.analyze(text);
-            let mut intents = self.intent_index.rank(&whole).into_iter();
-            if let Some(m) = intents.find(|m| !self.intents[m.doc].kind.is_safety())
+            let clauses = reading
+                .clauses
+                .iter()
+                .map(|c| self.analyzer.analyze(&c.text));
+            let best = std::iter::once(whole)
+                .chain(clauses)
+                .filter_map(|analysis| {
+                    let mut intents = self.intent_index.rank(&analysis).into_iter();
+                    let found = intents.find(|m| !self.intents[m.doc].kind.is_safety())?;
+                    Some((found, analysis))
+                })
+                .max_by(|a, b| a.0.confidence.total_cmp(&b.0.confidence));
+            if let Some((m, analysis)) = best
                 && m.confidence >= INTENT_MIN
             {
-                return self.intent_reply(m.doc, m.confidence, state, next, &whole.words);
+                return self.intent_reply(m.doc, m.confidence, state, next, &analysis.words);
             }
         }
         let analysis = self.analyzer.weigh(reading.content(), true);
