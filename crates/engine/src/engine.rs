@@ -543,8 +543,7 @@ impl Engine {
         if let Some(reply) = self.finder_answer(state, next, input) {
             return reply;
         }
-        let careers = assessment.is_some_and(|a| a.careers);
-        let reply = self.understand(state, next, input, reading.as_ref(), careers);
+        let reply = self.understand(state, next, input, reading.as_ref(), assessment.as_ref());
         match (&state.finder, &next.finder) {
             // A question awaiting a yes ("forget everything?") keeps its own buttons.
             (Some(before), Some(after))
@@ -587,8 +586,10 @@ impl Engine {
         next: &mut UserState,
         input: &Input,
         reading: Option<&Reading>,
-        careers: bool,
+        assessment: Option<&Assessment>,
     ) -> Reply {
+        let careers = assessment.is_some_and(|a| a.careers);
+        let careers_words = assessment.is_some_and(|a| a.careers_words);
         let mut text = input.text.as_str();
         if let Some(label) = &input.press {
             match find_offer(&state.offered, label) {
@@ -663,7 +664,20 @@ impl Engine {
             named.retain(|role| *role != job);
         }
         let interest = self.facts.states_interest(&analysis.words);
-        // "The people who do scans": a role described by what it does.
+        // "I've always fancied being an OT. I'm 41 with an accounting degree": the role the
+        // wish is about, not the one in the writer's background.
+        if interest && named.len() > 1 {
+            let wished: Vec<usize> = reading
+                .clauses
+                .iter()
+                .filter(|c| self.facts.states_interest(&c.words))
+                .flat_map(|c| self.role_names.find(&self.analyzer, &c.words))
+                .filter(|role| named.contains(role))
+                .collect();
+            if !wished.is_empty() && wished.len() < named.len() {
+                named.retain(|role| wished.contains(role));
+            }
+        }
         // "The people who do scans": a role described by what it does. "The nurse who visits
         // people at home": a role more specific than the one named.
         let described = self.describes_role(&analysis.words)
@@ -777,6 +791,14 @@ impl Engine {
                 reply.text = format!("{noted}\n\n{}", reply.text);
             }
             return reply;
+        }
+        // Nothing answers the question, but it asks about careers and the one role named
+        // ("I've always fancied being an OT, is it too late?"): that role's overview says what
+        // is known. A role that is the writer's own clinician ("my physio") is no such sign.
+        if let [role] = named[..]
+            && careers_words
+        {
+            return self.role_overview(role, best_entry, knowledge_confidence, next);
         }
         if refers && state.topic.is_none() {
             return self.message(&self.messages.clarify, true);

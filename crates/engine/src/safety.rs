@@ -59,6 +59,9 @@ pub struct Assessment {
     pub signals: Vec<String>,
     /// Some part asks about a job, a role or a course.
     pub careers: bool,
+    /// Some part has words of a careers question of its own ("fancied being", "jobs"), not
+    /// only a role named or a word patients use too.
+    pub careers_words: bool,
 }
 
 /// What a pattern says about a clause.
@@ -250,11 +253,13 @@ impl Safety {
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
         // needs a sign that it is happening now.
         let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
+        let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
             signals: Vec::new(),
             careers: careers_anywhere,
+            careers_words,
         };
         // A message about the writer or someone they know: its pieces without a subject are
         // too ("so stressed since starting my placement, can't eat properly").
@@ -279,6 +284,7 @@ impl Safety {
                     clause: Some(index),
                     signals: signs.signals,
                     careers: careers_anywhere,
+                    careers_words,
                 };
             } else if best.clause.is_none() {
                 best.signals.extend(signs.signals);
