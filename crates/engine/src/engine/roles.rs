@@ -428,7 +428,8 @@ impl Engine {
     }
 
     /// A role's overview, for a message that names or describes only that role: its entry when
-    /// the entry answers the message with certainty and is about that role, else its card.
+    /// the entry answers the message with certainty and is about that role (or about no one
+    /// role), else its card.
     pub(super) fn role_overview(
         &self,
         role: usize,
@@ -436,8 +437,13 @@ impl Engine {
         confidence: f32,
         next: &mut UserState,
     ) -> Reply {
+        // The role's entry, unless it is about another role: "a learning disability nurse" gets
+        // that role's card, not the page on nursing in general.
+        let about_another = |e: &knowledge::Entry| self.entry_role(e).is_some_and(|r| r != role);
         let role = &self.knowledge.roles[role];
-        if let Some(entry) = best_entry.filter(|e| e.id == role.entry && confidence >= CERTAIN) {
+        if let Some(entry) =
+            best_entry.filter(|e| e.id == role.entry && confidence >= CERTAIN && !about_another(e))
+        {
             let mut reply = self.answer(entry, confidence, next);
             next.role = Some(role.id.clone());
             reply.confidence = confidence;
