@@ -240,9 +240,11 @@ impl Safety {
                     .into_iter()
                     .map(move |words| (index, words))
             });
+        let mut words_read: Vec<(usize, &[String])> = clauses.collect();
+        let segments_from = words_read.len();
+        words_read.extend(segments);
         let mut parts: Vec<(usize, &[String], Signs)> = Vec::new();
-        let segments_from = clauses.clone().count();
-        for (index, words) in clauses.chain(segments) {
+        for (index, words) in words_read {
             let piece = Words::new(words, &stem, |w| self.soft.contains(w));
             let roles: Vec<_> = roles_named(words)
                 .into_iter()
