@@ -135,6 +135,26 @@ impl WordPattern {
         self.anchors.iter().map(String::as_str)
     }
 
+    /// The keys one of which every match contains: the words (or stems) of the pattern's most
+    /// selective element. A text with none of them cannot match.
+    fn gate(&self) -> Vec<Key<'_>> {
+        fn keys(token: &Token) -> Option<Vec<Key<'_>>> {
+            match token {
+                Token::Words(options) => options
+                    .iter()
+                    .map(|option| option.first().map(|w| Key::Word(w.as_str())))
+                    .collect(),
+                Token::Stems(options) => Some(options.iter().map(|s| Key::Stem(s)).collect()),
+                _ => None,
+            }
+        }
+        self.tokens
+            .iter()
+            .filter_map(keys)
+            .min_by_key(Vec::len)
+            .unwrap_or_default()
+    }
+
     /// The first span of `text` the pattern matches.
     pub(crate) fn find(&self, text: &Words) -> Option<Range<usize>> {
         if self.tokens.is_empty() {
@@ -194,6 +214,52 @@ fn token(
             Token::Words(options)
         }
     })
+}
+
+/// A word or a stem a pattern needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Word(&'a str),
+    Stem(&'a str),
+}
+
+/// Patterns filed under the keys of their gate, so that a text is tried only against the few
+/// patterns it could match (in their order), not against them all.
+#[derive(Debug, Default)]
+pub(crate) struct PatternIndex {
+    by_word: HashMap<String, Vec<u32>>,
+    by_stem: HashMap<String, Vec<u32>>,
+}
+
+impl PatternIndex {
+    /// Files each pattern under its gate's keys; a pattern's number is its position.
+    pub(crate) fn new<'p>(patterns: impl IntoIterator<Item = &'p WordPattern>) -> PatternIndex {
+        let mut index = PatternIndex::default();
+        for (number, pattern) in patterns.into_iter().enumerate() {
+            let number = u32::try_from(number).unwrap_or(u32::MAX);
+            for key in pattern.gate() {
+                let (map, key) = match key {
+                    Key::Word(word) => (&mut index.by_word, word),
+                    Key::Stem(stem) => (&mut index.by_stem, stem),
+                };
+                let filed = map.entry(key.to_owned()).or_default();
+                if filed.last() != Some(&number) {
+                    filed.push(number);
+                }
+            }
+        }
+        index
+    }
+
+    /// The numbers of the patterns that could match `text`, in order.
+    pub(crate) fn candidates(&self, text: &Words) -> Vec<usize> {
+        let words = text.words.iter().filter_map(|w| self.by_word.get(w));
+        let stems = text.stems.iter().filter_map(|s| self.by_stem.get(s));
+        let mut found: Vec<usize> = words.chain(stems).flatten().map(|&n| n as usize).collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
 }
 
 /// Where a match of `tokens` starting at `at` ends, if there is one. Soft words may come

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::pattern::{WordPattern, Words};
+use crate::pattern::{PatternIndex, WordPattern, Words};
 use crate::reading::Reading;
 
 /// What the safety stage makes of a message.
@@ -134,6 +134,8 @@ struct Hit<'a> {
 #[derive(Debug)]
 pub struct Safety {
     patterns: Vec<Pattern>,
+    /// The patterns filed by the words they need.
+    index: PatternIndex,
     /// Words where a clause changes subject, as normalised words.
     breaks: Vec<Vec<String>>,
     /// Words that make a role named after them someone's own clinician, normalised.
@@ -185,6 +187,7 @@ impl Safety {
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
         let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
         Ok(Safety {
+            index: PatternIndex::new(patterns.iter().map(|p| &p.words)),
             patterns,
             breaks,
             owners,
@@ -344,8 +347,10 @@ impl Safety {
     fn signs(&self, part: &Words, roles: Vec<std::ops::Range<usize>>) -> Signs {
         let present: HashSet<&str> = part.words.iter().map(String::as_str).collect();
         let hits: Vec<Hit> = self
-            .patterns
-            .iter()
+            .index
+            .candidates(part)
+            .into_iter()
+            .map(|number| &self.patterns[number])
             .filter(|p| p.words.anchors().all(|a| present.contains(a)))
             .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
             .chain(roles.into_iter().map(|span| Hit {

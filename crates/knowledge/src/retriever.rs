@@ -1,17 +1,18 @@
 //! Searching the knowledge base.
 //!
 //! Two indexes answer each query. The tantivy index ranks entries by BM25 over their stemmed
-//! fields (title and questions above keywords above the answer), with fuzzy terms for words the
-//! analyzer could not place. The phrase index gives the calibrated confidence: how closely the
+//! fields (title and questions above keywords above the answer); typos were corrected by the
+//! analyzer before the search, so its terms are exact. The phrase index gives the calibrated confidence: how closely the
 //! query matches one of the entry's questions and how much of it the entry covers. Confidence
 //! decides whether to answer; BM25 breaks near ties between candidates.
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, Term, doc};
 
 use matcher::{Analysis, Analyzer, PhraseDoc, PhraseIndex};
 
@@ -21,9 +22,9 @@ use crate::{Error, Knowledge};
 const CANDIDATES: usize = 12;
 /// How much BM25 (relative to the best hit) adds to a candidate's rank, not to its confidence.
 const BM25_RANK_SHARE: f32 = 0.08;
-/// How much a fuzzy term counts against an exact one.
-const FUZZY_BOOST: f32 = 0.3;
 const TOKENIZER: &str = "en_stem";
+/// The field holding an entry's position in the knowledge.
+const ORD: &str = "ord";
 
 /// A ranked search result.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,19 +37,16 @@ pub struct Hit {
     pub rank: f32,
 }
 
-struct Fields {
-    ord: Field,
-    title: Field,
-    questions: Field,
-    keywords: Field,
-    body: Field,
-}
-
 /// The knowledge base, indexed for search. Build once at start-up; searching is read-only.
 pub struct Retriever {
     reader: IndexReader,
-    exact: QueryParser,
-    fields: Fields,
+    /// The tokenizer the fields were indexed with, to turn a query's words into terms.
+    tokenizer: TextAnalyzer,
+    /// The searched fields, each with its boost: title and questions above keywords above the
+    /// answer.
+    fields: [(Field, f32); 4],
+    /// Per segment, per document: the entry's position in `Knowledge::entries`.
+    entries: Vec<Vec<usize>>,
     phrases: PhraseIndex,
 }
 
@@ -68,39 +66,41 @@ impl Retriever {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         let mut schema = Schema::builder();
-        let fields = Fields {
-            ord: schema.add_u64_field("ord", INDEXED | FAST | STORED),
-            title: schema.add_text_field("title", text.clone()),
-            questions: schema.add_text_field("questions", text.clone()),
-            keywords: schema.add_text_field("keywords", text.clone()),
-            body: schema.add_text_field("body", text),
-        };
+        let ord = schema.add_u64_field(ORD, INDEXED | FAST);
+        let title = schema.add_text_field("title", text.clone());
+        let questions = schema.add_text_field("questions", text.clone());
+        let keywords = schema.add_text_field("keywords", text.clone());
+        let body = schema.add_text_field("body", text);
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
-        for (ord, entry) in knowledge.entries.iter().enumerate() {
+        for (position, entry) in knowledge.entries.iter().enumerate() {
             let normal = |text: &str| analyzer.normal_words(text).join(" ");
             writer.add_document(doc!(
-                fields.ord => ord as u64,
-                fields.title => normal(&entry.title),
-                fields.questions => normal(&entry.questions.join(" \n ")),
-                fields.keywords => normal(&entry.keywords.join(" \n ")),
-                fields.body => normal(&format!("{}\n{}", entry.answer, entry.more)),
+                ord => position as u64,
+                title => normal(&entry.title),
+                questions => normal(&entry.questions.join(" \n ")),
+                keywords => normal(&entry.keywords.join(" \n ")),
+                body => normal(&format!("{}\n{}", entry.answer, entry.more)),
             ))?;
         }
         writer.commit()?;
         let reader = index.reader()?;
-        let mut exact = QueryParser::for_index(
-            &index,
-            vec![fields.title, fields.questions, fields.keywords, fields.body],
-        );
-        exact.set_field_boost(fields.title, 3.0);
-        exact.set_field_boost(fields.questions, 3.0);
-        exact.set_field_boost(fields.keywords, 2.0);
+        let entries = reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let column = segment.fast_fields().u64(ORD)?;
+                let entry = |doc| column.first(doc).map_or(usize::MAX, |o| o as usize);
+                Ok((0..segment.max_doc()).map(entry).collect())
+            })
+            .collect::<Result<_, tantivy::TantivyError>>()?;
         let docs: Vec<PhraseDoc> = knowledge.entries.iter().map(phrase_doc).collect();
         Ok(Retriever {
             reader,
-            exact,
-            fields,
+            tokenizer: index.tokenizer_for_field(title)?,
+            fields: [(title, 3.0), (questions, 3.0), (keywords, 2.0), (body, 1.0)],
+            entries,
             phrases: PhraseIndex::new(analyzer, &docs),
         })
     }
@@ -140,26 +140,47 @@ impl Retriever {
         hits
     }
 
-    /// BM25 scores from tantivy: exact stemmed terms, plus fuzzy terms for unknown words.
+    /// BM25 scores from tantivy: every term of the query's words in every field, boosted by
+    /// the field's weight.
     fn bm25(&self, analysis: &Analysis) -> Vec<(usize, f32)> {
-        let text: String = analysis
-            .words
-            .iter()
-            .map(|w| w.replace('\'', ""))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        let (exact, _) = self.exact.parse_query_lenient(&text);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact)];
-        for word in analysis.words.iter().filter(|w| self.is_unplaced(w)) {
-            for field in [self.fields.title, self.fields.questions] {
-                let term = Term::from_field_text(field, word);
-                let fuzzy = Box::new(FuzzyTermQuery::new(term, 1, true));
-                let boosted = Box::new(BoostQuery::new(fuzzy, FUZZY_BOOST));
-                clauses.push((Occur::Should, boosted));
+        let mut tokenizer = self.tokenizer.clone();
+        // A word counts once, however often the query repeats it; two words with one stem
+        // ("managing", "management") count twice.
+        let mut words: Vec<String> = Vec::new();
+        for word in &analysis.words {
+            // "don't" is indexed as "dont".
+            let word = word.replace('\'', "");
+            if !words.contains(&word) {
+                words.push(word);
             }
+        }
+        // One clause per word, itself a clause per term and field.
+        let clauses: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .filter_map(|word| {
+                let mut fields: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut tokens = tokenizer.token_stream(word);
+                while let Some(token) = tokens.next() {
+                    for &(field, boost) in &self.fields {
+                        let term = Term::from_field_text(field, &token.text);
+                        let query = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                        let boosted: Box<dyn Query> = if boost == 1.0 {
+                            query
+                        } else {
+                            Box::new(BoostQuery::new(query, boost))
+                        };
+                        fields.push((Occur::Should, boosted));
+                    }
+                }
+                if fields.is_empty() {
+                    return None;
+                }
+                let per_word: Box<dyn Query> = Box::new(BooleanQuery::new(fields));
+                Some((Occur::Should, per_word))
+            })
+            .collect();
+        if clauses.is_empty() {
+            return Vec::new();
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
@@ -169,19 +190,14 @@ impl Retriever {
         };
         found
             .into_iter()
-            .filter_map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address).ok()?;
-                let ord = doc.get_first(self.fields.ord)?.as_u64()?;
-                Some((usize::try_from(ord).ok()?, score))
-            })
+            .filter_map(|(score, address)| Some((self.entry(address)?, score)))
             .collect()
     }
 
-    /// A word of five or more letters that no entry contains, even after typo correction.
-    fn is_unplaced(&self, word: &str) -> bool {
-        word.chars().count() >= 5
-            && word.chars().all(char::is_alphabetic)
-            && !self.phrases.knows(word)
+    /// The entry a document of the index holds.
+    fn entry(&self, address: DocAddress) -> Option<usize> {
+        let segment = self.entries.get(address.segment_ord as usize)?;
+        segment.get(address.doc_id as usize).copied()
     }
 }
 
