@@ -65,12 +65,15 @@ fn stems(analyzer: &Analyzer, text: &str) -> Stems {
 /// An index of documents' phrases, ready to rank messages against.
 #[derive(Debug, Default)]
 pub struct PhraseIndex {
-    /// Stem -> (document, phrase, the stem's factor there) for each phrase that contains it.
+    /// Stem -> (document, phrase, the stem's factor there) for each phrase that contains it;
+    /// phrases are numbered across all documents.
     postings: HashMap<String, Vec<(u32, u32, f32)>>,
     /// Stem -> documents that contain it, and where.
     places: HashMap<String, Vec<(u32, Place)>>,
-    /// Per document, per phrase: the phrase's vector norm.
-    norms: Vec<Vec<f32>>,
+    /// Per phrase, numbered across all documents: the phrase's vector norm.
+    norms: Vec<f32>,
+    /// How many documents there are.
+    docs: usize,
     idf: HashMap<String, f32>,
     unknown_idf: f32,
 }
@@ -108,13 +111,13 @@ impl PhraseIndex {
         // else: it weighs more than the rarest known word.
         index.unknown_idf = UNKNOWN_WEIGHT * (1.0 + units).ln();
 
+        index.docs = analysed.len();
         for (doc, (phrases, keywords, body)) in analysed.iter().enumerate() {
             let doc = u32::try_from(doc).unwrap_or(u32::MAX);
-            let mut norms = Vec::with_capacity(phrases.len());
-            for (phrase, stems) in phrases.iter().enumerate() {
-                let phrase = u32::try_from(phrase).unwrap_or(u32::MAX);
+            for stems in phrases {
+                let phrase = u32::try_from(index.norms.len()).unwrap_or(u32::MAX);
                 let norm: f32 = stems.iter().map(|(s, f)| (index.idf(s) * f).powi(2)).sum();
-                norms.push(norm.sqrt());
+                index.norms.push(norm.sqrt());
                 for (stem, factor) in stems {
                     let posting = (doc, phrase, *factor);
                     index
@@ -124,7 +127,6 @@ impl PhraseIndex {
                         .push(posting);
                 }
             }
-            index.norms.push(norms);
             let head = phrases
                 .iter()
                 .flatten()
@@ -160,12 +162,19 @@ impl PhraseIndex {
         if total <= 0.0 || norm <= 0.0 {
             return Vec::new();
         }
-        let mut dots: HashMap<(u32, u32), f32> = HashMap::new();
-        let mut covered: HashMap<u32, f32> = HashMap::new();
+        // Per phrase, its dot product with the message; per document, the weight it covers
+        // (`None`: no word of the message at all).
+        let mut dots = vec![0.0_f32; self.norms.len()];
+        let mut touched: Vec<(u32, u32)> = Vec::new();
+        let mut covered: Vec<Option<f32>> = vec![None; self.docs];
         for (stem, weight) in &slots {
             let idf = self.idf(stem);
             for &(doc, phrase, factor) in self.postings.get(*stem).into_iter().flatten() {
-                *dots.entry((doc, phrase)).or_default() += weight * idf * factor;
+                let dot = &mut dots[phrase as usize];
+                if *dot == 0.0 {
+                    touched.push((doc, phrase));
+                }
+                *dot += weight * idf * factor;
             }
             for &(doc, place) in self.places.get(*stem).into_iter().flatten() {
                 let share = if place == Place::Head {
@@ -173,27 +182,29 @@ impl PhraseIndex {
                 } else {
                     BODY_COVERAGE
                 };
-                *covered.entry(doc).or_default() += weight * share;
+                *covered[doc as usize].get_or_insert(0.0) += weight * share;
             }
         }
-        let mut similarity: HashMap<u32, f32> = HashMap::new();
-        for ((doc, phrase), dot) in dots {
-            let phrase_norm = self.norms[doc as usize][phrase as usize];
+        let mut similarity = vec![0.0_f32; self.docs];
+        for (doc, phrase) in touched {
+            let dot = std::mem::take(&mut dots[phrase as usize]);
+            let phrase_norm = self.norms[phrase as usize];
             let cosine = (dot / (norm * phrase_norm.max(f32::EPSILON))).min(1.0);
-            let best = similarity.entry(doc).or_default();
+            let best = &mut similarity[doc as usize];
             *best = best.max(cosine);
         }
         let mut matches: Vec<Match> = covered
             .into_iter()
-            .map(|(doc, covered)| {
-                let similarity = similarity.get(&doc).copied().unwrap_or(0.0);
-                let coverage = (covered / total).min(1.0);
-                Match {
-                    doc: doc as usize,
+            .enumerate()
+            .filter_map(|(doc, covered)| {
+                let similarity = similarity[doc];
+                let coverage = (covered? / total).min(1.0);
+                Some(Match {
+                    doc,
                     confidence: SIMILARITY_SHARE * similarity + (1.0 - SIMILARITY_SHARE) * coverage,
                     similarity,
                     coverage,
-                }
+                })
             })
             .collect();
         matches.sort_by(|a, b| {

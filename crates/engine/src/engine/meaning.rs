@@ -188,7 +188,7 @@ impl Meaning {
         let vector = self.encode(&words.join(" "));
         let scores = self.entry_scores(&vector, count);
         let mut hits: Vec<Hit> = lexical.iter().take(CANDIDATES).copied().collect();
-        for (entry, _) in self.entries(&vector, CANDIDATES) {
+        for (entry, _) in nearest(&scores, CANDIDATES) {
             if !hits.iter().any(|h| h.entry == entry) {
                 hits.push(Hit {
                     entry,
@@ -217,11 +217,12 @@ impl Meaning {
 
     /// The `k` entries nearest in meaning, best first, each with its best cosine similarity.
     pub(super) fn entries(&self, vector: &[f32], k: usize) -> Vec<(usize, f32)> {
-        self.entries
-            .top_k_labels(vector, k)
-            .into_iter()
-            .map(|hit| (*hit.label, hit.score))
-            .collect()
+        let count = self
+            .entries
+            .len()
+            .checked_sub(1)
+            .map_or(0, |last| 1 + *self.entries.label(last));
+        nearest(&self.entry_scores(vector, count), k)
     }
 
     /// Every entry's best cosine similarity to `vector`, by entry index.
@@ -241,6 +242,20 @@ fn best_by_label(index: &VectorIndex<usize>, vector: &[f32], count: usize) -> Ve
         }
     }
     best
+}
+
+/// The `k` labels with the best scores, best first (ties: the first label first), each with
+/// its score: the scores of `best_by_label`.
+fn nearest(scores: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut labels: Vec<(usize, f32)> = scores
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, score)| *score > f32::MIN)
+        .collect();
+    labels.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    labels.truncate(k);
+    labels
 }
 
 fn semantic_error(error: semantic::Error) -> Error {

@@ -1,5 +1,7 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
+use std::collections::HashMap;
+
 use knowledge::Role;
 use matcher::{Analysis, Analyzer};
 
@@ -47,8 +49,33 @@ const MAX_COMPARED: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleNames {
     names: Vec<(Vec<String>, usize)>,
+    /// `names`, filed by their first stem.
+    names_by_first: ByFirst,
     /// The names as normalised words, unstemmed.
     exact: Vec<Vec<String>>,
+    /// `exact`, filed by their first word.
+    exact_by_first: ByFirst,
+}
+
+/// Word runs filed by their first word: only the runs that start with a word are compared
+/// where it stands.
+#[derive(Debug, Clone, Default)]
+struct ByFirst(HashMap<String, Vec<usize>>);
+
+impl ByFirst {
+    fn new<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> ByFirst {
+        let mut filed: HashMap<String, Vec<usize>> = HashMap::new();
+        for (number, run) in runs.enumerate() {
+            if let Some(first) = run.first() {
+                filed.entry(first.clone()).or_default().push(number);
+            }
+        }
+        ByFirst(filed)
+    }
+
+    fn get(&self, word: &str) -> &[usize] {
+        self.0.get(word).map_or(&[], Vec::as_slice)
+    }
 }
 
 impl RoleNames {
@@ -62,13 +89,18 @@ impl RoleNames {
             .filter(|(stems, _)| !stems.is_empty())
             .collect();
         names.sort_by_key(|(stems, _)| std::cmp::Reverse(stems.len()));
-        let exact = roles
+        let exact: Vec<Vec<String>> = roles
             .iter()
             .flat_map(|role| role.names())
             .map(|name| analyzer.normal_words(name))
             .filter(|words| !words.is_empty())
             .collect();
-        RoleNames { names, exact }
+        RoleNames {
+            names_by_first: ByFirst::new(names.iter().map(|(stems, _)| stems)),
+            names,
+            exact_by_first: ByFirst::new(exact.iter()),
+            exact,
+        }
     }
 
     /// Where `words` name a role as it is written (a plural aside): "nurses" names the nurse,
@@ -79,15 +111,28 @@ impl RoleNames {
                 || a.strip_suffix('s') == Some(b.as_str())
                 || b.strip_suffix('s') == Some(a.as_str())
         };
-        let mut spans = Vec::new();
-        for name in &self.exact {
-            for (at, run) in words.windows(name.len()).enumerate() {
-                if run.iter().zip(name).all(|(a, b)| same(a, b)) {
-                    spans.push(at..at + name.len());
+        // (name, where): in the order of the names, then of the words.
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            let plural = format!("{word}s");
+            let firsts = [Some(word.as_str()), word.strip_suffix('s'), Some(&plural)];
+            for number in firsts
+                .into_iter()
+                .flatten()
+                .flat_map(|w| self.exact_by_first.get(w))
+            {
+                let name = &self.exact[*number];
+                let run = words.get(at..at + name.len());
+                if run.is_some_and(|run| run.iter().zip(name).all(|(a, b)| same(a, b))) {
+                    found.push((*number, at));
                 }
             }
         }
-        spans
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|(number, at)| at..at + self.exact[number].len())
+            .collect()
     }
 
     /// The role whose name is the whole message ("physio", "mental health nursing").
@@ -103,15 +148,24 @@ impl RoleNames {
     /// names overlap the longest wins ("mental health nurse" over "nurse").
     pub(crate) fn find(&self, analyzer: &Analyzer, words: &[String]) -> Vec<usize> {
         let stemmed = stems(analyzer, words);
+        // (name, where) for every name found, longest names first.
+        let mut matches: Vec<(usize, usize)> = Vec::new();
+        for (start, stem) in stemmed.iter().enumerate() {
+            for &number in self.names_by_first.get(stem) {
+                let name = &self.names[number].0;
+                if stemmed.get(start..start + name.len()) == Some(&name[..]) {
+                    matches.push((number, start));
+                }
+            }
+        }
+        matches.sort_unstable();
         let mut taken = vec![false; stemmed.len()];
         let mut found: Vec<(usize, usize)> = Vec::new();
-        for (name, role) in &self.names {
-            for start in 0..stemmed.len().saturating_sub(name.len() - 1) {
-                let span = start..start + name.len();
-                if stemmed[span.clone()] == name[..] && !taken[span.clone()].contains(&true) {
-                    taken[span].iter_mut().for_each(|t| *t = true);
-                    found.push((start, *role));
-                }
+        for (number, start) in matches {
+            let span = start..start + self.names[number].0.len();
+            if !taken[span.clone()].contains(&true) {
+                taken[span].iter_mut().for_each(|t| *t = true);
+                found.push((start, self.names[number].1));
             }
         }
         found.sort_unstable();
