@@ -2,17 +2,22 @@
 //!
 //! Two indexes answer each query. The tantivy index ranks entries by BM25 over their stemmed
 //! fields (title and questions above keywords above the answer); typos were corrected by the
-//! analyzer before the search, so its terms are exact. The phrase index gives the calibrated confidence: how closely the
-//! query matches one of the entry's questions and how much of it the entry covers. Confidence
-//! decides whether to answer; BM25 breaks near ties between candidates.
+//! analyzer before the search, so its terms are exact. The index never changes once built, so
+//! each term's BM25 score in each entry is read out of it once, at start-up, with tantivy's own
+//! weights: a search adds up a few rows of that table instead of building scorers. The phrase
+//! index gives the calibrated confidence: how closely the query matches one of the entry's
+//! questions and how much of it the entry covers. Confidence decides whether to answer; BM25
+//! breaks near ties between candidates.
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use std::collections::HashMap;
+
+use tantivy::postings::Postings;
+use tantivy::query::Bm25Weight;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Term, doc};
+use tantivy::{DocSet, Index, Searcher, TERMINATED, Term, doc};
 
 use matcher::{Analysis, Analyzer, PhraseDoc, PhraseIndex};
 
@@ -39,16 +44,31 @@ pub struct Hit {
 
 /// The knowledge base, indexed for search. Build once at start-up; searching is read-only.
 pub struct Retriever {
-    reader: IndexReader,
     /// The tokenizer the fields were indexed with, to turn a query's words into terms.
     tokenizer: TextAnalyzer,
-    /// The searched fields, each with its boost: title and questions above keywords above the
-    /// answer.
-    fields: [(Field, f32); 4],
-    /// Per segment, per document: the entry's position in `Knowledge::entries`.
-    entries: Vec<Vec<usize>>,
+    /// Term -> its BM25 score, field boost included, in each entry that holds it: one row per
+    /// field (in the order of `FIELDS`) and entry.
+    term_scores: HashMap<String, Vec<TermScore>>,
+    /// How many entries there are.
+    entries: usize,
     phrases: PhraseIndex,
 }
+
+/// A term's score in one field of one entry.
+#[derive(Debug, Clone, Copy)]
+struct TermScore {
+    entry: u32,
+    score: f32,
+}
+
+/// The searched fields, each with its boost: title and questions above keywords above the
+/// answer.
+const FIELDS: [(&str, f32); 4] = [
+    ("title", 3.0),
+    ("questions", 3.0),
+    ("keywords", 2.0),
+    ("body", 1.0),
+];
 
 impl std::fmt::Debug for Retriever {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,10 +87,8 @@ impl Retriever {
         );
         let mut schema = Schema::builder();
         let ord = schema.add_u64_field(ORD, INDEXED | FAST);
-        let title = schema.add_text_field("title", text.clone());
-        let questions = schema.add_text_field("questions", text.clone());
-        let keywords = schema.add_text_field("keywords", text.clone());
-        let body = schema.add_text_field("body", text);
+        let fields = FIELDS.map(|(name, boost)| (schema.add_text_field(name, text.clone()), boost));
+        let [title, questions, keywords, body] = fields.map(|(field, _)| field);
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
         for (position, entry) in knowledge.entries.iter().enumerate() {
@@ -84,23 +102,12 @@ impl Retriever {
             ))?;
         }
         writer.commit()?;
-        let reader = index.reader()?;
-        let entries = reader
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|segment| {
-                let column = segment.fast_fields().u64(ORD)?;
-                let entry = |doc| column.first(doc).map_or(usize::MAX, |o| o as usize);
-                Ok((0..segment.max_doc()).map(entry).collect())
-            })
-            .collect::<Result<_, tantivy::TantivyError>>()?;
+        let searcher = index.reader()?.searcher();
         let docs: Vec<PhraseDoc> = knowledge.entries.iter().map(phrase_doc).collect();
         Ok(Retriever {
-            reader,
             tokenizer: index.tokenizer_for_field(title)?,
-            fields: [(title, 3.0), (questions, 3.0), (keywords, 2.0), (body, 1.0)],
-            entries,
+            term_scores: term_scores(&searcher, &fields)?,
+            entries: knowledge.entries.len(),
             phrases: PhraseIndex::new(analyzer, &docs),
         })
     }
@@ -140,8 +147,9 @@ impl Retriever {
         hits
     }
 
-    /// BM25 scores from tantivy: every term of the query's words in every field, boosted by
-    /// the field's weight.
+    /// BM25 scores: every term of the query's words in every field, boosted by the field's
+    /// weight, summed as tantivy sums a query of one clause per word, itself a clause per
+    /// term and field. The best `CANDIDATES`, best first (ties: the first entry first).
     fn bm25(&self, analysis: &Analysis) -> Vec<(usize, f32)> {
         let mut tokenizer = self.tokenizer.clone();
         // A word counts once, however often the query repeats it; two words with one stem
@@ -154,51 +162,66 @@ impl Retriever {
                 words.push(word);
             }
         }
-        // One clause per word, itself a clause per term and field.
-        let clauses: Vec<(Occur, Box<dyn Query>)> = words
-            .iter()
-            .filter_map(|word| {
-                let mut fields: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                let mut tokens = tokenizer.token_stream(word);
-                while let Some(token) = tokens.next() {
-                    for &(field, boost) in &self.fields {
-                        let term = Term::from_field_text(field, &token.text);
-                        let query = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                        let boosted: Box<dyn Query> = if boost == 1.0 {
-                            query
-                        } else {
-                            Box::new(BoostQuery::new(query, boost))
-                        };
-                        fields.push((Occur::Should, boosted));
-                    }
+        let mut total: Vec<Option<f32>> = vec![None; self.entries];
+        let mut per_word: Vec<Option<f32>> = vec![None; self.entries];
+        for word in &words {
+            let mut tokens = tokenizer.token_stream(word);
+            while let Some(token) = tokens.next() {
+                for found in self.term_scores.get(&token.text).into_iter().flatten() {
+                    *per_word[found.entry as usize].get_or_insert(0.0) += found.score;
                 }
-                if fields.is_empty() {
-                    return None;
+            }
+            for (sum, word_score) in total.iter_mut().zip(&mut per_word) {
+                if let Some(score) = word_score.take() {
+                    *sum.get_or_insert(0.0) += score;
                 }
-                let per_word: Box<dyn Query> = Box::new(BooleanQuery::new(fields));
-                Some((Occur::Should, per_word))
-            })
-            .collect();
-        if clauses.is_empty() {
-            return Vec::new();
+            }
         }
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let top = TopDocs::with_limit(CANDIDATES).order_by_score();
-        let Ok(found) = searcher.search(&query, &top) else {
-            return Vec::new();
-        };
-        found
+        let mut found: Vec<(usize, f32)> = total
             .into_iter()
-            .filter_map(|(score, address)| Some((self.entry(address)?, score)))
-            .collect()
+            .enumerate()
+            .filter_map(|(entry, score)| Some((entry, score?)))
+            .collect();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        found.truncate(CANDIDATES);
+        found
     }
+}
 
-    /// The entry a document of the index holds.
-    fn entry(&self, address: DocAddress) -> Option<usize> {
-        let segment = self.entries.get(address.segment_ord as usize)?;
-        segment.get(address.doc_id as usize).copied()
+/// Every term's BM25 score in every entry that holds it, boost included: what a tantivy term
+/// query on each of `fields` would score, per term, field by field.
+fn term_scores(
+    searcher: &Searcher,
+    fields: &[(Field, f32)],
+) -> Result<HashMap<String, Vec<TermScore>>, tantivy::TantivyError> {
+    let mut table: HashMap<String, Vec<TermScore>> = HashMap::new();
+    for &(field, boost) in fields {
+        for segment in searcher.segment_readers() {
+            let entries = segment.fast_fields().u64(ORD)?;
+            let norms = segment.get_fieldnorms_reader(field)?;
+            let inverted = segment.inverted_index(field)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                let Ok(text) = std::str::from_utf8(terms.key()) else {
+                    continue;
+                };
+                let term = Term::from_field_text(field, text);
+                let weight = Bm25Weight::for_terms(searcher, &[term])?.boost_by(boost);
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
+                let rows = table.entry(text.to_owned()).or_default();
+                while postings.doc() != TERMINATED {
+                    let doc = postings.doc();
+                    if let Some(entry) = entries.first(doc).and_then(|e| u32::try_from(e).ok()) {
+                        let score = weight.score(norms.fieldnorm_id(doc), postings.term_freq());
+                        rows.push(TermScore { entry, score });
+                    }
+                    postings.advance();
+                }
+            }
+        }
     }
+    Ok(table)
 }
 
 fn phrase_doc(entry: &crate::Entry) -> PhraseDoc {
