@@ -15,7 +15,7 @@ use crate::content::{
 };
 use crate::finder::Finder;
 use crate::messages::{fill, variant};
-use crate::pattern::WordPattern;
+use crate::pattern::{PatternIndex, WordPattern};
 use crate::profile::{FactFinder, Field};
 use crate::reading::{Reader, Reading};
 use crate::safety::{Assessment, Outcome, Safety};
@@ -172,8 +172,10 @@ pub struct Engine {
     job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
-    /// The patterns of each aspect of a role.
-    aspect_patterns: Vec<Vec<WordPattern>>,
+    /// The patterns of the aspects of a role, each with its aspect's position, in order.
+    aspect_patterns: Vec<(usize, WordPattern)>,
+    /// `aspect_patterns`, filed by the words they need.
+    aspect_index: PatternIndex,
     /// Typed answers that mean yes / no, as normalised words.
     yes_words: Vec<Vec<String>>,
     no_words: Vec<Vec<String>>,
@@ -292,6 +294,7 @@ impl Engine {
             role_cues,
             job_before,
             compare_words,
+            aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
             aspect_patterns,
             yes_words,
             no_words,
@@ -1115,7 +1118,7 @@ fn aspect_patterns(
     messages: &Messages,
     file: &SourceFile,
     analyzer: &Analyzer,
-) -> Result<Vec<Vec<WordPattern>>, Error> {
+) -> Result<Vec<(usize, WordPattern)>, Error> {
     let normal = |t: &str| analyzer.normal_words(t);
     let stem = |w: &str| analyzer.stem(w);
     let classes = std::collections::HashMap::new();
@@ -1125,11 +1128,13 @@ fn aspect_patterns(
             Error::content(&file.path, matcher::line_of(&file.text, at), message)
         })
     };
-    messages
-        .aspect
-        .iter()
-        .map(|aspect| aspect.phrases.iter().map(read).collect())
-        .collect()
+    let mut patterns = Vec::new();
+    for (position, aspect) in messages.aspect.iter().enumerate() {
+        for written in &aspect.phrases {
+            patterns.push((position, read(written)?));
+        }
+    }
+    Ok(patterns)
 }
 
 /// Every intent that answers with a knowledge entry names one that exists.

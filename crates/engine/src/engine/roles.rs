@@ -514,15 +514,13 @@ impl Engine {
     /// The fact of a role the message asks about, and the words that ask about it.
     fn aspect_span(&self, words: &[String]) -> Option<(&Aspect, std::ops::Range<usize>)> {
         let text = Words::new(words, |w| self.analyzer.stem(w), |_| false);
-        self.messages
-            .aspect
-            .iter()
-            .zip(&self.aspect_patterns)
-            .find_map(|(aspect, patterns)| {
-                patterns
-                    .iter()
-                    .find_map(|p| p.find(&text))
-                    .map(|span| (aspect, span))
+        self.aspect_index
+            .candidates(&text)
+            .into_iter()
+            .find_map(|number| {
+                let (aspect, pattern) = &self.aspect_patterns[number];
+                let span = pattern.find(&text)?;
+                Some((&self.messages.aspect[*aspect], span))
             })
     }
 
