@@ -18,6 +18,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use rustc_hash::FxHashMap;
+
 /// Up to this many words of anything: `*`.
 const SHORT_GAP: usize = 2;
 /// Up to this many words of anything: `**`.
@@ -227,8 +229,8 @@ enum Key<'a> {
 /// patterns it could match (in their order), not against them all.
 #[derive(Debug, Default)]
 pub(crate) struct PatternIndex {
-    by_word: HashMap<String, Vec<u32>>,
-    by_stem: HashMap<String, Vec<u32>>,
+    by_word: FxHashMap<String, Vec<u32>>,
+    by_stem: FxHashMap<String, Vec<u32>>,
 }
 
 impl PatternIndex {

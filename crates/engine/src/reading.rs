@@ -7,7 +7,7 @@
 //! whom they ask for. Nothing here decides the reply: the safety stage reads the clauses, the
 //! engine notes the facts and matches what is asked.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use matcher::{Analyzer, Words};
 use serde::{Deserialize, Serialize};
@@ -224,7 +224,7 @@ struct PhraseSet<T> {
 impl<T> Default for PhraseSet<T> {
     fn default() -> Self {
         PhraseSet {
-            by_first: HashMap::new(),
+            by_first: HashMap::default(),
             longest: 0,
         }
     }

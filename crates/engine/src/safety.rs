@@ -13,6 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -345,7 +347,7 @@ impl Safety {
 
     /// The signs in one part of a clause, where `roles` are the roles named in it.
     fn signs(&self, part: &Words, roles: Vec<std::ops::Range<usize>>) -> Signs {
-        let present: HashSet<&str> = part.words.iter().map(String::as_str).collect();
+        let present: FxHashSet<&str> = part.words.iter().map(String::as_str).collect();
         let hits: Vec<Hit> = self
             .index
             .candidates(part)

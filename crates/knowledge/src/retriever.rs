@@ -9,7 +9,7 @@
 //! questions and how much of it the entry covers. Confidence decides whether to answer; BM25
 //! breaks near ties between candidates.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
@@ -194,7 +194,7 @@ fn term_scores(
     searcher: &Searcher,
     fields: &[(Field, f32)],
 ) -> Result<HashMap<String, Vec<TermScore>>, tantivy::TantivyError> {
-    let mut table: HashMap<String, Vec<TermScore>> = HashMap::new();
+    let mut table: HashMap<String, Vec<TermScore>> = HashMap::default();
     for &(field, boost) in fields {
         for segment in searcher.segment_readers() {
             let entries = segment.fast_fields().u64(ORD)?;

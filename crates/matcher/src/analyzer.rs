@@ -1,6 +1,6 @@
 //! The analyzer: from raw text to normalised words and weighted, stemmed slots.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -95,7 +95,7 @@ impl Analyzer {
             lexicon,
             vocabulary,
             content_words,
-            protected: HashSet::new(),
+            protected: HashSet::default(),
             stemmer: Stemmer::create(Algorithm::English),
         }
     }

@@ -1,6 +1,8 @@
 //! The lexicon: contractions, spelling variants, abbreviations and synonyms, read from data.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Deserialize;
 

@@ -6,7 +6,7 @@
 //! document contains. Words the content never uses weigh the most, so a message about something
 //! else scores low everywhere. The confidence of a match blends both into 0..1.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::{Analysis, Analyzer};
 
@@ -93,7 +93,7 @@ impl PhraseIndex {
 
         let mut index = PhraseIndex::default();
         let mut units = 0usize;
-        let mut df: HashMap<&str, usize> = HashMap::new();
+        let mut df: HashMap<&str, usize> = HashMap::default();
         for (phrases, _, body) in &analysed {
             for stems in phrases.iter().chain(std::iter::once(body)) {
                 units += 1;

@@ -1,7 +1,7 @@
 //! Typo-tolerant word lookup: a vocabulary of known words with a deletion index (as in SymSpell)
 //! to find candidates quickly, verified with `strsim`'s optimal string alignment distance.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Known words with how often each occurs, and an index for finding near misses.
 #[derive(Debug, Default)]
@@ -73,7 +73,7 @@ impl Vocabulary {
         if allowed == 0 || len > MAX_CORRECTED || word.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
-        let mut candidates: HashSet<u32> = HashSet::new();
+        let mut candidates: HashSet<u32> = HashSet::default();
         for variant in deletion_variants(word, allowed) {
             if let Some(ids) = self.deletions.get(&variant) {
                 candidates.extend(ids);
@@ -107,7 +107,7 @@ impl Vocabulary {
 
 /// The word itself and every string made by deleting up to `edits` of its characters.
 fn deletion_variants(word: &str, edits: usize) -> HashSet<String> {
-    let mut variants = HashSet::from([word.to_owned()]);
+    let mut variants = HashSet::from_iter([word.to_owned()]);
     let mut frontier = vec![word.to_owned()];
     for _ in 0..edits {
         let mut next = Vec::new();

@@ -1,6 +1,6 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use knowledge::Role;
 use matcher::{Analysis, Analyzer};
@@ -64,7 +64,7 @@ struct ByFirst(HashMap<String, Vec<usize>>);
 
 impl ByFirst {
     fn new<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> ByFirst {
-        let mut filed: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut filed: HashMap<String, Vec<usize>> = HashMap::default();
         for (number, run) in runs.enumerate() {
             if let Some(first) = run.first() {
                 filed.entry(first.clone()).or_default().push(number);
