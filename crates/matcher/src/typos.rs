@@ -1,14 +1,20 @@
 //! Typo-tolerant word lookup: a vocabulary of known words with a deletion index (as in SymSpell)
 //! to find candidates quickly, verified with `strsim`'s optimal string alignment distance.
+//!
+//! The index holds a 64-bit hash of each deletion variant, not the variant: a fraction of the
+//! memory and of the time to build. Two variants with one hash only add a candidate, which the
+//! distance check then judges like any other.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 
 /// Known words with how often each occurs, and an index for finding near misses.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
     counts: HashMap<String, u32>,
-    /// A word with up to `max_edits(len)` characters deleted -> words it came from.
-    deletions: HashMap<String, Vec<u32>>,
+    /// (the hash of a word with up to `max_edits(len)` characters deleted, the word), sorted.
+    deletions: Vec<(u64, u32)>,
     words: Vec<String>,
 }
 
@@ -40,6 +46,7 @@ impl Vocabulary {
         }
         let mut words: Vec<String> = vocabulary.counts.keys().cloned().collect();
         words.sort();
+        let mut variants = Vec::new();
         for (id, word) in words.iter().enumerate() {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
             let len = word.chars().count();
@@ -47,10 +54,13 @@ impl Vocabulary {
             if len > MAX_CORRECTED + 2 {
                 continue;
             }
-            for variant in deletion_variants(word, max_edits(len)) {
-                vocabulary.deletions.entry(variant).or_default().push(id);
-            }
+            deletion_variants(word, max_edits(len), &mut variants);
+            vocabulary
+                .deletions
+                .extend(variants.iter().map(|&variant| (variant, id)));
         }
+        vocabulary.deletions.sort_unstable();
+        vocabulary.deletions.dedup();
         vocabulary.words = words;
         vocabulary
     }
@@ -73,11 +83,15 @@ impl Vocabulary {
         if allowed == 0 || len > MAX_CORRECTED || word.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
+        let mut variants = Vec::new();
+        deletion_variants(word, allowed, &mut variants);
         let mut candidates: HashSet<u32> = HashSet::default();
-        for variant in deletion_variants(word, allowed) {
-            if let Some(ids) = self.deletions.get(&variant) {
-                candidates.extend(ids);
-            }
+        for variant in variants {
+            let start = self.deletions.partition_point(|&(v, _)| v < variant);
+            let same = self.deletions[start..]
+                .iter()
+                .take_while(|&&(v, _)| v == variant);
+            candidates.extend(same.map(|&(_, id)| id));
         }
         let first = word.chars().next();
         candidates
@@ -105,32 +119,33 @@ impl Vocabulary {
     }
 }
 
-/// The word itself and every string made by deleting up to `edits` of its characters.
-fn deletion_variants(word: &str, edits: usize) -> HashSet<String> {
-    let mut variants = HashSet::from_iter([word.to_owned()]);
-    let mut frontier = vec![word.to_owned()];
-    for _ in 0..edits {
-        let mut next = Vec::new();
-        for w in &frontier {
-            let chars: Vec<char> = w.chars().collect();
-            if chars.len() <= 2 {
-                continue;
-            }
-            for skip in 0..chars.len() {
-                let variant: String = chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .map(|(_, c)| c)
-                    .collect();
-                if variants.insert(variant.clone()) {
-                    next.push(variant);
-                }
+/// The hashes of the word itself and of every string made by deleting up to `edits` (at most
+/// two) of its characters, never below two characters, into `out`, sorted and each once.
+fn deletion_variants(word: &str, edits: usize, out: &mut Vec<u64>) {
+    out.clear();
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let hash = |skip: &[usize]| {
+        let mut hasher = FxHasher::default();
+        for (at, c) in chars.iter().enumerate() {
+            if !skip.contains(&at) {
+                hasher.write_u32(u32::from(*c));
             }
         }
-        frontier = next;
+        hasher.write_usize(n - skip.len());
+        hasher.finish()
+    };
+    out.push(hash(&[]));
+    if edits >= 1 && n > 2 {
+        for i in 0..n {
+            out.push(hash(&[i]));
+            if edits >= 2 && n > 3 {
+                out.extend((i + 1..n).map(|j| hash(&[i, j])));
+            }
+        }
     }
-    variants
+    out.sort_unstable();
+    out.dedup();
 }
 
 #[cfg(test)]
