@@ -235,8 +235,16 @@ impl Engine {
             |t| analyzer.normal_words(t),
             |w| analyzer.stem(w),
         )?;
-        let retriever = Retriever::new(&knowledge, &analyzer)?;
-        let meaning = Meaning::new(&knowledge)?;
+        // The two slowest to build, side by side.
+        let (retriever, meaning) = std::thread::scope(|scope| {
+            let retriever = scope.spawn(|| Retriever::new(&knowledge, &analyzer));
+            let meaning = Meaning::new(&knowledge);
+            let retriever = retriever
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (retriever, meaning)
+        });
+        let (retriever, meaning) = (retriever?, meaning?);
         let bank_file = content.intents_file(SAFETY_EXAMPLES)?;
         let bank = SafetyBank::new(&meaning, &bank_file.path, &bank_file.text, |t| {
             analyzer.normal_words(t)
