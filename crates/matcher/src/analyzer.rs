@@ -1,6 +1,6 @@
 //! The analyzer: from raw text to normalised words and weighted, stemmed slots.
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use frostem::{Algorithm, Stemmer};
 
@@ -28,6 +28,9 @@ pub struct Analyzer {
     /// Words never taken for typos, though nothing is matched against them (place names).
     protected: HashSet<String>,
     stemmer: Stemmer,
+    /// The stem of every word of the vocabulary, worked out once: the same words are stemmed
+    /// many times over, in the content and in every message.
+    stems: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -91,12 +94,18 @@ impl Analyzer {
         let lists = lexicon.listed_words().map(str::to_owned);
         occurrences.extend(lexicon_words.chain(keys).chain(lists));
         let vocabulary = Vocabulary::new(occurrences.iter().map(String::as_str));
+        let stemmer = Stemmer::new(Algorithm::English);
+        let stems = vocabulary
+            .words()
+            .map(|w| (w.to_owned(), stemmer.stem(w).into_owned()))
+            .collect();
         Analyzer {
             lexicon,
             vocabulary,
             content_words,
             protected: HashSet::default(),
-            stemmer: Stemmer::new(Algorithm::English),
+            stemmer,
+            stems,
         }
     }
 
@@ -123,7 +132,10 @@ impl Analyzer {
 
     /// The stem of one normalised word.
     pub fn stem(&self, word: &str) -> String {
-        self.stemmer.stem(word).into_owned()
+        match self.stems.get(word) {
+            Some(stem) => stem.clone(),
+            None => self.stemmer.stem(word).into_owned(),
+        }
     }
 
     /// Normalises text to words with the lexicon's rewrites applied, without typo correction.

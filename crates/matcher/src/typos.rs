@@ -65,6 +65,11 @@ impl Vocabulary {
         vocabulary
     }
 
+    /// Every known word.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
+    }
+
     /// True when the word is known as it is.
     pub(crate) fn contains(&self, word: &str) -> bool {
         self.counts.contains_key(word)
