@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::reading::Part;
+use crate::reading::{Part, PhraseSet};
 
 /// What the bot remembers about a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +114,8 @@ pub(crate) struct FactFinder {
     age_after: Vec<Vec<String>>,
     age_note: String,
     interest: Vec<Vec<String>>,
+    /// Every fact and interest phrase, to find where the writer speaks of themselves.
+    about_writer: PhraseSet<()>,
     /// Notes that tailor answers to the profile.
     pub tailors: Vec<Tailor>,
 }
@@ -126,20 +128,27 @@ impl FactFinder {
     ) -> Result<FactFinder, Error> {
         let parsed: FactFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
         let phrases = |list: &[String]| list.iter().map(|p| normal(p)).collect::<Vec<_>>();
+        let facts: Vec<(Fact, Vec<Vec<String>>)> = parsed
+            .fact
+            .into_iter()
+            .map(|f| {
+                let p = phrases(&f.phrases);
+                (f, p)
+            })
+            .collect();
+        let interest = phrases(&parsed.interest);
+        let mut about_writer = PhraseSet::default();
+        for phrase in facts.iter().flat_map(|(_, p)| p).chain(&interest) {
+            about_writer.insert(phrase.clone(), ());
+        }
         Ok(FactFinder {
             age_before: phrases(&parsed.age_before),
             age_after: phrases(&parsed.age_after),
             age_note: parsed.age_note,
-            interest: phrases(&parsed.interest),
+            interest,
+            about_writer,
             tailors: parsed.tailor,
-            facts: parsed
-                .fact
-                .into_iter()
-                .map(|f| {
-                    let p = phrases(&f.phrases);
-                    (f, p)
-                })
-                .collect(),
+            facts,
         })
     }
 
@@ -203,16 +212,13 @@ impl FactFinder {
     /// Marks the words of `words` that state facts about the writer (an age, a life stage, a
     /// qualification) as being about the writer, where they were taken for content.
     pub(crate) fn mark(&self, words: &[String], parts: &mut [Part]) {
-        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
-        for phrases in self.facts.iter().map(|(_, p)| p).chain([&self.interest]) {
-            for phrase in phrases.iter().filter(|p| !p.is_empty()) {
-                for start in 0..words.len().saturating_sub(phrase.len() - 1) {
-                    if words[start..start + phrase.len()] == phrase[..] {
-                        spans.push(start..start + phrase.len());
-                    }
-                }
-            }
-        }
+        // Where phrases start together, the longest covers the others.
+        let mut spans: Vec<std::ops::Range<usize>> = (0..words.len())
+            .filter_map(|at| {
+                let (len, _) = self.about_writer.longest_at(words, at)?;
+                Some(at..at + len)
+            })
+            .collect();
         if let Some(at) = self.age_at(words) {
             spans.push(at..at + 1);
         }

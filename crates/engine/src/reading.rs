@@ -215,8 +215,8 @@ struct PlacesFile {
 }
 
 /// Phrases (as normalised words) indexed by their first word.
-#[derive(Debug)]
-struct PhraseSet<T> {
+#[derive(Debug, Clone)]
+pub(crate) struct PhraseSet<T> {
     by_first: HashMap<String, Vec<(Vec<String>, T)>>,
     longest: usize,
 }
@@ -231,7 +231,7 @@ impl<T> Default for PhraseSet<T> {
 }
 
 impl<T> PhraseSet<T> {
-    fn insert(&mut self, words: Vec<String>, value: T) {
+    pub(crate) fn insert(&mut self, words: Vec<String>, value: T) {
         let Some(first) = words.first().cloned() else {
             return;
         };
@@ -242,7 +242,7 @@ impl<T> PhraseSet<T> {
     }
 
     /// The longest phrase starting at `at`: its length and value.
-    fn longest_at(&self, words: &[String], at: usize) -> Option<(usize, &T)> {
+    pub(crate) fn longest_at(&self, words: &[String], at: usize) -> Option<(usize, &T)> {
         let candidates = self.by_first.get(words.get(at)?)?;
         candidates
             .iter()
