@@ -231,6 +231,8 @@ enum Key<'a> {
 pub(crate) struct PatternIndex {
     by_word: FxHashMap<String, Vec<u32>>,
     by_stem: FxHashMap<String, Vec<u32>>,
+    /// Patterns with no gate (none can be parsed today): tried on every text, never lost.
+    ungated: Vec<u32>,
 }
 
 impl PatternIndex {
@@ -239,7 +241,11 @@ impl PatternIndex {
         let mut index = PatternIndex::default();
         for (number, pattern) in patterns.into_iter().enumerate() {
             let number = u32::try_from(number).unwrap_or(u32::MAX);
-            for key in pattern.gate() {
+            let gate = pattern.gate();
+            if gate.is_empty() {
+                index.ungated.push(number);
+            }
+            for key in gate {
                 let (map, key) = match key {
                     Key::Word(word) => (&mut index.by_word, word),
                     Key::Stem(stem) => (&mut index.by_stem, stem),
@@ -257,7 +263,8 @@ impl PatternIndex {
     pub(crate) fn candidates(&self, text: &Words) -> Vec<usize> {
         let words = text.words.iter().filter_map(|w| self.by_word.get(w));
         let stems = text.stems.iter().filter_map(|s| self.by_stem.get(s));
-        let mut found: Vec<usize> = words.chain(stems).flatten().map(|&n| n as usize).collect();
+        let filed = words.chain(stems).flatten().chain(&self.ungated);
+        let mut found: Vec<usize> = filed.map(|&n| n as usize).collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -351,6 +358,35 @@ mod tests {
         check("feeling down", "feeling really so down", Some(0..4));
         check("feeling down", "really feeling down", Some(1..3));
         check("feeling down", "feeling really very down", None);
+    }
+
+    proptest::proptest! {
+        /// The index never loses a match: a text's candidates hold every pattern that matches it.
+        #[test]
+        fn the_index_keeps_every_pattern_that_matches(
+            text in proptest::collection::vec(
+                proptest::sample::select(vec!["he", "my", "dad", "so", "collapsed", "need",
+                    "a", "degree", "regulates", "for", "6", "years", "no", "one", "cares"]),
+                0..12,
+            )
+        ) {
+            let classes = HashMap::from([("who", vec![normal("he"), normal("my dad")])]);
+            let written = ["<who> collapsed", "need * degree", "~regulate", "for # years",
+                "no_one|nobody cares", "what do !i|we * do", "a", "so ** a"];
+            let patterns: Vec<WordPattern> = written
+                .iter()
+                .map(|w| WordPattern::parse(w, &classes, &normal, &stem).expect("a pattern"))
+                .collect();
+            let index = PatternIndex::new(&patterns);
+            let words: Vec<String> = text.iter().map(|w| (*w).to_owned()).collect();
+            let text = Words::new(&words, stem, |w| w == "so");
+            let candidates = index.candidates(&text);
+            for (number, pattern) in patterns.iter().enumerate() {
+                if pattern.find(&text).is_some() {
+                    proptest::prop_assert!(candidates.contains(&number), "{}", written[number]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -237,8 +237,14 @@ impl<T> PhraseSet<T> {
         };
         self.longest = self.longest.max(words.len());
         let list = self.by_first.entry(first).or_default();
-        list.push((words, value));
-        list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        // Longest first; of one length, in the order inserted.
+        let at = list.partition_point(|(w, _)| w.len() >= words.len());
+        list.insert(at, (words, value));
+    }
+
+    /// Every phrase that starts with `word`, longest first, with its value.
+    pub(crate) fn starting_with(&self, word: &str) -> &[(Vec<String>, T)] {
+        self.by_first.get(word).map_or(&[], Vec::as_slice)
     }
 
     /// The longest phrase starting at `at`: its length and value.

@@ -1,7 +1,5 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use knowledge::Role;
 use matcher::{Analysis, Analyzer};
 
@@ -10,7 +8,7 @@ use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
 use crate::UserState;
 use crate::messages::{Aspect, RoleField, fill};
 use crate::pattern::Words;
-use crate::reading::Reading;
+use crate::reading::{PhraseSet, Reading};
 
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
@@ -49,33 +47,12 @@ const MAX_COMPARED: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleNames {
     names: Vec<(Vec<String>, usize)>,
-    /// `names`, filed by their first stem.
-    names_by_first: ByFirst,
+    /// The number of each of `names`, filed by its first stem.
+    names_by_first: PhraseSet<usize>,
     /// The names as normalised words, unstemmed.
     exact: Vec<Vec<String>>,
-    /// `exact`, filed by their first word.
-    exact_by_first: ByFirst,
-}
-
-/// Word runs filed by their first word: only the runs that start with a word are compared
-/// where it stands.
-#[derive(Debug, Clone, Default)]
-struct ByFirst(HashMap<String, Vec<usize>>);
-
-impl ByFirst {
-    fn new<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> ByFirst {
-        let mut filed: HashMap<String, Vec<usize>> = HashMap::default();
-        for (number, run) in runs.enumerate() {
-            if let Some(first) = run.first() {
-                filed.entry(first.clone()).or_default().push(number);
-            }
-        }
-        ByFirst(filed)
-    }
-
-    fn get(&self, word: &str) -> &[usize] {
-        self.0.get(word).map_or(&[], Vec::as_slice)
-    }
+    /// The number of each of `exact`, filed by its first word.
+    exact_by_first: PhraseSet<usize>,
 }
 
 impl RoleNames {
@@ -96,9 +73,9 @@ impl RoleNames {
             .filter(|words| !words.is_empty())
             .collect();
         RoleNames {
-            names_by_first: ByFirst::new(names.iter().map(|(stems, _)| stems)),
+            names_by_first: numbered(names.iter().map(|(stems, _)| stems)),
             names,
-            exact_by_first: ByFirst::new(exact.iter()),
+            exact_by_first: numbered(exact.iter()),
             exact,
         }
     }
@@ -116,11 +93,8 @@ impl RoleNames {
         for (at, word) in words.iter().enumerate() {
             let plural = format!("{word}s");
             let firsts = [Some(word.as_str()), word.strip_suffix('s'), Some(&plural)];
-            for number in firsts
-                .into_iter()
-                .flatten()
-                .flat_map(|w| self.exact_by_first.get(w))
-            {
+            let filed = firsts.into_iter().flatten();
+            for (_, number) in filed.flat_map(|w| self.exact_by_first.starting_with(w)) {
                 let name = &self.exact[*number];
                 let run = words.get(at..at + name.len());
                 if run.is_some_and(|run| run.iter().zip(name).all(|(a, b)| same(a, b))) {
@@ -151,7 +125,7 @@ impl RoleNames {
         // (name, where) for every name found, longest names first.
         let mut matches: Vec<(usize, usize)> = Vec::new();
         for (start, stem) in stemmed.iter().enumerate() {
-            for &number in self.names_by_first.get(stem) {
+            for &(_, number) in self.names_by_first.starting_with(stem) {
                 let name = &self.names[number].0;
                 if stemmed.get(start..start + name.len()) == Some(&name[..]) {
                     matches.push((number, start));
@@ -177,6 +151,15 @@ impl RoleNames {
         }
         roles
     }
+}
+
+/// Word runs, each filed by its first word with its number.
+fn numbered<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> PhraseSet<usize> {
+    let mut set = PhraseSet::default();
+    for (number, run) in runs.enumerate() {
+        set.insert(run.clone(), number);
+    }
+    set
 }
 
 fn stems(analyzer: &Analyzer, words: &[String]) -> Vec<String> {
