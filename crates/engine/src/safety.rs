@@ -76,6 +76,14 @@ enum Sign {
     /// Words of a crisis that jobs also deal with ("suicide prevention", "self-harm teams").
     CrisisTopic,
     Health,
+    /// A long-term condition or a diagnosis ("I have ADHD", "my anxiety is controlled"): a
+    /// health worry on its own, but beside a careers question it is what the writer discloses
+    /// about themselves ("can I still work in the NHS?"), not a worry to divert.
+    Condition,
+    /// A symptom that with another makes an emergency (NHS "red flags": confusion after a
+    /// head injury, a purple rash with a stiff neck, the worst headache of their life with
+    /// sight lost): a health worry alone, an emergency when two come together.
+    RedFlag,
     /// Using NHS services as a patient.
     Patient,
     /// The clause asks about a job, a role or a course.
@@ -275,7 +283,10 @@ impl Safety {
             let mut outcome = signs.outcome(careers_anywhere);
             // Across sentences, only a health worry: an emergency or a crisis is read where
             // its words sit together ("cheers for the help! … a stroke unit" is no emergency).
-            if at >= segments_from && outcome.urgency() > Outcome::Health.urgency() {
+            if at >= segments_from
+                && outcome.urgency() > Outcome::Health.urgency()
+                && !(outcome == Outcome::Emergency && signs.only_red_flagged())
+            {
                 outcome = Outcome::Careers;
             }
             let unframed = signs.unframed(careers_anywhere, personal);
@@ -386,7 +397,9 @@ impl Safety {
             .collect();
         // "Can the pharmacist give me antibiotics": a patient naming who cares for them.
         let own_care = found.contains(&Sign::Personal) && found.contains(&Sign::Patient);
+        let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         Signs {
+            red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
             found,
@@ -395,9 +408,30 @@ impl Safety {
     }
 }
 
+/// How many red flags `hits` hold that do not overlap one another.
+fn red_flags(hits: &[&Hit]) -> usize {
+    let mut flags: Vec<&std::ops::Range<usize>> = hits
+        .iter()
+        .filter(|h| h.pattern.sign == Sign::RedFlag)
+        .map(|h| &h.span)
+        .collect();
+    flags.sort_by_key(|span| (span.start, std::cmp::Reverse(span.end)));
+    let mut apart = 0;
+    let mut end = 0;
+    for span in flags {
+        if apart == 0 || span.start >= end {
+            apart += 1;
+            end = span.end;
+        }
+    }
+    apart
+}
+
 /// The signs found in one part of a clause.
 struct Signs {
     found: HashSet<Sign>,
+    /// The red flags found, as many as do not overlap one another.
+    red_flags: usize,
     /// The part asks about a job, a role or a course.
     careers: bool,
     signals: Vec<String>,
@@ -408,6 +442,17 @@ impl Signs {
         self.found.contains(&sign)
     }
 
+    /// Two red flags together: an emergency.
+    fn red_flagged(&self) -> bool {
+        self.red_flags >= 2
+    }
+
+    /// An emergency only because red flags come together: a health worry's signs, read
+    /// across sentences as a health worry is.
+    fn only_red_flagged(&self) -> bool {
+        self.red_flagged() && !self.has(Sign::Emergency)
+    }
+
     /// The outcome of this part were it not framed by careers words of its own; `personal`
     /// when the message is about the writer or someone they know.
     fn unframed(&self, careers_anywhere: bool, personal: bool) -> Outcome {
@@ -415,9 +460,14 @@ impl Signs {
         if personal {
             found.insert(Sign::Personal);
         }
+        // Unframed, a condition is a worry like any symptom ("is it anxiety?").
+        if found.contains(&Sign::Condition) {
+            found.insert(Sign::Health);
+        }
         Signs {
             careers: false,
             found,
+            red_flags: self.red_flags,
             signals: Vec::new(),
         }
         .outcome(careers_anywhere)
@@ -432,14 +482,16 @@ impl Signs {
         // unless something says it is happening now, or to someone the writer knows.
         let careers = careers_anywhere && !now;
         let framed = careers && (self.careers || !personal);
-        if self.has(Sign::Emergency) && !past && !framed {
+        // A health worry: a symptom, a red flag, or a condition not disclosed beside a careers
+        // question.
+        let health = self.has(Sign::Health)
+            || self.has(Sign::RedFlag)
+            || self.has(Sign::Condition) && !careers_anywhere;
+        if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
-        } else if self.has(Sign::Health)
-            && !self.careers
-            && !(careers_anywhere && (past || !personal))
-        {
+        } else if health && !self.careers && !(careers_anywhere && (past || !personal)) {
             Outcome::Health
         } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
             Outcome::Patient
@@ -484,6 +536,14 @@ patterns = ["self harm"]
 [[signs]]
 sign = "health"
 patterns = ["sore throat", "feeling down"]
+
+[[signs]]
+sign = "condition"
+patterns = ["adhd"]
+
+[[signs]]
+sign = "red-flag"
+patterns = ["confused", "purple rash", "hit * head", "stiff neck"]
 
 [[signs]]
 sign = "careers"
@@ -601,6 +661,40 @@ patterns = ["i", "my", "<person>"]
         check(
             "i want to become a nurse but he is not breathing right now",
             Outcome::Emergency,
+        );
+    }
+
+    #[test]
+    fn conditions_and_red_flags() {
+        // A condition is a health worry alone, and what the writer discloses beside a
+        // careers question.
+        check("i have adhd", Outcome::Health);
+        check_message(
+            &["i have adhd", "can i get jobs in the nhs"],
+            false,
+            Outcome::Careers,
+        );
+        check_message(
+            &["i have adhd", "and a sore throat"],
+            false,
+            Outcome::Health,
+        );
+        // One red flag is a health worry; two together are an emergency, across sentences
+        // too, and never in a careers question about nobody in particular.
+        check("my son has a purple rash", Outcome::Health);
+        check(
+            "my son has a purple rash and a stiff neck",
+            Outcome::Emergency,
+        );
+        check_message(
+            &["i hit my head on the door", "now i am confused"],
+            false,
+            Outcome::Emergency,
+        );
+        check("i hit my head and have a sore throat", Outcome::Health);
+        check(
+            "jobs where you treat a purple rash and a stiff neck",
+            Outcome::Careers,
         );
     }
 
