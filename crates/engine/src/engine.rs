@@ -282,7 +282,7 @@ impl Engine {
         let role_cues = phrases(&messages.role_cues);
         let job_before = phrases(&messages.job_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
-        let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer)?;
+        let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
         Ok(Engine {
             knowledge,
             intents,
@@ -755,6 +755,7 @@ impl Engine {
         {
             return self.role_overview(role, best_entry, knowledge_confidence, next);
         }
+        let facts = notes.join(", ");
         if let Some(reply) = self.role_fact(
             words,
             &named,
@@ -763,7 +764,7 @@ impl Engine {
             state,
             next,
         ) {
-            return reply;
+            return self.noted_before(reply, &facts);
         }
         // "How long does that take?" with nothing under discussion: ask, don't guess.
         let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
@@ -781,7 +782,6 @@ impl Engine {
         } else {
             STATEMENT_ANSWER_MIN
         };
-        let facts = notes.join(", ");
         // A statement about the writer that asks nothing is noted (a wish nothing answers
         // too); a question that cannot be answered gets the fallback below, with the note in
         // front.
@@ -793,15 +793,11 @@ impl Engine {
                 return reply;
             }
             let entry = &self.knowledge.entries[best.entry];
-            let mut reply = self.answer(entry, best.confidence, next);
+            let reply = self.answer(entry, best.confidence, next);
             if named.is_empty() {
                 self.note_entry_role(entry, next);
             }
-            if !notes.is_empty() {
-                let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
-                reply.text = format!("{noted}\n\n{}", reply.text);
-            }
-            return reply;
+            return self.noted_before(reply, &facts);
         }
         // Nothing answers the question, but it asks about careers and the one role named
         // ("I've always fancied being an OT, is it too late?"): that role's overview says what
@@ -814,13 +810,19 @@ impl Engine {
         if refers && state.topic.is_none() {
             return self.message(&self.messages.clarify, true);
         }
-        let mut reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
-        if !notes.is_empty() {
-            let noted = fill(&self.messages.noted_briefly, &[("facts", &facts)]);
-            reply.text = format!("{noted}\n\n{}", reply.text);
-        }
+        let reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
+        let mut reply = self.noted_before(reply, &facts);
         reply.suggestions = self.messages.fallback_suggestions.clone();
         reply.confidence = knowledge_confidence.max(intent_confidence);
+        reply
+    }
+
+    /// `reply`, with what was just noted about the writer (`facts`, when any) said first.
+    fn noted_before(&self, mut reply: Reply, facts: &str) -> Reply {
+        if !facts.is_empty() {
+            let noted = fill(&self.messages.noted_briefly, &[("facts", facts)]);
+            reply.text = format!("{noted}\n\n{}", reply.text);
+        }
         reply
     }
 
@@ -1122,10 +1124,12 @@ fn vocabulary<'a>(knowledge: &'a Knowledge, intents: &'a [Intent]) -> Vec<&'a st
 }
 
 /// The patterns of each aspect of a role (`aspect` in `intents/messages.toml`), read.
+/// An aspect names facts of a role or an entry that exists, not neither.
 fn aspect_patterns(
     messages: &Messages,
     file: &SourceFile,
     analyzer: &Analyzer,
+    knowledge: &Knowledge,
 ) -> Result<Vec<(usize, WordPattern)>, Error> {
     let normal = |t: &str| analyzer.normal_words(t);
     let stem = |w: &str| analyzer.stem(w);
@@ -1138,6 +1142,21 @@ fn aspect_patterns(
     };
     let mut patterns = Vec::new();
     for (position, aspect) in messages.aspect.iter().enumerate() {
+        let line = || {
+            let at = file.text.find(&format!("\"{}\"", aspect.ask)).unwrap_or(0);
+            matcher::line_of(&file.text, at)
+        };
+        match aspect.entry.as_deref() {
+            Some(id) if knowledge.entry(id).is_none() => {
+                let message = format!("aspect '{}': no knowledge entry '{id}'", aspect.ask);
+                return Err(Error::content(&file.path, line(), message));
+            }
+            None if aspect.fields.is_empty() => {
+                let message = format!("aspect '{}': neither fields nor an entry", aspect.ask);
+                return Err(Error::content(&file.path, line(), message));
+            }
+            _ => {}
+        }
         for written in &aspect.phrases {
             patterns.push((position, read(written)?));
         }

@@ -97,7 +97,13 @@ pub enum RoleField {
 #[serde(deny_unknown_fields)]
 pub struct Aspect {
     /// The facts shown, the one asked about first.
+    #[serde(default)]
     pub fields: Vec<RoleField>,
+    /// A knowledge entry that answers this question for every role ("where are porter jobs
+    /// advertised?" is answered by where NHS jobs are advertised, tailored to the writer's
+    /// nation), instead of facts from the role's record.
+    #[serde(default)]
+    pub entry: Option<String>,
     /// How people ask about it.
     pub phrases: Vec<String>,
     /// A button that asks about it ("How long is the training?").

@@ -285,11 +285,20 @@ impl Engine {
             // "And for midwives?": the same question as before, about another role.
             None => {
                 let carried = self.carried_aspect(words, named, state)?;
+                if let Some(reply) = self.entry_for_aspect(carried, named[0], next) {
+                    return Some(reply);
+                }
                 let role = &self.knowledge.roles[named[0]];
                 let text = self.role_card(role, &carried.fields);
                 return Some(self.role_reply(role, text, Some(carried), next));
             }
         };
+        // "Where are porter jobs advertised?": an entry answers that for every role.
+        if let Some(&role) = named.first()
+            && let Some(reply) = self.entry_for_aspect(aspect, role, next)
+        {
+            return Some(reply);
+        }
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
         // A role named and a fact of it asked ("who regulates paramedics?"): the catalogue
@@ -326,6 +335,20 @@ impl Engine {
         }
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// The answer of the entry that answers `aspect` for every role, when it has one; `role`,
+    /// the role named, becomes the one under discussion.
+    fn entry_for_aspect(
+        &self,
+        aspect: &Aspect,
+        role: usize,
+        next: &mut UserState,
+    ) -> Option<Reply> {
+        let entry = self.knowledge.entry(aspect.entry.as_deref()?)?;
+        let reply = self.answer(entry, 1.0, next);
+        next.role = Some(self.knowledge.roles[role].id.clone());
+        Some(reply)
     }
 
     /// True when an entry that answers a question about a fact (`aspect`) of a role named
