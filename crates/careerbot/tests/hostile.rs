@@ -181,7 +181,7 @@ fn content_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
 
 #[test]
 fn a_malformed_knowledge_or_intent_file_stops_start_up_with_its_file_and_line() {
-    let cases: [(&str, &str, &str); 4] = [
+    let cases: [(&str, &str, &str); 5] = [
         (
             "intents/smalltalk.toml",
             "\n[[intent]\n",
@@ -195,6 +195,11 @@ fn a_malformed_knowledge_or_intent_file_stops_start_up_with_its_file_and_line() 
         (
             "intents/messages.toml",
             "\nnot toml at all\n",
+            "intents/messages.toml:",
+        ),
+        (
+            "intents/messages.toml",
+            "\n[[aspect]]\nentry = \"apply.nowhere\"\nask = \"Nowhere?\"\nphrases = [\"x\"]\n",
             "intents/messages.toml:",
         ),
         (

@@ -293,13 +293,15 @@ impl Engine {
                 return Some(self.role_reply(role, text, Some(carried), next));
             }
         };
-        // "Where are porter jobs advertised?": an entry answers that for every role.
+        let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
+        // "Where are porter jobs advertised?": an entry answers that for every role, unless
+        // another answers with certainty ("where do I apply for doctor training posts").
         if let Some(&role) = named.first()
+            && certain.is_none_or(|entry| aspect.entry.as_ref() == Some(&entry.id))
             && let Some(reply) = self.entry_for_aspect(aspect, role, next)
         {
             return Some(reply);
         }
-        let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
         let certain_role = certain.map(|entry| (entry, self.entry_role(entry)));
         // A role named and a fact of it asked ("who regulates paramedics?"): the catalogue
         // answers, unless an entry about that kind of role answers.
@@ -410,8 +412,9 @@ impl Engine {
 
     /// The words that describe a job: the clauses that say one is described ("are the people
     /// who do scans in demand?"), without the rest of the message ("thinking about it for
-    /// uni"); the whole message's words when no clause says so with words of its own ("doctor
-    /// who looks at x-rays all day, what's that called").
+    /// uni"); the whole message's words when no clause says so with words of its own, besides
+    /// the words asking about a fact ("mental health doctor - what are they called and how long
+    /// do they train").
     pub(super) fn description(&self, reading: &Reading, analysis: &Analysis) -> Vec<String> {
         let cued: Vec<String> = reading
             .clauses
@@ -420,9 +423,17 @@ impl Engine {
             .flat_map(|clause| clause.words.iter().cloned())
             .collect();
         let lexicon = self.analyzer.lexicon();
-        let own = self
+        // Words that ask about a fact of the role ("how long do they train") describe nothing.
+        let uncued: Vec<String> = self
             .without_role_cues(&cued)
             .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let described: Vec<&String> = self
+            .beside_aspect(&uncued)
+            .unwrap_or_else(|| uncued.iter().collect());
+        let own = described
+            .into_iter()
             .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
             .count();
         if own >= DESCRIPTION_WORDS && cued.len() < analysis.words.len() {
@@ -449,10 +460,11 @@ impl Engine {
                 .find(|(o, _)| *o == r)
                 .map_or(0.0, |(_, c)| *c)
         };
-        let specific = !named.contains(&role)
-            && named
-                .iter()
-                .all(|n| self.same_kind(*n, role) || fit(*n) + DESCRIBED_BETTER <= confidence);
+        let specific = named == [role]
+            || !named.contains(&role)
+                && named
+                    .iter()
+                    .all(|n| self.same_kind(*n, role) || fit(*n) + DESCRIBED_BETTER <= confidence);
         (confidence >= ROLE_DESCRIBED_MIN && specific).then_some(role)
     }
 
