@@ -38,6 +38,9 @@ const DECLINE_MIN: f32 = 0.35;
 /// The least confidence with which a statement about the user ("I'm 45 and want to switch
 /// careers into healthcare") is also answered, besides being noted.
 const STATEMENT_ANSWER_MIN: f32 = 0.7;
+/// How many words besides stop words a question needs to be read apart from the rest of its
+/// message (`Engine::asked_alone`): "what are they called" is too little.
+const ASKED_WORDS: usize = 2;
 /// How many words of its own (besides the question's phrase and stop and weak words) a
 /// follow-up asking about a fact of a role has when it says nothing about what it means
 /// ("how long does that take?").
@@ -691,11 +694,15 @@ impl Engine {
         }
         // "The people who do scans": a role described by what it does. "The nurse who visits
         // people at home": a role more specific than the one named.
-        let described = self.describes_role(&analysis.words)
-            && self
-                .role_described(&self.description(reading, &analysis), &named)
-                .map(|role| named = vec![role])
-                .is_some();
+        let described_with = self
+            .describes_role(&analysis.words)
+            .then(|| self.role_described(&self.description(reading, &analysis), &named))
+            .flatten()
+            .map(|(role, confidence)| {
+                named = vec![role];
+                confidence
+            });
+        let described = described_with.is_some();
         if let Some(role) = named.last() {
             next.role = Some(self.knowledge.roles[*role].id.clone());
         }
@@ -717,7 +724,14 @@ impl Engine {
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
         let lexicon = self.analyzer.lexicon();
         let refers = lexicon.refers_back(&analysis.words);
-        let alone = self.search(&analysis);
+        let whole = self.search(&analysis);
+        // A role named or described is what the question asks about ("what are they called",
+        // "is the degree worth it"): its facts, not an entry found by the question alone.
+        let alone = if !named.is_empty() {
+            whole
+        } else {
+            self.asked_alone(reading, whole)
+        };
         let hits = self
             .with_context(state, &analysis, &alone, refers)
             .unwrap_or(alone);
@@ -743,11 +757,13 @@ impl Engine {
         let words = &analysis.words;
         let best_entry = best.map(|h| &self.knowledge.entries[h.entry]);
         // "I've always fancied being an OT", "the person who takes blood": that role.
-        // A description yields to an entry that answers with certainty and is about no role
-        // ("how does the nhs treat staff who are having a baby").
-        let entry_instead = described
-            && knowledge_confidence >= CERTAIN
-            && best_entry.is_some_and(|e| self.entry_role(e).is_none());
+        // A description yields to an entry about no role that answers with certainty, or
+        // better than the description fits a role ("how does the nhs treat staff who are
+        // having a baby", "do people who volunteer end up getting jobs").
+        let entry_instead = described_with.is_some_and(|fit| {
+            (knowledge_confidence >= CERTAIN || knowledge_confidence > fit)
+                && knowledge_confidence >= ANSWER_MIN
+        }) && best_entry.is_some_and(|e| self.entry_role(e).is_none());
         if let [role] = named[..]
             && (described || (interest && !asks))
             && !entry_instead
@@ -815,6 +831,38 @@ impl Engine {
         reply.suggestions = self.messages.fallback_suggestions.clone();
         reply.confidence = knowledge_confidence.max(intent_confidence);
         reply
+    }
+
+    /// The hits for what the message asks, read alone, when the whole message matches its best
+    /// entry too weakly to answer and the question alone finds the same entry surely ("hiya
+    /// where do u find nhs jobs?? my mate said indeed but idk"): the rest of the message said
+    /// who asks, not what. Else `whole`: a question alone that finds another entry has lost
+    /// what the rest of the message said ("the people who fit false legs, what's that job").
+    fn asked_alone(&self, reading: &Reading, whole: Vec<Hit>) -> Vec<Hit> {
+        let sure = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.confidence);
+        if sure(&whole) >= ANSWER_MIN {
+            return whole;
+        }
+        let Some(asked) = reading.asked() else {
+            return whole;
+        };
+        let lexicon = self.analyzer.lexicon();
+        if asked
+            .words
+            .iter()
+            .filter(|w| !lexicon.is_stop_word(w))
+            .count()
+            < ASKED_WORDS
+        {
+            return whole;
+        }
+        let alone = self.search(&self.analyzer.weigh(asked, true));
+        let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
+        if same && sure(&alone) >= ANSWER_MIN {
+            alone
+        } else {
+            whole
+        }
     }
 
     /// `reply`, with what was just noted about the writer (`facts`, when any) said first.

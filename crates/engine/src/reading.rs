@@ -183,6 +183,25 @@ impl Reading {
         content
     }
 
+    /// What the clauses that ask say, alone, when other clauses say something besides them
+    /// ("wife's due in june and i start as a porter in april. do blokes get paternity leave?"
+    /// asks "do blokes get paternity leave"); `None` when every clause that says something
+    /// asks, or none does.
+    pub fn asked(&self) -> Option<Words> {
+        let asking = |c: &Clause| c.asks && c.has_content();
+        let saying = self.clauses.iter().filter(|c| c.has_content()).count();
+        let asked = self.clauses.iter().filter(|c| asking(c)).count();
+        if asked == 0 || asked == saying {
+            return None;
+        }
+        let only = Reading {
+            clauses: self.clauses.iter().filter(|c| asking(c)).cloned().collect(),
+            corrections: self.corrections.clone(),
+            ..Reading::default()
+        };
+        Some(only.content())
+    }
+
     /// The words of the clauses that say something, noise and things set aside left out.
     pub fn content_words(&self) -> Vec<String> {
         self.content().words

@@ -443,15 +443,15 @@ impl Engine {
         }
     }
 
-    /// The role whose description best matches a message that describes one, if one matches
-    /// well enough.
+    /// The role whose description best matches a message that describes one, with how well it
+    /// fits, if one matches well enough.
     /// A role the message names (`named`) gives way to the described one only when the
     /// description fits a role of the same kind better ("the nurse who visits people at home"
     /// is a community nurse, but "the job market for pharmacists" is not about sales).
     /// A role of another kind gives way too when the description fits the described role far
     /// better than it fits the named one ("someone who helps old people get dressed and cook
     /// again": an occupational therapist, not the catering staff that "cooking" names).
-    pub(super) fn role_described(&self, words: &[String], named: &[usize]) -> Option<usize> {
+    pub(super) fn role_described(&self, words: &[String], named: &[usize]) -> Option<(usize, f32)> {
         let ranked = self.roles_described(words);
         let &(role, confidence) = ranked.first()?;
         let fit = |r: usize| {
@@ -465,7 +465,7 @@ impl Engine {
                 && named
                     .iter()
                     .all(|n| self.same_kind(*n, role) || fit(*n) + DESCRIBED_BETTER <= confidence);
-        (confidence >= ROLE_DESCRIBED_MIN && specific).then_some(role)
+        (confidence >= ROLE_DESCRIBED_MIN && specific).then_some((role, confidence))
     }
 
     /// Every role a description could be about, by words and meaning together, best first,
