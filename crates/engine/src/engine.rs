@@ -38,6 +38,9 @@ const DECLINE_MIN: f32 = 0.35;
 /// The least confidence with which a statement about the user ("I'm 45 and want to switch
 /// careers into healthcare") is also answered, besides being noted.
 const STATEMENT_ANSWER_MIN: f32 = 0.7;
+/// The least confidence with which a wish that names no role ("always wanted to make
+/// artificial legs") is taken to describe one.
+const WISH_DESCRIBED_MIN: f32 = 0.4;
 /// How many words besides stop words a question needs to be read apart from the rest of its
 /// message (`Engine::asked_alone`): "what are they called" is too little.
 const ASKED_WORDS: usize = 2;
@@ -694,10 +697,13 @@ impl Engine {
         }
         // "The people who do scans": a role described by what it does. "The nurse who visits
         // people at home": a role more specific than the one named.
-        let described_with = self
-            .describes_role(&analysis.words)
+        // A wish with no role named may describe one ("always wanted to make artificial legs
+        // for people"), when the description fits a role well.
+        let wish_describes = interest && named.is_empty();
+        let described_with = (self.describes_role(&analysis.words) || wish_describes)
             .then(|| self.role_described(&self.description(reading, &analysis), &named))
             .flatten()
+            .filter(|&(_, fit)| fit >= WISH_DESCRIBED_MIN || self.describes_role(&analysis.words))
             .map(|(role, confidence)| {
                 named = vec![role];
                 confidence
