@@ -23,7 +23,7 @@ use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
 use meaning::{Meaning, SafetyBank};
-use roles::{RoleNames, SHORT_FOLLOW_UP};
+use roles::{FIT_NEAR, RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -148,6 +148,8 @@ pub struct Explanation {
     /// The roles nearest the message by words and meaning: each with its confidence by words
     /// and its similarity in meaning.
     pub roles: Vec<(String, f32, f32)>,
+    /// The roles named in the message (ids), as the reading finds them.
+    pub named: Vec<String>,
     /// The fact of a role the message asks about, as its button asks it.
     pub aspect: Option<String>,
 }
@@ -174,6 +176,8 @@ pub struct Engine {
     role_index: PhraseIndex,
     /// Phrases that describe a job rather than name it ("the person who"), as normalised words.
     role_cues: Vec<Vec<String>>,
+    /// `role_verbs` of `intents/messages.toml`, normalised.
+    role_verbs: Vec<Vec<String>>,
     /// Phrases after which users name their job, as normalised words.
     job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
@@ -286,6 +290,7 @@ impl Engine {
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
         let role_cues = phrases(&messages.role_cues);
+        let role_verbs = phrases(&messages.role_verbs);
         let job_before = phrases(&messages.job_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
@@ -306,6 +311,7 @@ impl Engine {
             role_names,
             role_index,
             role_cues,
+            role_verbs,
             job_before,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
@@ -404,6 +410,12 @@ impl Engine {
                 .map(|(e, score)| (self.knowledge.entries[e].id.clone(), score))
                 .collect(),
             candidates,
+            named: self
+                .role_names
+                .find(&self.analyzer, &analysis.words)
+                .into_iter()
+                .map(|r| self.knowledge.roles[r].id.clone())
+                .collect(),
             describes_role: self.describes_role(&analysis.words),
             aspect: self.aspect(&analysis.words).map(|a| a.ask.clone()),
             roles: self
@@ -500,7 +512,7 @@ impl Engine {
         );
         // The bank is weaker than a sign: it speaks only where no sign does.
         let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);
-        if assessment.careers || !unsigned || self.asks_known(reading) {
+        if assessment.careers || assessment.idiom || !unsigned || self.asks_known(reading) {
             return assessment;
         }
         for (index, clause) in reading.clauses.iter().enumerate() {
@@ -695,6 +707,20 @@ impl Engine {
                 named.retain(|role| wished.contains(role));
             }
         }
+        // "Someone helps my nan with cooking safely - is that an OT? how do you become one":
+        // the role the question names, not one named in what was told before it.
+        if named.len() > 1 {
+            let asked: Vec<usize> = reading
+                .clauses
+                .iter()
+                .filter(|c| c.asks)
+                .flat_map(|c| self.role_names.find(&self.analyzer, &c.words))
+                .filter(|role| named.contains(role))
+                .collect();
+            if !asked.is_empty() && asked.len() < named.len() {
+                named.retain(|role| asked.contains(role));
+            }
+        }
         // "The people who do scans": a role described by what it does. "The nurse who visits
         // people at home": a role more specific than the one named.
         // A wish with no role named may describe one ("always wanted to make artificial legs
@@ -770,6 +796,19 @@ impl Engine {
             (knowledge_confidence >= CERTAIN || knowledge_confidence > fit)
                 && knowledge_confidence >= ANSWER_MIN
         }) && best_entry.is_some_and(|e| self.entry_role(e).is_none());
+        // Of two roles the description fits about as well, the one the certain entry is about
+        // ("who looks after radiation safety and imaging physics": the entry on medical physics
+        // settles it).
+        if let (Some(fit), [role]) = (described_with, &named[..])
+            && let Some(about) = best_entry
+                .filter(|_| knowledge_confidence >= CERTAIN)
+                .and_then(|e| self.entry_role(e))
+            && about != *role
+            && self.description_fit(&self.description(reading, &analysis), about) + FIT_NEAR >= fit
+        {
+            named = vec![about];
+            next.role = Some(self.knowledge.roles[about].id.clone());
+        }
         if let [role] = named[..]
             && (described || (interest && !asks))
             && !entry_instead

@@ -63,6 +63,11 @@ pub struct Messages {
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
+    /// Words that say a job is described by what it does and whose verb is part of the
+    /// description ("who makes false legs"): they mark a description but are not removed
+    /// from it, as `role_cues` are.
+    #[serde(default)]
+    pub role_verbs: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.

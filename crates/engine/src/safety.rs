@@ -64,6 +64,9 @@ pub struct Assessment {
     /// Some part has words of a careers question of its own ("fancied being", "jobs"), not
     /// only a role named or a word patients use too.
     pub careers_words: bool,
+    /// Some part holds an everyday saying ("what's the point of doing one"): its words are
+    /// explained, so the semantic check has nothing to catch there.
+    pub idiom: bool,
 }
 
 /// What a pattern says about a clause.
@@ -82,7 +85,8 @@ enum Sign {
     Condition,
     /// A symptom that with another makes an emergency (NHS "red flags": confusion after a
     /// head injury, a purple rash with a stiff neck, the worst headache of their life with
-    /// sight lost): a health worry alone, an emergency when two come together.
+    /// sight lost): an emergency when two come together, alone no sign (the health words in
+    /// it still count: "a purple rash" is a rash).
     RedFlag,
     /// Using NHS services as a patient.
     Patient,
@@ -269,12 +273,14 @@ impl Safety {
         // needs a sign that it is happening now.
         let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
+        let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
             signals: Vec::new(),
             careers: careers_anywhere,
             careers_words,
+            idiom,
         };
         // A message about the writer or someone they know: its pieces without a subject are
         // too ("so stressed since starting my placement, can't eat properly").
@@ -303,6 +309,7 @@ impl Safety {
                     signals: signs.signals,
                     careers: careers_anywhere,
                     careers_words,
+                    idiom,
                 };
             } else if best.clause.is_none() {
                 best.signals.extend(signs.signals);
@@ -482,11 +489,9 @@ impl Signs {
         // unless something says it is happening now, or to someone the writer knows.
         let careers = careers_anywhere && !now;
         let framed = careers && (self.careers || !personal);
-        // A health worry: a symptom, a red flag, or a condition not disclosed beside a careers
-        // question.
-        let health = self.has(Sign::Health)
-            || self.has(Sign::RedFlag)
-            || self.has(Sign::Condition) && !careers_anywhere;
+        // A health worry: a symptom, or a condition not disclosed beside a careers question (a
+        // red flag alone is none: "confused af" about careers).
+        let health = self.has(Sign::Health) || self.has(Sign::Condition) && !careers_anywhere;
         if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
@@ -503,9 +508,10 @@ impl Signs {
 
 impl Sign {
     /// True for signs whose longer matches hide shorter ones inside them ("help people", a
-    /// careers frame, holds "help", no sign of urgency).
+    /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
+    /// rash" is still a rash).
     fn is_reading(self) -> bool {
-        self != Sign::Personal
+        !matches!(self, Sign::Personal | Sign::RedFlag)
     }
 }
 
@@ -535,7 +541,7 @@ patterns = ["self harm"]
 
 [[signs]]
 sign = "health"
-patterns = ["sore throat", "feeling down"]
+patterns = ["sore throat", "feeling down", "rash"]
 
 [[signs]]
 sign = "condition"
@@ -682,6 +688,7 @@ patterns = ["i", "my", "<person>"]
         // One red flag is a health worry; two together are an emergency, across sentences
         // too, and never in a careers question about nobody in particular.
         check("my son has a purple rash", Outcome::Health);
+        check("what is primary care, i am confused", Outcome::Careers);
         check(
             "my son has a purple rash and a stiff neck",
             Outcome::Emergency,

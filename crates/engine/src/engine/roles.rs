@@ -39,6 +39,8 @@ const DESCRIPTION_WORDS: usize = 2;
 /// How much better a description must fit a role of another kind than the role named in it
 /// for the described role to win.
 const DESCRIBED_BETTER: f32 = 0.15;
+/// Two roles a description fits within this of each other fit it about as well.
+pub(super) const FIT_NEAR: f32 = 0.05;
 
 /// At most this many roles are compared in one answer.
 const MAX_COMPARED: usize = 3;
@@ -383,14 +385,22 @@ impl Engine {
     /// True when the words describe a job by what it does rather than name it ("the people
     /// who do scans", "what's the job where you help people eat properly").
     pub(super) fn describes_role(&self, words: &[String]) -> bool {
-        self.role_cues.iter().any(|cue| contains_phrase(words, cue))
+        self.role_cues
+            .iter()
+            .chain(&self.role_verbs)
+            .any(|cue| contains_phrase(words, cue))
     }
 
     /// `words` without the phrases that say a job is being described (role names in them
     /// kept), joined as a text.
     fn without_role_cues(&self, words: &[String]) -> String {
+        self.without_phrases(words, &self.role_cues)
+    }
+
+    /// `words` without `phrases` (role names in them kept), joined as a text.
+    fn without_phrases(&self, words: &[String], phrases: &[Vec<String>]) -> String {
         let mut covered = vec![false; words.len()];
-        for cue in self.role_cues.iter().filter(|c| !c.is_empty()) {
+        for cue in phrases.iter().filter(|c| !c.is_empty()) {
             for start in 0..words.len().saturating_sub(cue.len() - 1) {
                 if words[start..start + cue.len()] == cue[..] {
                     covered[start..start + cue.len()].fill(true);
@@ -424,8 +434,14 @@ impl Engine {
             .collect();
         let lexicon = self.analyzer.lexicon();
         // Words that ask about a fact of the role ("how long do they train") describe nothing.
+        let markers: Vec<Vec<String>> = self
+            .role_cues
+            .iter()
+            .chain(&self.role_verbs)
+            .cloned()
+            .collect();
         let uncued: Vec<String> = self
-            .without_role_cues(&cued)
+            .without_phrases(&cued, &markers)
             .split_whitespace()
             .map(str::to_owned)
             .collect();
@@ -466,6 +482,14 @@ impl Engine {
                     .iter()
                     .all(|n| self.same_kind(*n, role) || fit(*n) + DESCRIBED_BETTER <= confidence);
         (confidence >= ROLE_DESCRIBED_MIN && specific).then_some((role, confidence))
+    }
+
+    /// How well a description fits one role (0 when it fits none).
+    pub(super) fn description_fit(&self, words: &[String], role: usize) -> f32 {
+        self.roles_described(words)
+            .into_iter()
+            .find(|(r, _)| *r == role)
+            .map_or(0.0, |(_, fit)| fit)
     }
 
     /// Every role a description could be about, by words and meaning together, best first,
