@@ -7,6 +7,7 @@ mod roles;
 
 use knowledge::{Entry, Hit, Knowledge, Retriever, SourceFile};
 use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::content::{
@@ -178,6 +179,8 @@ pub struct Engine {
     role_cues: Vec<Vec<String>>,
     /// `role_verbs` of `intents/messages.toml`, normalised.
     role_verbs: Vec<Vec<String>>,
+    /// `aspect_soft` of `intents/messages.toml`, normalised.
+    aspect_soft: FxHashSet<String>,
     /// Phrases after which users name their job, as normalised words.
     job_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
@@ -291,6 +294,11 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
+        let aspect_soft = messages
+            .aspect_soft
+            .iter()
+            .flat_map(|w| analyzer.normal_words(w))
+            .collect();
         let job_before = phrases(&messages.job_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
@@ -312,6 +320,7 @@ impl Engine {
             role_index,
             role_cues,
             role_verbs,
+            aspect_soft,
             job_before,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
@@ -775,10 +784,16 @@ impl Engine {
         let requests = reading.requests();
         // "I'm 17" is about the user, not out of scope: it is noted, not declined.
         let about_user = !notes.is_empty() && !requests;
+        // "Where would I work?" after a role: a fact of that role, not small talk.
+        let follows_up = named.is_empty()
+            && state.role.is_some()
+            && self.aspect(&analysis.words).is_some()
+            && self.follows_up(&analysis.words, refers);
         if let Some(i) = intent.filter(|i| {
             let declines = self.intents[*i].kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
             !(declines && about_user)
+                && !follows_up
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {

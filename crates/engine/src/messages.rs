@@ -68,6 +68,10 @@ pub struct Messages {
     /// from it, as `role_cues` are.
     #[serde(default)]
     pub role_verbs: Vec<String>,
+    /// Words that may sit inside an aspect's phrase without breaking it ("what would i
+    /// actually be doing").
+    #[serde(default)]
+    pub aspect_soft: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.

@@ -13,6 +13,9 @@ use crate::reading::{PhraseSet, Reading};
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
 pub(super) const SHORT_FOLLOW_UP: usize = 6;
+/// How many words of its own a longer question about a fact may say and still follow up on
+/// the role under discussion.
+const FOLLOW_UP_WORDS: usize = 2;
 /// A message naming a role in at most this many words ("and for midwives?") asks again what
 /// was asked in the last `CARRY_TURNS` messages.
 const CARRY_WORDS: usize = 4;
@@ -320,7 +323,7 @@ impl Engine {
             }
             // A follow-up: the catalogue answers about the role under discussion, unless an
             // entry about that role answers with certainty and is not the one just shown.
-            [] if refers || words.len() <= SHORT_FOLLOW_UP => {
+            [] if self.follows_up(words, refers) => {
                 let role = self.role_index(state.role.as_deref()?)?;
                 let entry_says_more = certain_role.is_some_and(|(entry, about)| {
                     about == Some(role) && state.topic.as_deref() != Some(entry.id.as_str())
@@ -555,7 +558,11 @@ impl Engine {
 
     /// The fact of a role the message asks about, and the words that ask about it.
     fn aspect_span(&self, words: &[String]) -> Option<(&Aspect, std::ops::Range<usize>)> {
-        let text = Words::new(words, |w| self.analyzer.stem(w), |_| false);
+        let text = Words::new(
+            words,
+            |w| self.analyzer.stem(w),
+            |w| self.aspect_soft.contains(w),
+        );
         self.aspect_index
             .candidates(&text)
             .into_iter()
@@ -564,6 +571,20 @@ impl Engine {
                 let span = pattern.find(&text)?;
                 Some((&self.messages.aspect[*aspect], span))
             })
+    }
+
+    /// True when `words` ask about a fact of the role under discussion and little else: they
+    /// refer back to it ("how long does that take?"), are short, or say at most
+    /// `FOLLOW_UP_WORDS` words of their own besides the fact asked ("how long till i'd be
+    /// qualified").
+    pub(super) fn follows_up(&self, words: &[String], refers: bool) -> bool {
+        let lexicon = self.analyzer.lexicon();
+        let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
+        refers
+            || words.len() <= SHORT_FOLLOW_UP
+            || self
+                .beside_aspect(words)
+                .is_some_and(|rest| rest.iter().copied().filter(own).count() <= FOLLOW_UP_WORDS)
     }
 
     /// The words the phrase of the role fact they ask about leaves uncovered, when they ask
