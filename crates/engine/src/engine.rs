@@ -792,8 +792,7 @@ impl Engine {
         if let Some(i) = intent.filter(|i| {
             let declines = self.intents[*i].kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
-            !(declines && about_user)
-                && !follows_up
+            !(follows_up || declines && about_user)
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {
