@@ -39,6 +39,11 @@ const DECLINE_MIN: f32 = 0.35;
 /// The least confidence with which a statement about the user ("I'm 45 and want to switch
 /// careers into healthcare") is also answered, besides being noted.
 const STATEMENT_ANSWER_MIN: f32 = 0.7;
+/// A best entry at least this sure, `CLEAR_MARGIN` ahead of the next and among the
+/// `CLEAR_NEAREST` entries nearest in meaning, answers though under `ANSWER_MIN`.
+const CLEAR_MIN: f32 = 0.33;
+const CLEAR_MARGIN: f32 = 0.1;
+const CLEAR_NEAREST: usize = 3;
 /// The least confidence with which a wish that names no role ("always wanted to make
 /// artificial legs") is taken to describe one.
 const WISH_DESCRIBED_MIN: f32 = 0.4;
@@ -863,7 +868,10 @@ impl Engine {
         if !notes.is_empty() && knowledge_confidence < least && !asks {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
-        if let Some(best) = best.filter(|h| h.confidence >= ANSWER_MIN) {
+        if let Some(best) = best.filter(|h| {
+            h.confidence >= ANSWER_MIN
+                || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
+        }) {
             if let Some(reply) = self.did_you_mean(best, &hits) {
                 return reply;
             }
@@ -922,6 +930,25 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by
+    /// words and meaning, and is among the entries nearest in meaning too: two signals agree
+    /// on one entry ("is volunteering at a hospital actually worth it or a waste of my
+    /// weekends"). Used only for a question that names no role and tells nothing about the
+    /// writer, where a role's card or a note would be the better reply.
+    fn clear_winner(&self, hits: &[Hit], words: &[String]) -> bool {
+        let [best, next, ..] = hits else {
+            return false;
+        };
+        if best.confidence < CLEAR_MIN || best.confidence - next.confidence < CLEAR_MARGIN {
+            return false;
+        }
+        let vector = self.meaning.encode(&words.join(" "));
+        self.meaning
+            .entries(&vector, CLEAR_NEAREST)
+            .iter()
+            .any(|(entry, _)| *entry == best.entry)
     }
 
     /// `reply`, with what was just noted about the writer (`facts`, when any) said first.
