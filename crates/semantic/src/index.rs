@@ -82,7 +82,23 @@ impl<L> VectorIndex<L> {
     pub fn scores_into(&self, query: &[f32], scores: &mut Vec<f32>) -> Result<()> {
         self.check(query)?;
         scores.clear();
-        scores.extend(self.data.chunks_exact(self.dims).map(|row| dot(row, query)));
+        scores.reserve(self.len());
+        if self.dims == 0 {
+            scores.resize(self.len(), 0.0);
+            return Ok(());
+        }
+        // Four rows at a time: four independent sums keep the processor busy while each
+        // addition waits for the one before it; each row's sum is computed exactly as `dot`
+        // computes it, so the scores are the same to the bit.
+        let mut blocks = self.data.chunks_exact(self.dims * 4);
+        for block in &mut blocks {
+            let (a, rest) = block.split_at(self.dims);
+            let (b, rest) = rest.split_at(self.dims);
+            let (c, d) = rest.split_at(self.dims);
+            scores.extend_from_slice(&dot4([a, b, c, d], query));
+        }
+        let rest = blocks.remainder().chunks_exact(self.dims);
+        scores.extend(rest.map(|row| dot(row, query)));
         Ok(())
     }
 
@@ -240,6 +256,35 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
+/// `dot` of four rows with the same query, each summed in `dot`'s order.
+fn dot4(rows: [&[f32]; 4], query: &[f32]) -> [f32; 4] {
+    let [a, b, c, d] = rows;
+    let (mut la, mut lb, mut lc, mut ld) = ([0.0f32; 8], [0.0f32; 8], [0.0f32; 8], [0.0f32; 8]);
+    let whole = query.len() / 8 * 8;
+    let chunks = query[..whole]
+        .chunks_exact(8)
+        .zip(a[..whole].chunks_exact(8))
+        .zip(b[..whole].chunks_exact(8))
+        .zip(c[..whole].chunks_exact(8).zip(d[..whole].chunks_exact(8)));
+    for (((y, xa), xb), (xc, xd)) in chunks {
+        for i in 0..8 {
+            la[i] += xa[i] * y[i];
+            lb[i] += xb[i] * y[i];
+            lc[i] += xc[i] * y[i];
+            ld[i] += xd[i] * y[i];
+        }
+    }
+    let score = |row: &[f32], lanes: &[f32; 8]| {
+        let tail: f32 = row[whole..]
+            .iter()
+            .zip(&query[whole..])
+            .map(|(x, y)| x * y)
+            .sum();
+        lanes.iter().sum::<f32>() + tail
+    };
+    [score(a, &la), score(b, &lb), score(c, &lc), score(d, &ld)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +365,34 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(VectorIndex::from_bytes(&longer).is_err());
+    }
+
+    #[test]
+    fn scores_four_rows_at_a_time_are_dot_to_the_bit() {
+        for dims in [1, 7, 8, 13, 128] {
+            for rows in 0..11 {
+                let mut index = VectorIndex::new(dims);
+                let mut seed = 0x2545_f491_u32.wrapping_add((dims * 31 + rows) as u32);
+                let mut next = || {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    (seed as f32 / u32::MAX as f32) - 0.5
+                };
+                for row in 0..rows {
+                    let vector: Vec<f32> = (0..dims).map(|_| next()).collect();
+                    index.push(row, &vector).expect("dims");
+                }
+                let query: Vec<f32> = (0..dims).map(|_| next()).collect();
+                let mut scores = Vec::new();
+                index.scores_into(&query, &mut scores).expect("dims");
+                let expected: Vec<u32> = (0..rows)
+                    .map(|row| dot(index.vector(row), &query).to_bits())
+                    .collect();
+                let got: Vec<u32> = scores.iter().map(|s| s.to_bits()).collect();
+                assert_eq!(got, expected, "{dims} dims, {rows} rows");
+            }
+        }
     }
 
     #[test]
