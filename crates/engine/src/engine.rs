@@ -739,11 +739,13 @@ impl Engine {
         // people at home": a role more specific than the one named.
         // A wish with no role named may describe one ("always wanted to make artificial legs
         // for people"), when the description fits a role well.
+        let cued = self.describes_role(&analysis.words);
         let wish_describes = interest && named.is_empty();
-        let described_with = (self.describes_role(&analysis.words) || wish_describes)
-            .then(|| self.role_described(&self.description(reading, &analysis), &named))
-            .flatten()
-            .filter(|&(_, fit)| fit >= WISH_DESCRIBED_MIN || self.describes_role(&analysis.words))
+        let description = (cued || wish_describes).then(|| self.description(reading, &analysis));
+        let described_with = description
+            .as_ref()
+            .and_then(|words| self.role_described(words, &named))
+            .filter(|&(_, fit)| cued || fit >= WISH_DESCRIBED_MIN)
             .map(|(role, confidence)| {
                 named = vec![role];
                 confidence
@@ -818,12 +820,13 @@ impl Engine {
         // Of two roles the description fits about as well, the one the certain entry is about
         // ("who looks after radiation safety and imaging physics": the entry on medical physics
         // settles it).
-        if let (Some(fit), [role]) = (described_with, &named[..])
+        if let (Some(fit), Some(description), [role]) =
+            (described_with, description.as_ref(), &named[..])
             && let Some(about) = best_entry
                 .filter(|_| knowledge_confidence >= CERTAIN)
                 .and_then(|e| self.entry_role(e))
             && about != *role
-            && self.description_fit(&self.description(reading, &analysis), about) + FIT_NEAR >= fit
+            && self.description_fit(description, about) + FIT_NEAR >= fit
         {
             named = vec![about];
             next.role = Some(self.knowledge.roles[about].id.clone());
