@@ -290,7 +290,7 @@ impl Engine {
             // "And for midwives?": the same question as before, about another role.
             None => {
                 let carried = self.carried_aspect(words, named, state)?;
-                if let Some(reply) = self.entry_for_aspect(carried, named[0], next) {
+                if let Some(reply) = self.entry_for_aspect(carried, Some(named[0]), next) {
                     return Some(reply);
                 }
                 let role = &self.knowledge.roles[named[0]];
@@ -299,11 +299,13 @@ impl Engine {
             }
         };
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
-        // "Where are porter jobs advertised?": an entry answers that for every role, unless
-        // another answers with certainty ("where do I apply for doctor training posts").
-        if let Some(&role) = named.first()
+        // "Where are porter jobs advertised?", or "where would I look for jobs round here?"
+        // with a role under discussion or nothing else answering: an entry answers that for
+        // every role, unless another answers with certainty ("where do I apply for doctor
+        // training posts").
+        if (!named.is_empty() || state.role.is_some() || knowledge_confidence < ANSWER_MIN)
             && certain.is_none_or(|entry| aspect.entry.as_ref() == Some(&entry.id))
-            && let Some(reply) = self.entry_for_aspect(aspect, role, next)
+            && let Some(reply) = self.entry_for_aspect(aspect, named.first().copied(), next)
         {
             return Some(reply);
         }
@@ -345,16 +347,18 @@ impl Engine {
     }
 
     /// The answer of the entry that answers `aspect` for every role, when it has one; `role`,
-    /// the role named, becomes the one under discussion.
+    /// the role named if any, becomes the one under discussion (else the one before stays).
     fn entry_for_aspect(
         &self,
         aspect: &Aspect,
-        role: usize,
+        role: Option<usize>,
         next: &mut UserState,
     ) -> Option<Reply> {
         let entry = self.knowledge.entry(aspect.entry.as_deref()?)?;
         let reply = self.answer(entry, 1.0, next);
-        next.role = Some(self.knowledge.roles[role].id.clone());
+        if let Some(role) = role {
+            next.role = Some(self.knowledge.roles[role].id.clone());
+        }
         Some(reply)
     }
 
