@@ -188,6 +188,10 @@ pub struct Engine {
     aspect_soft: FxHashSet<String>,
     /// Phrases after which users name their job, as normalised words.
     job_before: Vec<Vec<String>>,
+    /// `job_not_after` of `intents/messages.toml`, normalised.
+    job_not_after: FxHashSet<String>,
+    /// `own_job` of `intents/messages.toml`, as normalised words.
+    own_job: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
@@ -305,6 +309,12 @@ impl Engine {
             .flat_map(|w| analyzer.normal_words(w))
             .collect();
         let job_before = phrases(&messages.job_before);
+        let own_job = phrases(&messages.own_job);
+        let job_not_after = messages
+            .job_not_after
+            .iter()
+            .flat_map(|w| analyzer.normal_words(w))
+            .collect();
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
         Ok(Engine {
@@ -327,6 +337,8 @@ impl Engine {
             role_verbs,
             aspect_soft,
             job_before,
+            job_not_after,
+            own_job,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
             aspect_patterns,
@@ -489,7 +501,8 @@ impl Engine {
     }
 
     /// The role the writer says is their job ("I've been an HCA for 3 years"): a role named
-    /// within a few words after a phrase of `job_before`.
+    /// within a few words after a phrase of `job_before` that no word of `job_not_after`
+    /// turns into a question.
     fn job_named(&self, reading: &Reading) -> Option<usize> {
         const WITHIN: usize = 4;
         reading.clauses.iter().find_map(|clause| {
@@ -499,6 +512,10 @@ impl Engine {
                     .job_before
                     .iter()
                     .find(|p| words[at..].starts_with(p))?;
+                // "Can I work as a nurse?" asks; it does not say the writer's job.
+                if at > 0 && self.job_not_after.contains(&words[at - 1]) {
+                    return None;
+                }
                 let after = at + frame.len();
                 let window = &words[after.min(words.len())..(after + WITHIN).min(words.len())];
                 // "I'm a pharmacist" names the job; "I'm a nurse from India" too.
@@ -701,8 +718,9 @@ impl Engine {
         }
         // "I've been an HCA for 3 years and I'd love to be a nurse": the writer's own job is
         // not what they ask about when another role is named.
+        let job = self.job_named(reading);
         if named.len() > 1
-            && let Some(job) = self.job_named(reading)
+            && let Some(job) = job
         {
             named.retain(|role| *role != job);
         }
@@ -751,6 +769,18 @@ impl Engine {
                 confidence
             });
         let described = described_with.is_some();
+        // "I'm a pharmacist and would like to move into leadership": the writer's job is who
+        // they are, not what they ask about, when the rest of the message is answered without
+        // it by an entry about something else.
+        let beyond_job = match (job, &named[..]) {
+            (Some(job), &[only]) if only == job && !described => {
+                self.beyond_job(reading, &analysis.words, job)
+            }
+            _ => None,
+        };
+        if beyond_job.is_some() {
+            named.clear();
+        }
         if let Some(role) = named.last() {
             next.role = Some(self.knowledge.roles[*role].id.clone());
         }
@@ -775,7 +805,9 @@ impl Engine {
         let whole = self.search(&analysis);
         // A role named or described is what the question asks about ("what are they called",
         // "is the degree worth it"): its facts, not an entry found by the question alone.
-        let alone = if !named.is_empty() {
+        let alone = if let Some(hits) = beyond_job {
+            hits
+        } else if !named.is_empty() {
             whole
         } else {
             self.asked_alone(reading, whole)
@@ -831,14 +863,15 @@ impl Engine {
             named = vec![about];
             next.role = Some(self.knowledge.roles[about].id.clone());
         }
+        let facts = notes.join(", ");
         if let [role] = named[..]
             && (described || (interest && !asks))
             && !entry_instead
             && self.aspect(words).is_none()
         {
-            return self.role_overview(role, best_entry, knowledge_confidence, next);
+            let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
+            return self.noted_before(reply, &facts);
         }
-        let facts = notes.join(", ");
         if let Some(reply) = self.role_fact(
             words,
             &named,
@@ -885,13 +918,15 @@ impl Engine {
             }
             return self.noted_before(reply, &facts);
         }
-        // Nothing answers the question, but it asks about careers and the one role named
-        // ("I've always fancied being an OT, is it too late?"): that role's overview says what
-        // is known. A role that is the writer's own clinician ("my physio") is no such sign.
+        // Nothing answers the question, but it asks about careers and the one role named, or
+        // the one the writer is thinking of ("I've always fancied being an OT, is it too
+        // late?", "thinking about nursing, is that daft at my age"): that role's overview says
+        // what is known. A role that is the writer's own clinician ("my physio") is no such sign.
         if let [role] = named[..]
-            && careers_words
+            && (careers_words || interest)
         {
-            return self.role_overview(role, best_entry, knowledge_confidence, next);
+            let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
+            return self.noted_before(reply, &facts);
         }
         if refers && state.topic.is_none() {
             return self.message(&self.messages.clarify, true);
@@ -933,6 +968,35 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// The hits for the message without the name of the writer's `job`, when an entry that is
+    /// not about that role answers them, the message asks no fact of a role and does not
+    /// speak of the writer's own job ("is my job in demand?").
+    fn beyond_job(&self, reading: &Reading, words: &[String], job: usize) -> Option<Vec<Hit>> {
+        if self.aspect(words).is_some() || self.own_job.iter().any(|p| contains_phrase(words, p)) {
+            return None;
+        }
+        let mut content = reading.content();
+        let job_spans: Vec<_> = self
+            .role_names
+            .spans_as_written(&content.words)
+            .into_iter()
+            .filter(|span| self.role_names.find(&self.analyzer, &content.words[span.clone()]) == [job])
+            .collect();
+        let outside = |at: usize| !job_spans.iter().any(|span| span.contains(&at));
+        content.words = kept_at(content.words, outside);
+        content.factors = kept_at(content.factors, outside);
+        let hits = self.search(&self.analyzer.weigh(content, true));
+        let best = hits.first()?;
+        let entry = &self.knowledge.entries[best.entry];
+        // A statement that asks nothing is answered only with certainty, as below.
+        let least = if reading.requests() {
+            ANSWER_MIN
+        } else {
+            STATEMENT_ANSWER_MIN
+        };
+        (best.confidence >= least && self.entry_role(entry) != Some(job)).then_some(hits)
     }
 
     /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by
@@ -1211,8 +1275,18 @@ impl Engine {
     }
 }
 
+/// The values at the positions `keep` keeps.
+fn kept_at<T>(values: Vec<T>, keep: impl Fn(usize) -> bool) -> Vec<T> {
+    values
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| keep(*at))
+        .map(|(_, value)| value)
+        .collect()
+}
+
 /// True when the phrase (normalised words) occurs in `words` as a run.
-fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+pub(crate) fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
     !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
 

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::engine::contains_phrase;
+
 use crate::Error;
 use crate::messages::fill;
 
@@ -150,8 +152,7 @@ impl Finder {
         for (i, option) in options.iter().enumerate() {
             let phrases = option.words.iter().chain(std::iter::once(&option.label));
             for phrase in phrases.map(|p| normal(p)) {
-                let matched =
-                    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase);
+                let matched = contains_phrase(words, &phrase);
                 if matched && best.is_none_or(|(_, len)| phrase.len() > len) {
                     best = Some((i, phrase.len()));
                 }

@@ -60,6 +60,14 @@ pub struct Messages {
     pub job_note: String,
     /// Phrases after which the user names their job ("I'm a", "I work as a").
     pub job_before: Vec<String>,
+    /// Words that make a `job_before` phrase straight after them a question or a wish ("can I
+    /// work as a nurse?"), not a statement of the user's job.
+    #[serde(default)]
+    pub job_not_after: Vec<String>,
+    /// Words that speak of the user's own job ("is my job in demand?"): a question about it,
+    /// not about something beyond it.
+    #[serde(default)]
+    pub own_job: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,

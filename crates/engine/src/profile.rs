@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::engine::contains_phrase;
 use crate::reading::{Part, PhraseSet};
 
 /// What the bot remembers about a user.
@@ -161,7 +162,7 @@ impl FactFinder {
             notes.push(self.age_note.replace("{age}", &age.to_string()));
         }
         for (fact, phrases) in &self.facts {
-            if !phrases.iter().any(|p| contains(words, p)) {
+            if !phrases.iter().any(|p| contains_phrase(words, p)) {
                 continue;
             }
             let changed = match fact.field {
@@ -185,7 +186,7 @@ impl FactFinder {
     /// True when the words say that the roles named with them interest the writer ("I've
     /// always wanted to be a midwife").
     pub(crate) fn states_interest(&self, words: &[String]) -> bool {
-        self.interest.iter().any(|p| contains(words, p))
+        self.interest.iter().any(|p| contains_phrase(words, p))
     }
 
     /// Sets a fact (`field` = `value`) in the profile; returns how the bot repeats it back when
@@ -273,10 +274,6 @@ fn replace(slot: &mut Option<String>, value: &str) -> bool {
     let changed = slot.as_deref() != Some(value);
     *slot = Some(value.to_owned());
     changed
-}
-
-fn contains(words: &[String], phrase: &[String]) -> bool {
-    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 #[cfg(test)]

@@ -522,6 +522,7 @@ fn merge_fragments(clauses: &mut Vec<Clause>) {
                 last.words.extend(clause.words);
                 last.factors.extend(clause.factors);
                 last.parts.extend(clause.parts);
+                last.wants |= clause.wants;
             }
             _ => merged.push(clause),
         }

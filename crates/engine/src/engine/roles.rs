@@ -325,7 +325,9 @@ impl Engine {
             }
             // A follow-up: the catalogue answers about the role under discussion, unless an
             // entry about that role answers with certainty and is not the one just shown.
-            [] if self.follows_up(words, refers) => {
+            // The same when no entry answers with certainty ("which council would I register
+            // with once qualified?" about nursing is not about doctors' training).
+            [] if self.follows_up(words, refers) || certain.is_none() => {
                 let role = self.role_index(state.role.as_deref()?)?;
                 let entry_says_more = certain_role.is_some_and(|(entry, about)| {
                     about == Some(role) && state.topic.as_deref() != Some(entry.id.as_str())
