@@ -24,7 +24,7 @@ use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
 use meaning::{Meaning, SafetyBank};
-use roles::{FIT_NEAR, RoleNames, SHORT_FOLLOW_UP};
+use roles::{FIT_NEAR, FOLLOW_UP_WORDS, RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -886,10 +886,9 @@ impl Engine {
         let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
         let short = words.len() <= SHORT_FOLLOW_UP;
         // It asks about a fact of some role and says nothing else of its own.
-        let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
         let vague = self
             .beside_aspect(words)
-            .is_some_and(|rest| rest.iter().copied().filter(own).count() == VAGUE_WORDS);
+            .is_some_and(|rest| self.own_words(&rest) == VAGUE_WORDS);
         if refers && no_context && short && vague {
             return self.message(&self.messages.clarify, true);
         }
@@ -982,7 +981,11 @@ impl Engine {
             .role_names
             .spans_as_written(&content.words)
             .into_iter()
-            .filter(|span| self.role_names.find(&self.analyzer, &content.words[span.clone()]) == [job])
+            .filter(|span| {
+                self.role_names
+                    .find(&self.analyzer, &content.words[span.clone()])
+                    == [job]
+            })
             .collect();
         let outside = |at: usize| !job_spans.iter().any(|span| span.contains(&at));
         content.words = kept_at(content.words, outside);
@@ -1060,8 +1063,16 @@ impl Engine {
         // A message that refers back prefers the follow-up reading unless it is clearly worse.
         let margin = if refers { -FOLLOW_UP_MARGIN } else { 0.0 };
         let better = best.confidence >= ANSWER_MIN && best.confidence > alone_best + margin;
-        let moves_on = refers || self.knowledge.entries[best.entry].id != topic.id;
-        (better && moves_on).then_some(hits)
+        let same_again = self.knowledge.entries[best.entry].id == topic.id;
+        let moves_on = refers || !same_again;
+        // "Could I do a secondment to try it out?" after advanced practice: the entry just
+        // shown again is no answer when another answers the message alone with certainty.
+        let other_certain = alone_best >= CERTAIN
+            && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
+            && alone
+                .first()
+                .is_some_and(|h| self.knowledge.entries[h.entry].id != topic.id);
+        (better && moves_on && !(same_again && other_certain)).then_some(hits)
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.

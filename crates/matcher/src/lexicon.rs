@@ -126,8 +126,12 @@ impl Lexicon {
     pub fn is_question(&self, text: &str, words: &[String]) -> bool {
         const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
         let asks = |w: &String| self.question_words.contains(w);
+        // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
+        // statement.
+        let opens = words.first().is_some_and(asks)
+            && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
         text.contains('?')
-            || words.first().is_some_and(asks)
+            || opens
             || words
                 .windows(2)
                 .any(|p| asks(&p[0]) && SUBJECTS.contains(&p[1].as_str()))
@@ -183,13 +187,16 @@ program = "programme"
         assert!(lexicon.refers_back(&words("is it hard")));
         assert!(lexicon.refers_back(&words("tell me about that one")));
         assert!(!lexicon.refers_back(&words("one more question")));
-        let questions = Lexicon::parse("question_words = [\"what\", \"can\"]", "q").expect("valid");
+        let questions =
+            Lexicon::parse("question_words = [\"what\", \"can\", \"am\"]", "q").expect("valid");
         let is_question = |t: &str| questions.is_question(t, &words(t));
         assert!(is_question("what is CPD"));
         assert!(is_question("nursing?"));
         assert!(is_question("I finished my GCSEs, can I work in a lab"));
         assert!(!is_question("I'm 17 and finished my A levels"));
         assert!(!is_question("I can drive"));
+        assert!(is_question("am i too old"));
+        assert!(!is_question("am a porter in glasgow"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::reading::{PhraseSet, Reading};
 pub(super) const SHORT_FOLLOW_UP: usize = 6;
 /// How many words of its own a longer question about a fact may say and still follow up on
 /// the role under discussion.
-const FOLLOW_UP_WORDS: usize = 2;
+pub(super) const FOLLOW_UP_WORDS: usize = 2;
 /// A message naming a role in at most this many words ("and for midwives?") asks again what
 /// was asked in the last `CARRY_TURNS` messages.
 const CARRY_WORDS: usize = 4;
@@ -332,7 +332,14 @@ impl Engine {
                 let entry_says_more = certain_role.is_some_and(|(entry, about)| {
                     about == Some(role) && state.topic.as_deref() != Some(entry.id.as_str())
                 });
-                if entry_says_more {
+                // "She wants to deliver babies, what does she need to do to get into that?":
+                // an entry about another role, found with certainty in words of the message's
+                // own, is what "that" is.
+                let entry_about_another = !self.follows_up(words, false)
+                    && certain_role
+                        .and_then(|(_, about)| about)
+                        .is_some_and(|about| about != role);
+                if entry_says_more || entry_about_another {
                     return None;
                 }
                 role
@@ -584,13 +591,20 @@ impl Engine {
     /// `FOLLOW_UP_WORDS` words of their own besides the fact asked ("how long till i'd be
     /// qualified").
     pub(super) fn follows_up(&self, words: &[String], refers: bool) -> bool {
-        let lexicon = self.analyzer.lexicon();
-        let own = |w: &&String| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
         refers
             || words.len() <= SHORT_FOLLOW_UP
             || self
                 .beside_aspect(words)
-                .is_some_and(|rest| rest.iter().copied().filter(own).count() <= FOLLOW_UP_WORDS)
+                .is_some_and(|rest| self.own_words(&rest) <= FOLLOW_UP_WORDS)
+    }
+
+    /// How many of `words` say something of their own: neither stop words nor weak words.
+    pub(super) fn own_words<W: AsRef<str>>(&self, words: &[W]) -> usize {
+        let lexicon = self.analyzer.lexicon();
+        words
+            .iter()
+            .filter(|w| !lexicon.is_stop_word(w.as_ref()) && !lexicon.is_weak_word(w.as_ref()))
+            .count()
     }
 
     /// The words the phrase of the role fact they ask about leaves uncovered, when they ask
