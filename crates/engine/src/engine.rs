@@ -6,7 +6,7 @@ mod meaning;
 mod roles;
 
 use knowledge::{Entry, Hit, Knowledge, Retriever, SourceFile};
-use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex};
+use matcher::{Analysis, Analyzer, Lexicon, PhraseDoc, PhraseIndex, Words};
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
@@ -192,6 +192,8 @@ pub struct Engine {
     job_not_after: FxHashSet<String>,
     /// `own_job` of `intents/messages.toml`, as normalised words.
     own_job: Vec<Vec<String>>,
+    /// `role_denied_before` of `intents/messages.toml`, as normalised words.
+    role_denied_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
@@ -310,6 +312,7 @@ impl Engine {
             .collect();
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
+        let role_denied_before = phrases(&messages.role_denied_before);
         let job_not_after = messages
             .job_not_after
             .iter()
@@ -339,6 +342,7 @@ impl Engine {
             job_before,
             job_not_after,
             own_job,
+            role_denied_before,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
             aspect_patterns,
@@ -708,7 +712,9 @@ impl Engine {
                 return self.intent_reply(m.doc, m.confidence, state, next, &analysis.words);
             }
         }
-        let analysis = self.analyzer.weigh(reading.content(), true);
+        let analysis = self
+            .analyzer
+            .weigh(self.without_roles_denied(reading.content()), true);
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
@@ -967,6 +973,36 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// `content` without the roles it says are not meant ("the ones who drive ambulances but
+    /// aren't paramedics"): a role named straight after a phrase of `role_denied_before`, with
+    /// that phrase.
+    fn without_roles_denied(&self, mut content: Words) -> Words {
+        let denied: Vec<std::ops::Range<usize>> = self
+            .role_names
+            .spans_as_written(&content.words)
+            .into_iter()
+            .filter_map(|span| {
+                // An article may sit between ("instead of a midwife").
+                let article = span.start > 0
+                    && matches!(content.words[span.start - 1].as_str(), "a" | "an" | "the");
+                let start = span.start - usize::from(article);
+                let before = &content.words[..start];
+                let phrase = self
+                    .role_denied_before
+                    .iter()
+                    .find(|p| before.ends_with(p))?;
+                Some(start - phrase.len()..span.end)
+            })
+            .collect();
+        if denied.is_empty() {
+            return content;
+        }
+        let outside = |at: usize| !denied.iter().any(|span| span.contains(&at));
+        content.words = kept_at(content.words, outside);
+        content.factors = kept_at(content.factors, outside);
+        content
     }
 
     /// The hits for the message without the name of the writer's `job`, when an entry that is

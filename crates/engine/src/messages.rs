@@ -68,6 +68,10 @@ pub struct Messages {
     /// not about something beyond it.
     #[serde(default)]
     pub own_job: Vec<String>,
+    /// Words after which a role named is one the user does not mean ("the ones who drive
+    /// ambulances but aren't paramedics").
+    #[serde(default)]
+    pub role_denied_before: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
