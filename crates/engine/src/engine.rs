@@ -933,7 +933,7 @@ impl Engine {
             let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
             return self.noted_before(reply, &facts);
         }
-        if refers && state.topic.is_none() {
+        if refers && state.topic.is_none() && named.is_empty() {
             return self.message(&self.messages.clarify, true);
         }
         let reply = self.message(variant(&self.messages.fallback, state.turn_count), true);

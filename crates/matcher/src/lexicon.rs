@@ -1,6 +1,7 @@
 //! The lexicon: contractions, spelling variants, abbreviations and synonyms, read from data.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -19,6 +20,8 @@ pub struct Lexicon {
     pub(crate) longest_key: usize,
     /// Phrases that refer back to the topic under discussion ("it", "that job").
     pub(crate) references: Vec<Vec<String>>,
+    /// Phrases in which a reference refers to nothing ("what is it like working in…").
+    pub(crate) not_references: Vec<Vec<String>>,
     /// Words that carry little meaning ("the", "which").
     pub(crate) stop_words: std::collections::HashSet<String>,
     /// Words that carry some meaning but rarely say what a question is about ("offer", "job").
@@ -32,6 +35,8 @@ pub struct Lexicon {
 struct LexiconFile {
     #[serde(default)]
     references: Vec<String>,
+    #[serde(default)]
+    not_references: Vec<String>,
     #[serde(default)]
     stop_words: Vec<String>,
     #[serde(default)]
@@ -59,6 +64,12 @@ impl Lexicon {
         let mut lexicon = Lexicon {
             references: parsed
                 .references
+                .iter()
+                .map(|r| words(r))
+                .filter(|r| !r.is_empty())
+                .collect(),
+            not_references: parsed
+                .not_references
                 .iter()
                 .map(|r| words(r))
                 .filter(|r| !r.is_empty())
@@ -139,10 +150,29 @@ impl Lexicon {
 
     /// True when the normalised `words` refer back to the topic under discussion.
     pub fn refers_back(&self, words: &[String]) -> bool {
+        // "What is it like working in ICU?": that "it" refers to nothing.
+        let empty: Vec<Range<usize>> = self
+            .not_references
+            .iter()
+            .flat_map(|phrase| runs(words, phrase))
+            .collect();
         self.references
             .iter()
-            .any(|r| words.windows(r.len()).any(|w| w == r.as_slice()))
+            .flat_map(|phrase| runs(words, phrase))
+            .any(|run| {
+                !empty
+                    .iter()
+                    .any(|e| e.start <= run.start && run.end <= e.end)
+            })
     }
+}
+
+/// Where `phrase` occurs in `words`, as runs of positions.
+fn runs<'a>(words: &'a [String], phrase: &'a [String]) -> impl Iterator<Item = Range<usize>> + 'a {
+    let len = phrase.len();
+    (0..=words.len().saturating_sub(len))
+        .filter(move |&at| len > 0 && words.get(at..at + len) == Some(phrase))
+        .map(move |at| at..at + len)
 }
 
 fn entry_error(text: &str, file: &str, key: &str, message: &str) -> Error {
@@ -166,6 +196,7 @@ mod tests {
         let lexicon = Lexicon::parse(
             r#"
 references = ["it", "that one"]
+not_references = ["what is it like working", "what is it like to"]
 [contractions]
 "what's" = "what is"
 [spelling]
@@ -187,6 +218,8 @@ program = "programme"
         assert!(lexicon.refers_back(&words("is it hard")));
         assert!(lexicon.refers_back(&words("tell me about that one")));
         assert!(!lexicon.refers_back(&words("one more question")));
+        assert!(!lexicon.refers_back(&words("what is it like working in icu")));
+        assert!(lexicon.refers_back(&words("what is it like")));
         let questions =
             Lexicon::parse("question_words = [\"what\", \"can\", \"am\"]", "q").expect("valid");
         let is_question = |t: &str| questions.is_question(t, &words(t));
