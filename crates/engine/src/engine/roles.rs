@@ -303,8 +303,17 @@ impl Engine {
         // with a role under discussion or nothing else answering: an entry answers that for
         // every role, unless another answers with certainty ("where do I apply for doctor
         // training posts").
+        // The overview of the role named is no answer to it ("wanna be a hca, where do they
+        // post the jobs?").
+        let overview_of_named = |entry: &knowledge::Entry| {
+            named
+                .first()
+                .is_some_and(|&role| self.knowledge.roles[role].entry == entry.id)
+        };
         if (!named.is_empty() || state.role.is_some() || knowledge_confidence < ANSWER_MIN)
-            && certain.is_none_or(|entry| aspect.entry.as_ref() == Some(&entry.id))
+            && certain.is_none_or(|entry| {
+                aspect.entry.as_ref() == Some(&entry.id) || overview_of_named(entry)
+            })
             && let Some(reply) = self.entry_for_aspect(aspect, named.first().copied(), next)
         {
             return Some(reply);
