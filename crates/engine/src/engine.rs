@@ -800,9 +800,13 @@ impl Engine {
         // Safety intents are the safety stage's alone: it has already read this message. A
         // message the safety stage saw asking about a job, a role or a course is not for the
         // patient-services reply.
+        // Nor is one that asks about a role named or described for the out-of-scope reply
+        // ("the ones who drive people to hospital appointments, how do u get into that").
         let intent = self.intent_index.rank(&analysis).into_iter().find(|m| {
             let kind = self.intents[m.doc].kind;
-            !(kind.is_safety() || kind == IntentKind::PatientServices && careers)
+            !(kind.is_safety()
+                || kind == IntentKind::PatientServices && careers
+                || kind == IntentKind::OutOfScope && !named.is_empty() && reading.requests())
         });
         let (intent, intent_confidence) =
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));

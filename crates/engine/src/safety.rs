@@ -272,6 +272,12 @@ impl Safety {
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
         // needs a sign that it is happening now.
         let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
+        // A message that asks or wishes nothing: a careers frame in it is background ("my back
+        // has ached since I started my HCA shifts").
+        let asks = reading.requests()
+            || reading.clauses.iter().flat_map(|c| &c.words).any(|w| {
+                ["what", "how", "where", "which", "who", "why", "when"].contains(&w.as_str())
+            });
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
         let mut best = Assessment {
@@ -286,7 +292,7 @@ impl Safety {
         // too ("so stressed since starting my placement, can't eat properly").
         let personal = parts.iter().any(|(_, _, signs)| signs.has(Sign::Personal));
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
-            let mut outcome = signs.outcome(careers_anywhere);
+            let mut outcome = signs.outcome(careers_anywhere, asks);
             // Across sentences, only a health worry: an emergency or a crisis is read where
             // its words sit together ("cheers for the help! … a stroke unit" is no emergency).
             if at >= segments_from
@@ -295,7 +301,7 @@ impl Safety {
             {
                 outcome = Outcome::Careers;
             }
-            let unframed = signs.unframed(careers_anywhere, personal);
+            let unframed = signs.unframed(careers_anywhere, personal, asks);
             if unframed == Outcome::Health && outcome.urgency() < unframed.urgency() && bank(words)
             {
                 outcome = unframed;
@@ -462,7 +468,7 @@ impl Signs {
 
     /// The outcome of this part were it not framed by careers words of its own; `personal`
     /// when the message is about the writer or someone they know.
-    fn unframed(&self, careers_anywhere: bool, personal: bool) -> Outcome {
+    fn unframed(&self, careers_anywhere: bool, personal: bool, asks: bool) -> Outcome {
         let mut found = self.found.clone();
         if personal {
             found.insert(Sign::Personal);
@@ -477,11 +483,12 @@ impl Signs {
             red_flags: self.red_flags,
             signals: Vec::new(),
         }
-        .outcome(careers_anywhere)
+        .outcome(careers_anywhere, asks)
     }
 
     /// The outcome of this part, knowing whether the message asks about careers anywhere.
-    fn outcome(&self, careers_anywhere: bool) -> Outcome {
+    /// `asks`: whether the message asks anything.
+    fn outcome(&self, careers_anywhere: bool, asks: bool) -> Outcome {
         let now = self.has(Sign::Now);
         let past = self.has(Sign::Past) && !now;
         let personal = self.has(Sign::Personal);
@@ -492,11 +499,17 @@ impl Signs {
         // A health worry: a symptom, or a condition not disclosed beside a careers question (a
         // red flag alone is none: "confused af" about careers).
         let health = self.has(Sign::Health) || self.has(Sign::Condition) && !careers_anywhere;
+        // A symptom of the writer's or someone they know, told in a message that asks nothing:
+        // the careers words around it are background, not a question about a job.
+        let background = !asks && personal && !past && self.has(Sign::Health);
         if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
-        } else if health && !self.careers && !(careers_anywhere && (past || !personal)) {
+        } else if health
+            && (!self.careers || background)
+            && !(careers_anywhere && !background && (past || !personal))
+        {
             Outcome::Health
         } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
             Outcome::Patient
@@ -589,7 +602,16 @@ patterns = ["i", "my", "<person>"]
         let clauses = clauses
             .iter()
             .map(|text| crate::reading::Clause {
+                parts: vec![crate::reading::Part::Content; matcher::words(text).len()],
                 words: matcher::words(text),
+                asks: text.contains('?')
+                    || text.split(' ').next().is_some_and(|w| {
+                        [
+                            "can", "what", "how", "is", "do", "does", "are", "should", "would",
+                        ]
+                        .contains(&w.to_lowercase().as_str())
+                    }),
+                wants: text.contains("want"),
                 ..Default::default()
             })
             .collect();
@@ -620,6 +642,9 @@ patterns = ["i", "my", "<person>"]
         let framed = "i want to become a nurse and i have a sore throat";
         check_message(&[framed], false, Outcome::Careers);
         check_message(&[framed], true, Outcome::Health);
+        // A careers frame in a message that asks and wishes nothing is background.
+        check("my sore throat started with my new jobs", Outcome::Health);
+        check("can i do jobs with a sore throat", Outcome::Careers);
         // The bank never makes an emergency of a careers question.
         let careers = "i want to become a paramedic, do they help people who are not breathing";
         check_message(&[careers], true, Outcome::Careers);
