@@ -502,14 +502,14 @@ impl Signs {
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
         let background = !asks && personal && !past && self.has(Sign::Health);
+        // A careers question about a worry that is over, or not the writer's own ("is a nurse
+        // with asthma ok?").
+        let careers_topic = careers_anywhere && (past || !personal);
         if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
-        } else if health
-            && (!self.careers || background)
-            && !(careers_anywhere && !background && (past || !personal))
-        {
+        } else if health && (background || !self.careers && !careers_topic) {
             Outcome::Health
         } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
             Outcome::Patient
