@@ -982,7 +982,7 @@ impl Engine {
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but
     /// aren't paramedics"): a role named straight after a phrase of `role_denied_before`, with
     /// that phrase.
-    fn without_roles_denied(&self, mut content: Words) -> Words {
+    fn without_roles_denied(&self, content: Words) -> Words {
         let denied: Vec<std::ops::Range<usize>> = self
             .role_names
             .spans_as_written(&content.words)
@@ -1000,13 +1000,7 @@ impl Engine {
                 Some(start - phrase.len()..span.end)
             })
             .collect();
-        if denied.is_empty() {
-            return content;
-        }
-        let outside = |at: usize| !denied.iter().any(|span| span.contains(&at));
-        content.words = kept_at(content.words, outside);
-        content.factors = kept_at(content.factors, outside);
-        content
+        without_runs(content, &denied)
     }
 
     /// The hits for the message without the name of the writer's `job`, when an entry that is
@@ -1016,7 +1010,7 @@ impl Engine {
         if self.aspect(words).is_some() || self.own_job.iter().any(|p| contains_phrase(words, p)) {
             return None;
         }
-        let mut content = reading.content();
+        let content = reading.content();
         let job_spans: Vec<_> = self
             .role_names
             .spans_as_written(&content.words)
@@ -1027,10 +1021,8 @@ impl Engine {
                     == [job]
             })
             .collect();
-        let outside = |at: usize| !job_spans.iter().any(|span| span.contains(&at));
-        content.words = kept_at(content.words, outside);
-        content.factors = kept_at(content.factors, outside);
-        let hits = self.search(&self.analyzer.weigh(content, true));
+        let rest = without_runs(content, &job_spans);
+        let hits = self.search(&self.analyzer.weigh(rest, true));
         let best = hits.first()?;
         let entry = &self.knowledge.entries[best.entry];
         // A statement that asks nothing is answered only with certainty, as below.
@@ -1326,14 +1318,21 @@ impl Engine {
     }
 }
 
-/// The values at the positions `keep` keeps.
-fn kept_at<T>(values: Vec<T>, keep: impl Fn(usize) -> bool) -> Vec<T> {
-    values
-        .into_iter()
-        .enumerate()
-        .filter(|(at, _)| keep(*at))
-        .map(|(_, value)| value)
-        .collect()
+/// `content` without the words in `runs`.
+fn without_runs(mut content: Words, runs: &[std::ops::Range<usize>]) -> Words {
+    if runs.is_empty() {
+        return content;
+    }
+    let kept = |at: &usize| !runs.iter().any(|run| run.contains(at));
+    let mut at = 0..;
+    content
+        .words
+        .retain(|_| at.next().is_some_and(|i| kept(&i)));
+    let mut at = 0..;
+    content
+        .factors
+        .retain(|_| at.next().is_some_and(|i| kept(&i)));
+    content
 }
 
 /// True when the phrase (normalised words) occurs in `words` as a run.
