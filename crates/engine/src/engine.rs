@@ -305,19 +305,14 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
-        let aspect_soft = messages
-            .aspect_soft
-            .iter()
-            .flat_map(|w| analyzer.normal_words(w))
-            .collect();
+        let word_set = |list: &[String]| -> FxHashSet<String> {
+            list.iter().flat_map(|w| analyzer.normal_words(w)).collect()
+        };
+        let aspect_soft = word_set(&messages.aspect_soft);
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
-        let job_not_after = messages
-            .job_not_after
-            .iter()
-            .flat_map(|w| analyzer.normal_words(w))
-            .collect();
+        let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
         Ok(Engine {
