@@ -79,6 +79,10 @@ enum Sign {
     /// Words of a crisis that jobs also deal with ("suicide prevention", "self-harm teams").
     CrisisTopic,
     Health,
+    /// A question about a symptom of the writer's or someone they know ("should I get it looked
+    /// at?", "could it be the gloves?"): a health sign, and a message whose question is this
+    /// one asks about health, so the careers words around it are background.
+    HealthQuestion,
     /// A long-term condition or a diagnosis ("I have ADHD", "my anxiety is controlled"): a
     /// health worry on its own, but beside a careers question it is what the writer discloses
     /// about themselves ("can I still work in the NHS?"), not a worry to divert.
@@ -274,11 +278,21 @@ impl Safety {
         let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
         // A message that asks or wishes nothing: a careers frame in it is background ("my back
         // has ached since I started my HCA shifts").
-        let asks = reading.requests()
-            || reading.clauses.iter().flat_map(|c| &c.words).any(|w| {
-                ["what", "how", "where", "which", "who", "why", "when"].contains(&w.as_str())
-            });
+        // A question about a symptom asks nothing about careers.
+        let asks_health = parts
+            .iter()
+            .any(|(_, _, signs)| signs.has(Sign::HealthQuestion));
+        let asks = !asks_health
+            && (reading.requests()
+                || reading.clauses.iter().flat_map(|c| &c.words).any(|w| {
+                    ["what", "how", "where", "which", "who", "why", "when"].contains(&w.as_str())
+                }));
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
+        // A clause that asks with careers words of its own ("any admin jobs I could move
+        // into?"): the examples cannot outvote it.
+        let asks_careers = parts
+            .iter()
+            .any(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks);
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
         let mut best = Assessment {
             outcome: Outcome::Careers,
@@ -302,7 +316,10 @@ impl Safety {
                 outcome = Outcome::Careers;
             }
             let unframed = signs.unframed(careers_anywhere, personal, asks);
-            if unframed == Outcome::Health && outcome.urgency() < unframed.urgency() && bank(words)
+            if unframed == Outcome::Health
+                && !asks_careers
+                && outcome.urgency() < unframed.urgency()
+                && bank(words)
             {
                 outcome = unframed;
                 let vote = format!("{unframed:?}: a careers frame held back, near health worries");
@@ -396,11 +413,14 @@ impl Safety {
                         && other.span.len() > hit.span.len()
                 })
         };
-        let found: HashSet<Sign> = hits
+        let mut found: HashSet<Sign> = hits
             .iter()
             .filter(|h| !covered(h))
             .map(|h| h.pattern.sign)
             .collect();
+        if found.contains(&Sign::HealthQuestion) {
+            found.insert(Sign::Health);
+        }
         let signals = hits
             .iter()
             .map(|h| {
@@ -557,6 +577,10 @@ sign = "health"
 patterns = ["sore throat", "feeling down", "rash"]
 
 [[signs]]
+sign = "health-question"
+patterns = ["should i see a gp"]
+
+[[signs]]
 sign = "condition"
 patterns = ["adhd"]
 
@@ -645,6 +669,20 @@ patterns = ["i", "my", "<person>"]
         // A careers frame in a message that asks and wishes nothing is background.
         check("my sore throat started with my new jobs", Outcome::Health);
         check("can i do jobs with a sore throat", Outcome::Careers);
+        // A question about the symptom is no careers question: the frame is background.
+        check(
+            "i work on a ward and have a sore throat, should i see a gp?",
+            Outcome::Health,
+        );
+        // Nor when a clause asks with careers words of its own.
+        check_message(
+            &[
+                "my back aches from all the lifting",
+                "any jobs i could move into?",
+            ],
+            true,
+            Outcome::Careers,
+        );
         // The bank never makes an emergency of a careers question.
         let careers = "i want to become a paramedic, do they help people who are not breathing";
         check_message(&[careers], true, Outcome::Careers);
