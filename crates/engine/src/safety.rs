@@ -294,6 +294,7 @@ impl Safety {
             .iter()
             .any(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks);
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
+        let one_subject = self.cuts(&joined).is_empty();
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
@@ -314,6 +315,16 @@ impl Safety {
                 && !(outcome == Outcome::Emergency && signs.only_red_flagged())
             {
                 outcome = Outcome::Careers;
+            }
+            // A symptom told beside a clause that asks about jobs in words of its own is why
+            // the writer asks ("my wrists ache from the hoisting, any admin jobs I could move
+            // into?"), unless they ask about the symptom or turn to it as another subject
+            // ("… also my throat is killing me").
+            if outcome == Outcome::Health && asks_careers && !asks_health && one_subject {
+                outcome = Outcome::Careers;
+                signs
+                    .signals
+                    .push("careers: a symptom beside a careers question".into());
             }
             let unframed = signs.unframed(careers_anywhere, personal, asks);
             if unframed == Outcome::Health
@@ -682,6 +693,20 @@ patterns = ["i", "my", "<person>"]
             ],
             true,
             Outcome::Careers,
+        );
+        // A symptom beside a question about jobs is why the writer asks, unless it is
+        // another subject.
+        let moving = "any jobs i could move into?";
+        check_message(
+            &["i have a rash from the gloves", moving],
+            false,
+            Outcome::Careers,
+        );
+        check_message(&[moving, "also i have a rash"], false, Outcome::Health);
+        check_message(
+            &["i have a rash", "should i see a gp?", moving],
+            false,
+            Outcome::Health,
         );
         // The bank never makes an emergency of a careers question.
         let careers = "i want to become a paramedic, do they help people who are not breathing";
