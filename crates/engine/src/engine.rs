@@ -59,6 +59,8 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
 /// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
+/// The most words a remark beside thanks has ("ty, that's really helpful").
+const REMARK_WORDS: usize = 5;
 /// The life stage of someone who trained abroad (a value of `intents/profile.toml`).
 const TRAINED_ABROAD: &str = "trained abroad";
 /// At most this many buttons are offered with an answer.
@@ -686,14 +688,20 @@ impl Engine {
         };
         let notes = self.learn(reading, &mut next.profile);
         // Only a greeting, thanks or filler: small talk, read on the whole message and on each
-        // clause ("diolch! thanks": the thanks, whatever the word before it).
-        if reading.is_only_noise() {
+        // clause ("diolch! thanks": the thanks, whatever the word before it). Thanks with a
+        // remark that asks, wants and tells nothing ("ty that's rly helpful", "cheers, food
+        // for thought") is thanks too, read on its noise as well.
+        let remark = reading.content_words().len() <= REMARK_WORDS;
+        let thanks_only = reading.thanks && remark && !reading.requests() && notes.is_empty();
+        if reading.is_only_noise() || thanks_only {
             let whole = self.analyzer.analyze(text);
+            let noise = self.analyzer.analyze(&reading.noise_words().join(" "));
             let clauses = reading
                 .clauses
                 .iter()
                 .map(|c| self.analyzer.analyze(&c.text));
-            let best = std::iter::once(whole)
+            let best = [whole, noise]
+                .into_iter()
                 .chain(clauses)
                 .filter_map(|analysis| {
                     let mut intents = self.intent_index.rank(&analysis).into_iter();

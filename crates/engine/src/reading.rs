@@ -132,6 +132,16 @@ impl Reading {
         self.clauses.iter().all(Clause::is_noise)
     }
 
+    /// The greetings, thanks, goodbyes and filler of the message, in order.
+    pub fn noise_words(&self) -> Vec<String> {
+        self.clauses
+            .iter()
+            .flat_map(|c| c.words.iter().zip(&c.parts))
+            .filter(|(_, part)| **part == Part::Noise)
+            .map(|(word, _)| word.clone())
+            .collect()
+    }
+
     /// True when some clause asks something.
     pub fn asks(&self) -> bool {
         self.clauses.iter().any(|c| c.asks && c.has_content())
