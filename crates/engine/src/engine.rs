@@ -920,9 +920,10 @@ impl Engine {
             h.confidence >= ANSWER_MIN
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
-            if let Some(reply) = self.did_you_mean(best, &hits) {
-                return reply;
-            }
+            let best = match self.settle(best, &hits, words) {
+                Ok(hit) => hit,
+                Err(did_you_mean) => return did_you_mean,
+            };
             let entry = &self.knowledge.entries[best.entry];
             let reply = self.answer(entry, best.confidence, next);
             if named.is_empty() {
@@ -1118,22 +1119,32 @@ impl Engine {
             .map(|(_, i)| *i)
     }
 
-    /// "Did you mean A or B?" when the two best entries are too close to choose between.
-    fn did_you_mean(&self, best: Hit, hits: &[Hit]) -> Option<Reply> {
-        let second = hits.get(1)?;
+    /// The entry to answer with: `best`, unless the next is too close to choose between by
+    /// confidence. Then the one of the two nearest in meaning to the message's `words`, when
+    /// the nearest entry of all is one of them; otherwise "did you mean A or B?".
+    fn settle(&self, best: Hit, hits: &[Hit], words: &[String]) -> Result<Hit, Reply> {
+        let Some(&second) = hits.get(1) else {
+            return Ok(best);
+        };
         let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
         if !close || best.confidence >= CERTAIN {
-            return None;
+            return Ok(best);
         }
         let (a, b) = (
             &self.knowledge.entries[best.entry],
             &self.knowledge.entries[second.entry],
         );
         if a.related.contains(&b.id) || b.related.contains(&a.id) {
-            return None;
+            return Ok(best);
+        }
+        let vector = self.meaning.encode(&words.join(" "));
+        match self.meaning.entries(&vector, 1).first() {
+            Some((nearest, _)) if *nearest == best.entry => return Ok(best),
+            Some((nearest, _)) if *nearest == second.entry => return Ok(second),
+            _ => {}
         }
         let options = format!("{}{}{}", a.title, self.messages.or, b.title);
-        Some(Reply {
+        Err(Reply {
             text: fill(&self.messages.did_you_mean, &[("options", &options)]),
             confidence: best.confidence,
             suggestions: vec![a.label.clone(), b.label.clone()],
