@@ -44,6 +44,12 @@ const STATEMENT_ANSWER_MIN: f32 = 0.7;
 const CLEAR_MIN: f32 = 0.33;
 const CLEAR_MARGIN: f32 = 0.1;
 const CLEAR_NEAREST: usize = 3;
+/// A best entry at least this sure that is also the entry nearest in meaning, with at least
+/// this similarity and this far ahead of the next nearest, answers though under
+/// `ANSWER_MIN`: the two signals agree.
+const AGREE_MIN: f32 = 0.2;
+const AGREE_SIMILARITY: f32 = 0.5;
+const AGREE_GAP: f32 = 0.05;
 /// The least confidence with which a wish that names no role ("always wanted to make
 /// artificial legs") is taken to describe one.
 const WISH_DESCRIBED_MIN: f32 = 0.4;
@@ -1047,14 +1053,25 @@ impl Engine {
         let [best, next, ..] = hits else {
             return false;
         };
+        let vector = self.meaning.encode(&words.join(" "));
+        let nearest = self.meaning.entries(&vector, CLEAR_NEAREST);
+        // The nearest in meaning of all, and near: the words' best agrees with it.
+        let agrees = match nearest[..] {
+            [(entry, similarity), (_, second), ..] => {
+                entry == best.entry
+                    && similarity >= AGREE_SIMILARITY
+                    && similarity - second >= AGREE_GAP
+                    && best.confidence >= AGREE_MIN
+            }
+            _ => false,
+        };
+        if agrees {
+            return true;
+        }
         if best.confidence < CLEAR_MIN || best.confidence - next.confidence < CLEAR_MARGIN {
             return false;
         }
-        let vector = self.meaning.encode(&words.join(" "));
-        self.meaning
-            .entries(&vector, CLEAR_NEAREST)
-            .iter()
-            .any(|(entry, _)| *entry == best.entry)
+        nearest.iter().any(|(entry, _)| *entry == best.entry)
     }
 
     /// `reply`, with what was just noted about the writer (`facts`, when any) said first.
