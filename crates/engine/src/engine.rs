@@ -48,7 +48,7 @@ const CLEAR_NEAREST: usize = 3;
 /// this similarity and this far ahead of the next nearest, answers though under
 /// `ANSWER_MIN`: the two signals agree.
 const AGREE_MIN: f32 = 0.2;
-const AGREE_SIMILARITY: f32 = 0.5;
+const AGREE_SIMILARITY: f32 = 0.4;
 const AGREE_GAP: f32 = 0.05;
 /// The least confidence with which a wish that names no role ("always wanted to make
 /// artificial legs") is taken to describe one.
@@ -824,12 +824,42 @@ impl Engine {
         let whole = self.search(&analysis);
         // A role named or described is what the question asks about ("what are they called",
         // "is the degree worth it"): its facts, not an entry found by the question alone.
+        // Several roles named are no one subject ("tech jobs, or is it all doctors and
+        // nurses?"), nor is a role named only beside a question that asks and wants nothing
+        // of it, when that question alone finds its entry with certainty ("what is return to
+        // practice? saw it on a group for ex nurses").
+        // A question that refers back ("could I retrain as one?") asks about it.
+        let refers_to_role = |words: &[String]| {
+            self.analyzer.lexicon().refers_back(words)
+                || words
+                    .windows(2)
+                    .any(|p| matches!(p[0].as_str(), "as" | "be" | "become") && p[1] == "one")
+        };
+        let beside = match named[..] {
+            [role] => {
+                !described
+                    && reading
+                        .clauses
+                        .iter()
+                        .filter(|c| c.asks || c.wants)
+                        .all(|c| {
+                            !refers_to_role(&c.words)
+                                && !self
+                                    .role_names
+                                    .find(&self.analyzer, &c.words)
+                                    .contains(&role)
+                        })
+            }
+            _ => false,
+        };
         let alone = if let Some(hits) = beyond_job {
             hits
-        } else if !named.is_empty() {
+        } else if beside {
+            self.asked_alone(reading, whole, CERTAIN)
+        } else if named.len() == 1 {
             whole
         } else {
-            self.asked_alone(reading, whole)
+            self.asked_alone(reading, whole, ANSWER_MIN)
         };
         let hits = self
             .with_context(state, &analysis, &alone, refers)
@@ -962,7 +992,8 @@ impl Engine {
     /// where do u find nhs jobs?? my mate said indeed but idk"): the rest of the message said
     /// who asks, not what. Else `whole`: a question alone that finds another entry has lost
     /// what the rest of the message said ("the people who fit false legs, what's that job").
-    fn asked_alone(&self, reading: &Reading, whole: Vec<Hit>) -> Vec<Hit> {
+    /// `least`: how sure the question alone must be.
+    fn asked_alone(&self, reading: &Reading, whole: Vec<Hit>, least: f32) -> Vec<Hit> {
         let sure = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.confidence);
         if sure(&whole) >= ANSWER_MIN {
             return whole;
@@ -982,7 +1013,7 @@ impl Engine {
         }
         let alone = self.search(&self.analyzer.weigh(asked, true));
         let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
-        if same && sure(&alone) >= ANSWER_MIN {
+        if same && sure(&alone) >= least {
             alone
         } else {
             whole

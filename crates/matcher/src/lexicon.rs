@@ -139,7 +139,14 @@ impl Lexicon {
         let asks = |w: &String| self.question_words.contains(w);
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
         // statement.
+        // "did", "have", "has" and "had" before an article tell what the writer did or has,
+        // with the "I" dropped: "did a computing HND", "have a degree in biology".
+        let told = matches!(
+            words.first().map(String::as_str),
+            Some("did" | "have" | "has" | "had")
+        ) && matches!(words.get(1).map(String::as_str), Some("a" | "an"));
         let opens = words.first().is_some_and(asks)
+            && !told
             && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
         text.contains('?')
             || opens
