@@ -148,8 +148,17 @@ impl Lexicon {
         let opens = words.first().is_some_and(asks)
             && !told
             && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
+        // "… but what is the difference": a question word after a conjunction.
+        let after_conjunction = words.windows(2).any(|p| {
+            matches!(p[0].as_str(), "but" | "so" | "and" | "then")
+                && matches!(
+                    p[1].as_str(),
+                    "what" | "how" | "where" | "which" | "who" | "why" | "when"
+                )
+        });
         text.contains('?')
             || opens
+            || after_conjunction
             || words
                 .windows(2)
                 .any(|p| asks(&p[0]) && SUBJECTS.contains(&p[1].as_str()))
@@ -237,6 +246,9 @@ program = "programme"
         assert!(!is_question("I can drive"));
         assert!(is_question("am i too old"));
         assert!(!is_question("am a porter in glasgow"));
+        assert!(is_question("heard about secondments but what is the point"));
+        assert!(!is_question("did a computing hnd in derry"));
+        assert!(!is_question("have a degree in biology"));
     }
 
     #[test]
