@@ -293,6 +293,18 @@ impl Safety {
         let asks_careers = parts
             .iter()
             .any(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks);
+        // The clauses that ask about a job, a role or a course, and not as a patient or about
+        // the writer's own care.
+        let careers_asked: HashSet<usize> = parts
+            .iter()
+            .filter(|(index, _, signs)| {
+                signs.careers
+                    && reading.clauses[*index].asks
+                    && !signs.has(Sign::Patient)
+                    && !signs.has(Sign::Personal)
+            })
+            .map(|(index, _, _)| *index)
+            .collect();
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
         let one_subject = self.cuts(&joined).is_empty();
         let mut best = Assessment {
@@ -325,6 +337,18 @@ impl Safety {
                 signs
                     .signals
                     .push("careers: a symptom beside a careers question".into());
+            }
+            // Where the writer met the role they ask about is no patient's question ("what's a
+            // social prescribing link worker? my GP mentioned one").
+            // A run across sentences holds the question too.
+            let across = at >= segments_from;
+            if outcome == Outcome::Patient
+                && careers_asked.iter().any(|&asked| asked != index || across)
+            {
+                outcome = Outcome::Careers;
+                signs
+                    .signals
+                    .push("careers: another clause asks about careers".into());
             }
             let unframed = signs.unframed(careers_anywhere, personal, asks);
             if unframed == Outcome::Health
@@ -596,6 +620,10 @@ sign = "condition"
 patterns = ["adhd"]
 
 [[signs]]
+sign = "patient"
+patterns = ["my dentist", "see me sooner"]
+
+[[signs]]
 sign = "red-flag"
 patterns = ["confused", "purple rash", "hit * head", "stiff neck"]
 
@@ -708,6 +736,13 @@ patterns = ["i", "my", "<person>"]
             false,
             Outcome::Health,
         );
+        // A patient's words beside a question about a role are where the writer met it.
+        check_message(
+            &["are there jobs in dentistry?", "my dentist has one"],
+            false,
+            Outcome::Careers,
+        );
+        check_message(&["can my dentist see me sooner?"], false, Outcome::Patient);
         // The bank never makes an emergency of a careers question.
         let careers = "i want to become a paramedic, do they help people who are not breathing";
         check_message(&[careers], true, Outcome::Careers);
