@@ -67,6 +67,8 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 const FOLLOW_UP_MARGIN: f32 = 0.1;
 /// The most words a remark beside thanks has ("ty, that's really helpful").
 const REMARK_WORDS: usize = 5;
+/// How many words after "instead of" name what the writer does not want.
+const ALTERNATIVE_WORDS: usize = 3;
 /// The life stage of someone who trained abroad (a value of `intents/profile.toml`).
 const TRAINED_ABROAD: &str = "trained abroad";
 /// At most this many buttons are offered with an answer.
@@ -202,6 +204,8 @@ pub struct Engine {
     own_job: Vec<Vec<String>>,
     /// `role_denied_before` of `intents/messages.toml`, as normalised words.
     role_denied_before: Vec<Vec<String>>,
+    /// `alternative_before` of `intents/messages.toml`, as normalised words.
+    alternative_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
@@ -320,6 +324,7 @@ impl Engine {
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
+        let alternative_before = phrases(&messages.alternative_before);
         let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
@@ -346,6 +351,7 @@ impl Engine {
             job_not_after,
             own_job,
             role_denied_before,
+            alternative_before,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
             aspect_patterns,
@@ -721,9 +727,10 @@ impl Engine {
                 return self.intent_reply(m.doc, m.confidence, state, next, &analysis.words);
             }
         }
-        let analysis = self
-            .analyzer
-            .weigh(self.without_roles_denied(reading.content()), true);
+        let analysis = self.analyzer.weigh(
+            self.without_alternatives(self.without_roles_denied(reading.content())),
+            true,
+        );
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
@@ -1018,6 +1025,30 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// `content` without what the writer says they do not want instead ("can I do an
+    /// apprenticeship instead of uni?"): a phrase of `alternative_before` and up to
+    /// `ALTERNATIVE_WORDS` words after it, up to a word that starts something else.
+    fn without_alternatives(&self, content: Words) -> Words {
+        const ENDS: [&str; 12] = [
+            "and", "or", "but", "so", "what", "how", "where", "which", "who", "why", "when", "is",
+        ];
+        let words = &content.words;
+        let runs: Vec<std::ops::Range<usize>> = (0..words.len())
+            .filter_map(|start| {
+                let phrase = self
+                    .alternative_before
+                    .iter()
+                    .find(|p| words[start..].starts_with(p))?;
+                let after = start + phrase.len();
+                let end = (after..words.len().min(after + ALTERNATIVE_WORDS))
+                    .find(|&at| ENDS.contains(&words[at].as_str()))
+                    .unwrap_or(words.len().min(after + ALTERNATIVE_WORDS));
+                Some(start..end)
+            })
+            .collect();
+        without_runs(content, &runs)
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

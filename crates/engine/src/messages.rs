@@ -72,6 +72,9 @@ pub struct Messages {
     /// ambulances but aren't paramedics").
     #[serde(default)]
     pub role_denied_before: Vec<String>,
+    /// Words after which the writer names what they do not want instead ("instead of uni").
+    #[serde(default)]
+    pub alternative_before: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
