@@ -963,7 +963,7 @@ impl Engine {
             h.confidence >= ANSWER_MIN
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
-            let best = match self.settle(best, &hits, words) {
+            let best = match self.settle(best, &hits, words, &next.profile) {
                 Ok(hit) => hit,
                 Err(did_you_mean) => return did_you_mean,
             };
@@ -1199,9 +1199,16 @@ impl Engine {
     }
 
     /// The entry to answer with: `best`, unless the next is too close to choose between by
-    /// confidence. Then the one of the two nearest in meaning to the message's `words`, when
+    /// confidence. Then the one of the two that the writer's life stage suggests (return to
+    /// practice for a returner), or the one nearest in meaning to the message's `words` when
     /// the nearest entry of all is one of them; otherwise "did you mean A or B?".
-    fn settle(&self, best: Hit, hits: &[Hit], words: &[String]) -> Result<Hit, Reply> {
+    fn settle(
+        &self,
+        best: Hit,
+        hits: &[Hit],
+        words: &[String],
+        profile: &Profile,
+    ) -> Result<Hit, Reply> {
         let Some(&second) = hits.get(1) else {
             return Ok(best);
         };
@@ -1215,6 +1222,18 @@ impl Engine {
         );
         if a.related.contains(&b.id) || b.related.contains(&a.id) {
             return Ok(best);
+        }
+        let suggested = |entry: &Entry| {
+            self.facts
+                .tailors
+                .iter()
+                .filter(|t| t.field == Field::Stage && t.holds(profile))
+                .any(|t| t.suggest.as_deref() == Some(entry.id.as_str()))
+        };
+        match (suggested(a), suggested(b)) {
+            (true, false) => return Ok(best),
+            (false, true) => return Ok(second),
+            _ => {}
         }
         let vector = self.meaning.encode(&words.join(" "));
         match self.meaning.entries(&vector, 1).first() {

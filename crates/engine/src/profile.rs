@@ -77,16 +77,21 @@ pub(crate) struct Tailor {
 impl Tailor {
     /// True when the note belongs on `entry` for a user with `profile`.
     pub(crate) fn applies(&self, entry: &str, profile: &Profile) -> bool {
-        let matches = match self.field {
-            Field::Stage => profile.stage.as_deref() == Some(self.value.as_str()),
-            Field::Nation => profile.nation.as_deref() == Some(self.value.as_str()),
-            Field::Qualification => profile.qualifications.contains(&self.value),
-        };
+        let matches = self.holds(profile);
         let covers = self
             .entries
             .iter()
             .any(|id| id == entry || (id.ends_with('.') && entry.starts_with(id.as_str())));
         matches && covers && self.suggest.as_deref() != Some(entry)
+    }
+
+    /// True when `profile` has the field's value.
+    pub(crate) fn holds(&self, profile: &Profile) -> bool {
+        match self.field {
+            Field::Stage => profile.stage.as_deref() == Some(self.value.as_str()),
+            Field::Nation => profile.nation.as_deref() == Some(self.value.as_str()),
+            Field::Qualification => profile.qualifications.contains(&self.value),
+        }
     }
 }
 
