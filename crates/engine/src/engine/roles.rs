@@ -310,7 +310,11 @@ impl Engine {
                 .first()
                 .is_some_and(|&role| self.knowledge.roles[role].entry == entry.id)
         };
-        if (!named.is_empty() || state.role.is_some() || knowledge_confidence < ANSWER_MIN)
+        // A role under discussion counts when the question follows it up, not when it says
+        // more of its own than an entry answers ("where are training posts advertised? a
+        // friend mentioned Oriel").
+        let follows_role = state.role.is_some() && self.follows_up(words, refers);
+        if (!named.is_empty() || follows_role || knowledge_confidence < ANSWER_MIN)
             && certain.is_none_or(|entry| {
                 aspect.entry.as_ref() == Some(&entry.id) || overview_of_named(entry)
             })
