@@ -67,6 +67,10 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 const FOLLOW_UP_MARGIN: f32 = 0.1;
 /// The most words a remark beside thanks has ("ty, that's really helpful").
 const REMARK_WORDS: usize = 5;
+/// An entry at least this near in meaning, and this far ahead of the next nearest, comes
+/// before the words' best when the words are unsure (`Engine::meaning_first`).
+const MEANING_FIRST_SIMILARITY: f32 = 0.6;
+const MEANING_FIRST_GAP: f32 = 0.1;
 /// How many words after "instead of" name what the writer does not want.
 const ALTERNATIVE_WORDS: usize = 3;
 /// The life stage of someone who trained abroad (a value of `intents/profile.toml`).
@@ -871,6 +875,14 @@ impl Engine {
         let hits = self
             .with_context(state, &analysis, &alone, refers)
             .unwrap_or(alone);
+        // Only a question with nothing beside it and nothing under discussion: meaning read
+        // over several clauses or a conversation drifts to what the rest says.
+        let single = reading.clauses.iter().filter(|c| c.has_content()).count() == 1;
+        let hits = if single && state.topic.is_none() {
+            self.meaning_first(hits, &analysis.words)
+        } else {
+            hits
+        };
         let best = hits.first().copied();
         let knowledge_confidence = best.map_or(0.0, |h| h.confidence);
 
@@ -1134,6 +1146,41 @@ impl Engine {
             return false;
         }
         nearest.iter().any(|(entry, _)| *entry == best.entry)
+    }
+
+    /// `hits` with the entry clearly nearest in meaning first, when the words are unsure and
+    /// their best is another ("got an interview for a ward clerk job, what kind of interview
+    /// is it?": the words of the role outweigh the one word "interview"). That entry keeps its
+    /// confidence by words, or the least that answers.
+    fn meaning_first(&self, mut hits: Vec<Hit>, words: &[String]) -> Vec<Hit> {
+        let Some(best) = hits.first() else {
+            return hits;
+        };
+        if best.confidence >= CERTAIN {
+            return hits;
+        }
+        let vector = self.meaning.encode(&words.join(" "));
+        let [(nearest, similarity), (_, second), ..] = self.meaning.entries(&vector, 2)[..] else {
+            return hits;
+        };
+        if nearest == best.entry
+            || similarity < MEANING_FIRST_SIMILARITY
+            || similarity - second < MEANING_FIRST_GAP
+        {
+            return hits;
+        }
+        let at = hits.iter().position(|h| h.entry == nearest);
+        let mut first = at.map_or(
+            Hit {
+                entry: nearest,
+                confidence: 0.0,
+                rank: 0.0,
+            },
+            |at| hits.remove(at),
+        );
+        first.confidence = first.confidence.max(ANSWER_MIN);
+        hits.insert(0, first);
+        hits
     }
 
     /// `reply`, with what was just noted about the writer (`facts`, when any) said first.
