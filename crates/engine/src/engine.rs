@@ -1118,6 +1118,12 @@ impl Engine {
         (best.confidence >= least && self.entry_role(entry) != Some(job)).then_some(hits)
     }
 
+    /// The `k` entries nearest in meaning to `words`, best first, with their similarity.
+    fn nearest_in_meaning(&self, words: &[String], k: usize) -> Vec<(usize, f32)> {
+        self.meaning
+            .entries(&self.meaning.encode(&words.join(" ")), k)
+    }
+
     /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by
     /// words and meaning, and is among the entries nearest in meaning too: two signals agree
     /// on one entry ("is volunteering at a hospital actually worth it or a waste of my
@@ -1127,8 +1133,7 @@ impl Engine {
         let [best, next, ..] = hits else {
             return false;
         };
-        let vector = self.meaning.encode(&words.join(" "));
-        let nearest = self.meaning.entries(&vector, CLEAR_NEAREST);
+        let nearest = self.nearest_in_meaning(words, CLEAR_NEAREST);
         // The nearest in meaning of all, and near: the words' best agrees with it.
         let agrees = match nearest[..] {
             [(entry, similarity), (_, second), ..] => {
@@ -1159,8 +1164,7 @@ impl Engine {
         if best.confidence >= CERTAIN {
             return hits;
         }
-        let vector = self.meaning.encode(&words.join(" "));
-        let [(nearest, similarity), (_, second), ..] = self.meaning.entries(&vector, 2)[..] else {
+        let [(nearest, similarity), (_, second), ..] = self.nearest_in_meaning(words, 2)[..] else {
             return hits;
         };
         if nearest == best.entry
@@ -1282,8 +1286,7 @@ impl Engine {
             (false, true) => return Ok(second),
             _ => {}
         }
-        let vector = self.meaning.encode(&words.join(" "));
-        match self.meaning.entries(&vector, 1).first() {
+        match self.nearest_in_meaning(words, 1).first() {
             Some((nearest, _)) if *nearest == best.entry => return Ok(best),
             Some((nearest, _)) if *nearest == second.entry => return Ok(second),
             _ => {}
