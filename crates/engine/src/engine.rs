@@ -266,6 +266,13 @@ impl Engine {
             (&places_file.path, &places_file.text),
             |t| analyzer.normal_words(t),
         )?;
+        if let Some(unknown) = (reader.small_talk().ids())
+            .into_iter()
+            .find(|id| !intents.iter().any(|i| i.id == *id))
+        {
+            let message = format!("small_talk names {unknown:?}, which is no intent");
+            return Err(Error::content(&reading_file.path, 1, message));
+        }
         analyzer.protect(quoted(&places_file.text).flat_map(str::split_whitespace));
         let english = content.intents_file(ENGLISH)?;
         analyzer.protect(english.text.lines().filter(|l| !l.starts_with('#')));
@@ -710,6 +717,12 @@ impl Engine {
         let remark = reading.content_words().len() <= REMARK_WORDS;
         let thanks_only = reading.thanks && remark && !reading.requests() && notes.is_empty();
         if reading.is_only_noise() || thanks_only {
+            // What the noise does comes first: "ok fair thanks for the help" thanks.
+            let talk = self.reader.small_talk_for(reading);
+            if let Some(index) = talk.and_then(|id| self.intents.iter().position(|i| i.id == id))
+            {
+                return self.intent_reply(index, 1.0, state, next, &reading.noise_words());
+            }
             let whole = self.analyzer.analyze(text);
             let noise = self.analyzer.analyze(&reading.noise_words().join(" "));
             let clauses = reading
@@ -751,14 +764,15 @@ impl Engine {
             named.retain(|role| *role != job);
         }
         let interest = self.facts.states_interest(&analysis.words);
-        // "I've always fancied being an OT. I'm 41 with an accounting degree": the role the
-        // wish is about, not the one in the writer's background.
+        // "I've always fancied being an OT. I'm 41 with an accounting degree", "been an hca
+        // on a medical ward, love it but want to be a nurse": the role the wish is about, named
+        // after it, not the one in the writer's background.
         if interest && named.len() > 1 {
             let wished: Vec<usize> = reading
                 .clauses
                 .iter()
-                .filter(|c| self.facts.states_interest(&c.words))
-                .flat_map(|c| self.role_names.find(&self.analyzer, &c.words))
+                .filter_map(|c| Some(&c.words[self.facts.interest_at(&c.words)?..]))
+                .flat_map(|words| self.role_names.find(&self.analyzer, words))
                 .filter(|role| named.contains(role))
                 .collect();
             if !wished.is_empty() && wished.len() < named.len() {
@@ -1499,7 +1513,15 @@ fn without_runs(mut content: Words, runs: &[std::ops::Range<usize>]) -> Words {
 
 /// True when the phrase (normalised words) occurs in `words` as a run.
 pub(crate) fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
-    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
+    phrase_position(words, phrase).is_some()
+}
+
+/// Where the phrase (normalised words) first occurs in `words` as a run.
+pub(crate) fn phrase_position(words: &[String], phrase: &[String]) -> Option<usize> {
+    if phrase.is_empty() {
+        return None;
+    }
+    words.windows(phrase.len()).position(|w| w == phrase)
 }
 
 /// The offer whose label contains `label`, ignoring case.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::engine::contains_phrase;
+use crate::engine::{contains_phrase, phrase_position};
 use crate::reading::{Part, PhraseSet};
 
 /// What the bot remembers about a user.
@@ -192,6 +192,13 @@ impl FactFinder {
     /// always wanted to be a midwife").
     pub(crate) fn states_interest(&self, words: &[String]) -> bool {
         self.interest.iter().any(|p| contains_phrase(words, p))
+    }
+
+    /// Where the first phrase saying that roles interest the writer starts in `words`.
+    pub(crate) fn interest_at(&self, words: &[String]) -> Option<usize> {
+        (self.interest.iter())
+            .filter_map(|p| phrase_position(words, p))
+            .min()
     }
 
     /// Sets a fact (`field` = `value`) in the profile; returns how the bot repeats it back when

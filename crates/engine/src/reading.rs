@@ -233,6 +233,24 @@ struct ReadingFile {
     place_before: Vec<String>,
     place_after: Vec<String>,
     wishes: Vec<String>,
+    small_talk: SmallTalk,
+}
+
+/// The small-talk intent that answers a message of nothing but greetings, thanks or goodbyes,
+/// by intent id.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SmallTalk {
+    thanks: String,
+    farewells: String,
+    greetings: String,
+}
+
+impl SmallTalk {
+    /// Every intent id named.
+    pub(crate) fn ids(&self) -> [&str; 3] {
+        [&self.thanks, &self.farewells, &self.greetings]
+    }
 }
 
 #[derive(Deserialize)]
@@ -315,9 +333,32 @@ pub struct Reader {
     places: PhraseSet<String>,
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
+    small_talk: SmallTalk,
 }
 
 impl Reader {
+    /// The intents named to answer small talk (checked against the intents when the engine is
+    /// built).
+    pub(crate) fn small_talk(&self) -> &SmallTalk {
+        &self.small_talk
+    }
+
+    /// The id of the small-talk intent that answers a message of nothing but noise, by what the
+    /// noise does: a goodbye, then thanks, then a greeting. None when it does none of these.
+    pub(crate) fn small_talk_for(&self, reading: &Reading) -> Option<&str> {
+        let talk = &self.small_talk;
+        let id = if reading.farewell {
+            &talk.farewells
+        } else if reading.thanks {
+            &talk.thanks
+        } else if reading.greets {
+            &talk.greetings
+        } else {
+            return None;
+        };
+        Some(id)
+    }
+
     /// Builds the reader from `intents/reading.toml` and `intents/places.toml`; `normal` turns a
     /// phrase into normalised words as the analyzer does.
     pub(crate) fn parse(
@@ -356,6 +397,7 @@ impl Reader {
         reader.place_after = set(&data.place_after);
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
+        reader.small_talk = data.small_talk;
         for relation in &data.relations {
             let child = data.children.contains(relation);
             for word in normal(relation) {

@@ -220,6 +220,16 @@ kind = "smalltalk"
 examples = ["hi", "hello", "hiya"]
 replies = ["HELLO"]
 [[intent]]
+id = "smalltalk.thanks"
+kind = "smalltalk"
+examples = ["thanks", "thank you"]
+replies = ["WELCOME"]
+[[intent]]
+id = "smalltalk.goodbye"
+kind = "smalltalk"
+examples = ["bye", "goodbye"]
+replies = ["BYE"]
+[[intent]]
 id = "context.more"
 kind = "action"
 action = "more"

@@ -163,6 +163,7 @@ impl Analyzer {
     pub fn read(&self, text: &str) -> Words {
         let mut raw = words(text);
         raw.truncate(MAX_WORDS);
+        let raw = raw.into_iter().map(|word| self.unstretched(word)).collect();
         let mut read = Words::default();
         for word in rewrite(&self.lexicon, raw) {
             let known = self.vocabulary.contains(&word) || self.protected.contains(&word);
@@ -184,6 +185,26 @@ impl Analyzer {
             }
         }
         read
+    }
+
+    /// A word typed with a letter held down ("hiyaaa", "thankssss", "sooo") as the word meant:
+    /// each run of three or more of one letter cut to one letter, or else to two ("goood"),
+    /// whichever is a known word (one letter when neither is). A known word is left as it is.
+    fn unstretched(&self, word: String) -> String {
+        let known = |w: &str| {
+            self.vocabulary.contains(w)
+                || self.protected.contains(w)
+                || self.lexicon.rewrites.contains_key(w)
+        };
+        if !has_stretch(&word) || known(&word) {
+            return word;
+        }
+        let once = collapse_runs(&word, 1);
+        if known(&once) {
+            return once;
+        }
+        let twice = collapse_runs(&word, 2);
+        if known(&twice) { twice } else { once }
     }
 
     /// The analysis of words already read (see `read`), each counting as much as its factor
@@ -248,6 +269,36 @@ impl Analyzer {
             })
             .collect();
     }
+}
+
+/// True when the word holds a run of three or more of one letter.
+fn has_stretch(word: &str) -> bool {
+    let mut run = 0;
+    let mut last = None;
+    for c in word.chars() {
+        run = if Some(c) == last { run + 1 } else { 1 };
+        last = Some(c);
+        if run >= 3 && c.is_alphabetic() {
+            return true;
+        }
+    }
+    false
+}
+
+/// The word with every run of three or more of one letter cut to `keep` letters; shorter runs
+/// as they are ("helloooo" is "hello" with `keep` 1).
+fn collapse_runs(word: &str, keep: usize) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut start = 0;
+    while start < chars.len() {
+        let c = chars[start];
+        let run = chars[start..].iter().take_while(|&&n| n == c).count();
+        let kept = if run >= 3 && c.is_alphabetic() { keep } else { run };
+        out.extend(std::iter::repeat_n(c, kept));
+        start += run;
+    }
+    out
 }
 
 /// Applies the lexicon's one-word rewrites (contractions, text-speak, spellings).
@@ -333,6 +384,18 @@ holiday = "annual leave"
         assert!(a.slots.iter().all(|s| s.factor < 1.0));
         let content = analyzer.analyze_content("nursng");
         assert_eq!(content.words, ["nursng"]);
+    }
+
+    #[test]
+    fn held_down_letters_are_read_as_the_word_meant() {
+        let analyzer = analyzer();
+        let a = analyzer.analyze("nurrrsing annnual leeeave uuu");
+        assert_eq!(a.words, ["nursing", "annual", "leave", "you"]);
+        assert!(a.corrections.is_empty(), "not typos: {:?}", a.corrections);
+        // Neither one letter nor two makes a known word: one letter, then typo correction.
+        assert_eq!(analyzer.analyze("zzzz 1000").words, ["z", "1000"]);
+        assert_eq!(collapse_runs("helloooo", 1), "hello");
+        assert_eq!(collapse_runs("gooood", 2), "good");
     }
 
     #[test]

@@ -314,9 +314,20 @@ impl Engine {
         // more of its own than an entry answers ("where are training posts advertised? a
         // friend mentioned Oriel").
         let follows_role = state.role.is_some() && self.follows_up(words, refers);
+        // Nor is an entry of another part of the knowledge than the aspect's entry ("how do i
+        // find nursing jobs" is not asked of "Demand for nurses", as "where do I apply for
+        // doctor training posts" is of Oriel's entry).
+        let about_another_fact = |entry: &knowledge::Entry| {
+            aspect
+                .entry
+                .as_deref()
+                .is_some_and(|id| knowledge_group(id) != knowledge_group(&entry.id))
+        };
         if (!named.is_empty() || follows_role || knowledge_confidence < ANSWER_MIN)
             && certain.is_none_or(|entry| {
-                aspect.entry.as_ref() == Some(&entry.id) || overview_of_named(entry)
+                aspect.entry.as_ref() == Some(&entry.id)
+                    || overview_of_named(entry)
+                    || !named.is_empty() && about_another_fact(entry)
             })
             && let Some(reply) = self.entry_for_aspect(aspect, named.first().copied(), next)
         {
@@ -761,4 +772,9 @@ fn join_names(names: &[&str], and: &str) -> String {
         [one] => (*one).to_owned(),
         [rest @ .., last] => format!("{}{and}{last}", rest.join(", ")),
     }
+}
+
+/// The part of the knowledge an entry id belongs to: `apply` for `apply.oriel`.
+fn knowledge_group(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(group, _)| group)
 }
