@@ -556,6 +556,12 @@ impl Engine {
     /// the net: a clause close to examples of an emergency, a crisis or a health worry gets
     /// that reply.
     pub fn assess(&self, reading: &Reading) -> Assessment {
+        self.assess_in(reading, &UserState::default())
+    }
+
+    /// `assess`, in a conversation: a question that refers back to what the bot just answered
+    /// about careers ("does it go up the longer u stay" after pay) is no case for the bank.
+    fn assess_in(&self, reading: &Reading, state: &UserState) -> Assessment {
         let mut assessment = self.safety.assess(
             reading,
             |w| self.analyzer.stem(w),
@@ -570,7 +576,14 @@ impl Engine {
         if assessment.careers || assessment.idiom || !unsigned || self.asks_known(reading) {
             return assessment;
         }
+        let careers_answered = (state.turns.last())
+            .and_then(|turn| turn.topic.as_deref())
+            .is_some_and(|topic| self.knowledge.entry(topic).is_some());
         for (index, clause) in reading.clauses.iter().enumerate() {
+            let lexicon = self.analyzer.lexicon();
+            if careers_answered && clause.asks && lexicon.refers_back(&clause.words) {
+                continue;
+            }
             let vector = self.meaning.encode(&clause.words.join(" "));
             let Some((outcome, similarity)) = self.bank.vote(&vector) else {
                 continue;
@@ -609,7 +622,7 @@ impl Engine {
         // A typed message is read, and read for safety, before anything else: whatever the
         // conversation's state (a pending "forget me", the career finder).
         let reading = input.press.is_none().then(|| self.read(&input.text));
-        let assessment = reading.as_ref().map(|r| self.assess(r));
+        let assessment = reading.as_ref().map(|r| self.assess_in(r, state));
         if let Some((reading, assessment)) = reading.as_ref().zip(assessment.as_ref())
             && let Some(reply) = self.safety_reply(assessment, state)
         {
