@@ -18,7 +18,7 @@ use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::pattern::{PatternIndex, WordPattern};
 use crate::profile::{FactFinder, Field};
-use crate::reading::{Reader, Reading};
+use crate::reading::{Clause, Reader, Reading};
 use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
@@ -899,6 +899,12 @@ impl Engine {
         } else {
             self.asked_alone(reading, whole, ANSWER_MIN)
         };
+        // Of a role, the role's paths answer.
+        let alone = if named.is_empty() && !described {
+            self.said_alone(reading, alone)
+        } else {
+            alone
+        };
         let hits = self
             .with_context(state, &analysis, &alone, refers)
             .unwrap_or(alone);
@@ -1060,6 +1066,42 @@ impl Engine {
         let alone = self.search(&self.analyzer.weigh(asked, true));
         let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
         if same && sure(&alone) >= least {
+            alone
+        } else {
+            whole
+        }
+    }
+
+    /// What the clauses that tell say, alone, when the one clause that asks asks only about
+    /// them ("no qualifications at all but i really want to work in a hospital. is that even
+    /// possible?", "wants to work in a hospital but has no idea what. where should he
+    /// start?") or finds the same entry the whole message finds first ("I've got a history
+    /// degree, want to switch into healthcare. Is there a quicker route?"): searched when the
+    /// whole message finds nothing sure.
+    fn said_alone(&self, reading: &Reading, whole: Vec<Hit>) -> Vec<Hit> {
+        let sure = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.confidence);
+        if sure(&whole) >= ANSWER_MIN {
+            return whole;
+        }
+        let mut asking = reading.clauses.iter().filter(|c| c.asks && c.has_content());
+        let (Some(question), None) = (asking.next(), asking.next()) else {
+            return whole;
+        };
+        let lexicon = self.analyzer.lexicon();
+        let own = (question.words.iter())
+            .filter(|w| !lexicon.is_stop_word(w))
+            .count();
+        let only_about_them = own < ASKED_WORDS || lexicon.refers_back(&question.words);
+        let told = Reading {
+            clauses: reading.clauses.iter().filter(|c| !c.asks).cloned().collect(),
+            ..Reading::default()
+        };
+        if !told.clauses.iter().any(Clause::has_content) {
+            return whole;
+        }
+        let alone = self.search(&self.analyzer.weigh(told.content(), true));
+        let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
+        if sure(&alone) >= ANSWER_MIN && (only_about_them || same) {
             alone
         } else {
             whole

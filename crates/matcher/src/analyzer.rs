@@ -166,7 +166,13 @@ impl Analyzer {
         let raw = raw.into_iter().map(|word| self.unstretched(word)).collect();
         let mut read = Words::default();
         for word in rewrite(&self.lexicon, raw) {
-            let known = self.vocabulary.contains(&word) || self.protected.contains(&word);
+            let is_known = |w: &str| self.vocabulary.contains(w) || self.protected.contains(w);
+            // "lad's", "nurse's": the word, not a typo of another ("lab's").
+            let word = match word.strip_suffix("'s") {
+                Some(base) if !is_known(&word) && is_known(base) => base.to_owned(),
+                _ => word,
+            };
+            let known = is_known(&word);
             let fixed = if known {
                 None
             } else {
@@ -396,6 +402,13 @@ holiday = "annual leave"
         assert_eq!(analyzer.analyze("zzzz 1000").words, ["z", "1000"]);
         assert_eq!(collapse_runs("helloooo", 1), "hello");
         assert_eq!(collapse_runs("gooood", 2), "good");
+    }
+
+    #[test]
+    fn a_possessive_is_its_word() {
+        let a = analyzer().analyze("the assistant's programme");
+        assert_eq!(a.words, ["the", "assistant", "programme"]);
+        assert!(a.corrections.is_empty());
     }
 
     #[test]
