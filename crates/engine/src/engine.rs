@@ -929,6 +929,20 @@ impl Engine {
             && state.role.is_some()
             && self.aspect(&analysis.words).is_some()
             && self.follows_up(&analysis.words, refers);
+        // "Been a teaching assistant 10 yrs, thinking of moving into healthcare, what might
+        // suit me?": the career finder, when the question alone asks for it and the whole
+        // message matches no intent and no entry.
+        let (intent, intent_confidence) = match reading.asked() {
+            Some(asked) if intent_confidence < INTENT_MIN && knowledge_confidence < ANSWER_MIN => (self.intent_index)
+                .rank(&self.analyzer.weigh(asked, true))
+                .into_iter()
+                .next()
+                .filter(|m| {
+                    self.intents[m.doc].action == Some(Action::Finder) && m.confidence >= CERTAIN
+                })
+                .map_or((intent, intent_confidence), |m| (Some(m.doc), m.confidence)),
+            _ => (intent, intent_confidence),
+        };
         if let Some(i) = intent.filter(|i| {
             let declines = self.intents[*i].kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
