@@ -363,7 +363,18 @@ impl Engine {
                     && certain_role
                         .and_then(|(_, about)| about)
                         .is_some_and(|about| about != role);
-                if entry_says_more || entry_about_another {
+                // "What does it actually involve?" just after an answer about no role (return
+                // to practice, after "I qualified as a midwife"): that answer is what "it" is.
+                let answered_since = (state.turns.last())
+                    .and_then(|turn| self.knowledge.entry(turn.topic.as_deref()?))
+                    .is_some_and(|entry| {
+                        entry.id != self.knowledge.roles[role].entry
+                            && self.entry_role(entry).is_none()
+                    });
+                // Not "what would I be doing", "what do they do": about the job.
+                let about_it = words.iter().any(|w| matches!(w.as_str(), "it" | "that" | "this"));
+                let asks_what = aspect.fields.first() == Some(&RoleField::What) && about_it;
+                if entry_says_more || entry_about_another || asks_what && answered_since {
                     return None;
                 }
                 role
