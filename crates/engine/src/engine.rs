@@ -198,6 +198,8 @@ pub struct Engine {
     role_cues: Vec<Vec<String>>,
     /// `role_verbs` of `intents/messages.toml`, normalised.
     role_verbs: Vec<Vec<String>>,
+    /// `role_switch` of `intents/messages.toml`, normalised.
+    role_switch: Vec<Vec<String>>,
     /// `aspect_soft` of `intents/messages.toml`, normalised.
     aspect_soft: FxHashSet<String>,
     /// Phrases after which users name their job, as normalised words.
@@ -328,6 +330,7 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
+        let role_switch = phrases(&messages.role_switch);
         let word_set = |list: &[String]| -> FxHashSet<String> {
             list.iter().flat_map(|w| analyzer.normal_words(w)).collect()
         };
@@ -357,6 +360,7 @@ impl Engine {
             role_index,
             role_cues,
             role_verbs,
+            role_switch,
             aspect_soft,
             job_before,
             job_not_after,

@@ -87,6 +87,10 @@ pub struct Messages {
     /// actually be doing").
     #[serde(default)]
     pub aspect_soft: Vec<String>,
+    /// Words that turn to another role and ask nothing else ("what about", "and"): with a
+    /// role named and no fact asked before, the role's card.
+    #[serde(default)]
+    pub role_switch: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.

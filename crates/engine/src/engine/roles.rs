@@ -289,7 +289,22 @@ impl Engine {
             Some(aspect) => aspect,
             // "And for midwives?": the same question as before, about another role.
             None => {
-                let carried = self.carried_aspect(words, named, state)?;
+                let Some(carried) = self.carried_aspect(words, named, state) else {
+                    // "What about medicine?" with no fact asked before: the role itself,
+                    // unless the entry found names it ("and for midwives?" after demand).
+                    let role = &self.knowledge.roles[*named.first()?];
+                    let entry_names_role = best_entry.is_some_and(|entry| {
+                        let text = format!("{} {}", entry.title, entry.subject);
+                        (self.role_names)
+                            .find(&self.analyzer, &self.analyzer.normal_words(&text))
+                            .contains(&named[0])
+                    });
+                    if entry_names_role || !self.only_names_role(words, named) {
+                        return None;
+                    }
+                    let text = self.role_card(role, &ALL_FIELDS);
+                    return Some(self.role_reply(role, text, None, next));
+                };
                 if let Some(reply) = self.entry_for_aspect(carried, Some(named[0]), next) {
                     return Some(reply);
                 }
@@ -753,6 +768,20 @@ impl Engine {
                     .is_some_and(|t| self.answered_about_role(t))
             })
             .find_map(|turn| self.aspect(&self.analyzer.normal_words(&turn.text)))
+    }
+
+    /// True when a short message names one role and only turns to it ("what about medicine?",
+    /// "and physios?": `role_switch`).
+    fn only_names_role(&self, words: &[String], named: &[usize]) -> bool {
+        if named.len() != 1 || words.len() > CARRY_WORDS {
+            return false;
+        }
+        let spans = self.role_names.spans_as_written(words);
+        let rest: Vec<String> = (words.iter().enumerate())
+            .filter(|(at, _)| !spans.iter().any(|span| span.contains(at)))
+            .map(|(_, word)| word.clone())
+            .collect();
+        !spans.is_empty() && self.role_switch.contains(&rest)
     }
 
     /// True when a reply with this topic was about a role: from its card, or its entry.
