@@ -342,6 +342,12 @@ impl Engine {
         let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
+        if let Some(id) = messages.wish_entry.as_deref()
+            && knowledge.entry(id).is_none()
+        {
+            let message = format!("wish_entry: no knowledge entry '{id}'");
+            return Err(Error::content(&messages_file.path, 1, message));
+        }
         Ok(Engine {
             knowledge,
             intents,
@@ -1016,10 +1022,16 @@ impl Engine {
         } else {
             STATEMENT_ANSWER_MIN
         };
-        // A statement about the writer that asks nothing is noted (a wish nothing answers
-        // too); a question that cannot be answered gets the fallback below, with the note in
-        // front.
-        if !notes.is_empty() && knowledge_confidence < least && !asks {
+        // A wish beside what the writer tells of themselves, naming no role ("im 43, been in
+        // insurance 20 years… want to do something that actually matters"): past the safety
+        // stage, it is about work; when nothing answers it, the ways in (below).
+        let wish_told = reading.clauses.iter().any(|c| c.wants)
+            && !notes.is_empty()
+            && named.is_empty()
+            && !asks;
+        // A statement about the writer that asks nothing is noted; a question that cannot be
+        // answered gets the fallback below, with the note in front.
+        if !notes.is_empty() && knowledge_confidence < least && !asks && !wish_told {
             return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| {
@@ -1045,6 +1057,10 @@ impl Engine {
             && (careers_words || interest)
         {
             let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
+            return self.noted_before(reply, &facts);
+        }
+        if wish_told && let Some(entry) = self.wish_entry(&next.profile) {
+            let reply = self.answer(entry, ANSWER_MIN, next);
             return self.noted_before(reply, &facts);
         }
         if refers && state.topic.is_none() && named.is_empty() {
@@ -1334,6 +1350,16 @@ impl Engine {
             .iter()
             .find(|(phrase, _)| analysis.has_phrase(phrase))
             .map(|(_, i)| *i)
+    }
+
+    /// The entry for a wish to work in the NHS: the one the writer's life stage suggests, or
+    /// `wish_entry`.
+    fn wish_entry(&self, profile: &Profile) -> Option<&Entry> {
+        let suggested = (self.facts.tailors.iter())
+            .filter(|t| t.field == Field::Stage && t.holds(profile))
+            .find_map(|t| t.suggest.as_deref());
+        self.knowledge
+            .entry(suggested.or(self.messages.wish_entry.as_deref())?)
     }
 
     /// The entry to answer with: `best`, unless the next is too close to choose between by

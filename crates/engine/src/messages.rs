@@ -24,6 +24,10 @@ pub struct Messages {
     pub noted: String,
     /// Before an answer, after the user also told the bot about themselves: `{facts}`.
     pub noted_briefly: String,
+    /// The entry that answers a wish to work in the NHS that nothing else answers ("I'm 52 and
+    /// want a change, something in healthcare"), unless the writer's life stage suggests one.
+    #[serde(default)]
+    pub wish_entry: Option<String>,
     /// Button label for the longer part of an answer.
     pub more_label: String,
     /// "Tell me more" when everything about `{subject}` has been shown.
