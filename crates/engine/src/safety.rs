@@ -463,8 +463,10 @@ impl Safety {
                 format!("{:?}: {}{dropped}", h.pattern.sign, h.pattern.text).to_lowercase()
             })
             .collect();
-        // "Can the pharmacist give me antibiotics": a patient naming who cares for them.
-        let own_care = found.contains(&Sign::Personal) && found.contains(&Sign::Patient);
+        // "Can the pharmacist give me antibiotics": a patient naming who cares for them; "an
+        // ingrown toenail is agony, is that a gp thing or pharmacy": one with a symptom.
+        let cared_for = found.contains(&Sign::Personal) || found.contains(&Sign::Health);
+        let own_care = cared_for && found.contains(&Sign::Patient);
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         Signs {
             red_flags: red_flags(&kept),
