@@ -446,12 +446,30 @@ impl Reader {
             self.mark_on_behalf(&mut clause, &mut reading);
             self.mark_places(&mut clause, &mut reading);
             clause.asks = analyzer.lexicon().is_question(piece, &clause.words);
-            clause.wants = (0..clause.words.len())
-                .any(|at| self.wishes.longest_at(&clause.words, at).is_some());
+            self.mark_wishes(&mut clause);
             reading.clauses.push(clause);
         }
         merge_fragments(&mut reading.clauses);
         reading
+    }
+
+    /// Marks what the writer wants ("keen to", "would like"): the clause wants, and the words
+    /// of the wish, which name no subject, count as words about the writer do.
+    fn mark_wishes(&self, clause: &mut Clause) {
+        let mut at = 0;
+        while at < clause.words.len() {
+            let Some((len, ())) = self.wishes.longest_at(&clause.words, at) else {
+                at += 1;
+                continue;
+            };
+            clause.wants = true;
+            for part in &mut clause.parts[at..at + len] {
+                if *part == Part::Content {
+                    *part = Part::AboutWriter;
+                }
+            }
+            at += len;
+        }
     }
 
     /// Marks greetings, thanks, goodbyes and filler at the start and end of a clause.
