@@ -742,8 +742,7 @@ impl Engine {
         if reading.is_only_noise() || thanks_only {
             // What the noise does comes first: "ok fair thanks for the help" thanks.
             let talk = self.reader.small_talk_for(reading);
-            if let Some(index) = talk.and_then(|id| self.intents.iter().position(|i| i.id == id))
-            {
+            if let Some(index) = talk.and_then(|id| self.intents.iter().position(|i| i.id == id)) {
                 return self.intent_reply(index, 1.0, state, next, &reading.noise_words());
             }
             let whole = self.analyzer.analyze(text);
@@ -943,14 +942,17 @@ impl Engine {
         // suit me?": the career finder, when the question alone asks for it and the whole
         // message matches no intent and no entry.
         let (intent, intent_confidence) = match reading.asked() {
-            Some(asked) if intent_confidence < INTENT_MIN && knowledge_confidence < ANSWER_MIN => (self.intent_index)
-                .rank(&self.analyzer.weigh(asked, true))
-                .into_iter()
-                .next()
-                .filter(|m| {
-                    self.intents[m.doc].action == Some(Action::Finder) && m.confidence >= CERTAIN
-                })
-                .map_or((intent, intent_confidence), |m| (Some(m.doc), m.confidence)),
+            Some(asked) if intent_confidence < INTENT_MIN && knowledge_confidence < ANSWER_MIN => {
+                (self.intent_index)
+                    .rank(&self.analyzer.weigh(asked, true))
+                    .into_iter()
+                    .next()
+                    .filter(|m| {
+                        self.intents[m.doc].action == Some(Action::Finder)
+                            && m.confidence >= CERTAIN
+                    })
+                    .map_or((intent, intent_confidence), |m| (Some(m.doc), m.confidence))
+            }
             _ => (intent, intent_confidence),
         };
         if let Some(i) = intent.filter(|i| {
@@ -1127,7 +1129,12 @@ impl Engine {
             .count();
         let only_about_them = own < ASKED_WORDS || lexicon.refers_back(&question.words);
         let told = Reading {
-            clauses: reading.clauses.iter().filter(|c| !c.asks).cloned().collect(),
+            clauses: reading
+                .clauses
+                .iter()
+                .filter(|c| !c.asks)
+                .cloned()
+                .collect(),
             ..Reading::default()
         };
         if !told.clauses.iter().any(Clause::has_content) {

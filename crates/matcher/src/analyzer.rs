@@ -300,7 +300,11 @@ fn collapse_runs(word: &str, keep: usize) -> String {
     while start < chars.len() {
         let c = chars[start];
         let run = chars[start..].iter().take_while(|&&n| n == c).count();
-        let kept = if run >= 3 && c.is_alphabetic() { keep } else { run };
+        let kept = if run >= 3 && c.is_alphabetic() {
+            keep
+        } else {
+            run
+        };
         out.extend(std::iter::repeat_n(c, kept));
         start += run;
     }

@@ -387,7 +387,9 @@ impl Engine {
                             && self.entry_role(entry).is_none()
                     });
                 // Not "what would I be doing", "what do they do": about the job.
-                let about_it = words.iter().any(|w| matches!(w.as_str(), "it" | "that" | "this"));
+                let about_it = words
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "it" | "that" | "this"));
                 let asks_what = aspect.fields.first() == Some(&RoleField::What) && about_it;
                 if entry_says_more || entry_about_another || asks_what && answered_since {
                     return None;
