@@ -44,6 +44,33 @@ const DELIVERIES_SWEEP_AT: usize = 10_000;
 /// How much of the database sled keeps in memory, in bytes (sled's default is 1 GiB).
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// How long opening waits for the lock on the database file that a store just closed in this
+/// process may still hold: sled's flusher thread lets go of it a moment after the last handle is
+/// dropped. Another process holding it is reported once this has passed.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Opens sled's database in `dir`, waiting up to `LOCK_WAIT` for its file lock.
+fn open_db(dir: &Path) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open();
+        match opened {
+            // sled words it "could not acquire lock" (its kind is lost).
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(LOCK_RETRY);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A sled-backed state store. Clones share the database.
 #[derive(Clone)]
 pub struct SledStore {
@@ -164,11 +191,7 @@ impl SledStore {
     /// Opens (or creates) the store in `dir`. Fails when another process holds it, or when the
     /// directory cannot be created or written.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| storage("opening the database", &e))?;
+        let db = open_db(dir).map_err(|e| storage("opening the database", &e))?;
         let states = db
             .open_tree(STATES)
             .map_err(|e| storage("opening the database", &e))?;
@@ -856,7 +879,17 @@ mod tests {
     fn a_full_disk_fails_the_save_with_a_clear_error() {
         let dir = tempfile::tempdir().expect("temp dir");
         std::os::unix::fs::symlink("/dev/full", dir.path().join("db")).expect("symlink");
-        let store = SledStore::open(dir.path()).expect("sled opens an empty file");
+        // Opening may already write (and fail); then the error says why.
+        let store = match SledStore::open(dir.path()) {
+            Ok(store) => store,
+            Err(error) => {
+                assert!(
+                    error.to_string().contains("No space left on device"),
+                    "{error}"
+                );
+                return;
+            }
+        };
         let alice = UserKey::new("cli", "alice");
         let error = store.save(&alice, &state()).expect_err("the disk is full");
         assert!(
