@@ -166,13 +166,12 @@ impl Analyzer {
         let raw = raw.into_iter().map(|word| self.unstretched(word)).collect();
         let mut read = Words::default();
         for word in rewrite(&self.lexicon, raw) {
-            let is_known = |w: &str| self.vocabulary.contains(w) || self.protected.contains(w);
             // "lad's", "nurse's": the word, not a typo of another ("lab's").
             let word = match word.strip_suffix("'s") {
-                Some(base) if !is_known(&word) && is_known(base) => base.to_owned(),
+                Some(base) if !self.knows(&word) && self.knows(base) => base.to_owned(),
                 _ => word,
             };
-            let known = is_known(&word);
+            let known = self.knows(&word);
             let fixed = if known {
                 None
             } else {
@@ -193,15 +192,17 @@ impl Analyzer {
         read
     }
 
+    /// True when a user's word is known as typed: a word of the content or the lexicon, or
+    /// one protected from typo correction.
+    fn knows(&self, word: &str) -> bool {
+        self.vocabulary.contains(word) || self.protected.contains(word)
+    }
+
     /// A word typed with a letter held down ("hiyaaa", "thankssss", "sooo") as the word meant:
     /// each run of three or more of one letter cut to one letter, or else to two ("goood"),
     /// whichever is a known word (one letter when neither is). A known word is left as it is.
     fn unstretched(&self, word: String) -> String {
-        let known = |w: &str| {
-            self.vocabulary.contains(w)
-                || self.protected.contains(w)
-                || self.lexicon.rewrites.contains_key(w)
-        };
+        let known = |w: &str| self.knows(w) || self.lexicon.rewrites.contains_key(w);
         if !has_stretch(&word) || known(&word) {
             return word;
         }
