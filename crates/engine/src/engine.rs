@@ -24,7 +24,7 @@ use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
 use meaning::{Meaning, SafetyBank};
-use roles::{FIT_NEAR, FOLLOW_UP_WORDS, RoleNames, SHORT_FOLLOW_UP};
+use roles::{FIT_NEAR, FOLLOW_UP_WORDS, Question, RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
 const ANSWER_MIN: f32 = 0.42;
@@ -71,6 +71,9 @@ const REMARK_WORDS: usize = 5;
 /// before the words' best when the words are unsure (`Engine::meaning_first`).
 const MEANING_FIRST_SIMILARITY: f32 = 0.6;
 const MEANING_FIRST_GAP: f32 = 0.1;
+/// How far ahead, by words and meaning together, what a wish alone finds first must be of an
+/// unrelated next entry (`Engine::wished_alone`).
+const WISH_GAP: f32 = 0.05;
 /// How many words after "instead of" name what the writer does not want.
 const ALTERNATIVE_WORDS: usize = 3;
 /// The life stage of someone who trained abroad (a value of `intents/profile.toml`).
@@ -785,7 +788,11 @@ impl Engine {
         {
             named.retain(|role| *role != job);
         }
-        let interest = self.facts.states_interest(&analysis.words);
+        // "Retired nurse, thinking of coming back part time": a wish that says what it is and
+        // names no role is not an interest in the role named before it, which is who the
+        // writer is.
+        let interest = self.facts.states_interest(&analysis.words)
+            && (named.is_empty() || !self.wishes_no_role(reading));
         // "I've always fancied being an OT. I'm 41 with an accounting degree", "been an hca
         // on a medical ward, love it but want to be a nurse": the role the wish is about, named
         // after it, not the one in the writer's background.
@@ -795,6 +802,18 @@ impl Engine {
                 .iter()
                 .filter_map(|c| Some(&c.words[self.facts.interest_at(&c.words)?..]))
                 .flat_map(|words| self.role_names.find(&self.analyzer, words))
+                .filter(|role| named.contains(role))
+                .collect();
+            if !wished.is_empty() && wished.len() < named.len() {
+                named.retain(|role| wished.contains(role));
+            }
+        }
+        // "Nurse with 3 yrs under my belt, would like to get into management": the role wished.
+        if named.len() > 1
+            && let Some(wished) = reading.wished()
+        {
+            let wished: Vec<usize> = (self.role_names.find(&self.analyzer, &wished.words))
+                .into_iter()
                 .filter(|role| named.contains(role))
                 .collect();
             if !wished.is_empty() && wished.len() < named.len() {
@@ -840,6 +859,15 @@ impl Engine {
             }
             _ => None,
         };
+        let whole = self.search(&analysis);
+        // "7 yrs as a hospital pharmacist, keen to step up into leadership": what is wished,
+        // when the whole message finds nothing sure and no role is named but the writer's own.
+        // Roles named only before the wish are who the writer is ("band 6 nurse in leeds, would
+        // love to get into research").
+        let wished = (beyond_job.is_none() && !described)
+            .then(|| self.wished_alone(reading, &whole, &named))
+            .flatten();
+        let beyond_job = beyond_job.or(wished);
         if beyond_job.is_some() {
             named.clear();
         }
@@ -868,7 +896,6 @@ impl Engine {
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
         let lexicon = self.analyzer.lexicon();
         let refers = lexicon.refers_back(&analysis.words);
-        let whole = self.search(&analysis);
         // A role named or described is what the question asks about ("what are they called",
         // "is the degree worth it"): its facts, not an entry found by the question alone.
         // Several roles named are no one subject ("tech jobs, or is it all doctors and
@@ -999,10 +1026,24 @@ impl Engine {
             let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
             return self.noted_before(reply, &facts);
         }
-        if let Some(reply) = self.role_fact(
+        // What the clauses that ask say alone, when it finds an answer of its own: a fact asked
+        // about elsewhere in the message is then only context.
+        let asked = reading.asked().and_then(|asked| {
+            let words = asked.words.clone();
+            let found = self.search(&self.analyzer.weigh(asked, true));
+            found
+                .first()
+                .is_some_and(|h| h.confidence >= ANSWER_MIN)
+                .then_some(words)
+        });
+        let question = Question {
             words,
-            &named,
+            asked: asked.as_deref(),
             refers,
+        };
+        if let Some(reply) = self.role_fact(
+            question,
+            &named,
             best_entry.map(|entry| (entry, knowledge_confidence)),
             state,
             next,
@@ -1147,6 +1188,57 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// The hits for what the writer says they want, read alone, when the whole message finds
+    /// nothing sure and asks nothing, the wish names no role, and it finds an entry surely
+    /// that is not about a role `named` before it, which is who the writer is ("staff nurse in
+    /// enniskillen here, keen to move into leadership one day"). A message that asks
+    /// something is read by what it asks.
+    fn wished_alone(&self, reading: &Reading, whole: &[Hit], named: &[usize]) -> Option<Vec<Hit>> {
+        if reading.asks() || whole.first().is_some_and(|h| h.confidence >= ANSWER_MIN) {
+            return None;
+        }
+        if !self.wishes_no_role(reading) {
+            return None;
+        }
+        let wished = reading.wished()?;
+        let hits = self.search(&self.analyzer.weigh(wished, true));
+        // Two unrelated entries about as near, words and meaning together: the wish is too
+        // vague to choose ("work in the nhs but idk doing what").
+        if let [best, next, ..] = hits[..]
+            && best.rank - next.rank < WISH_GAP
+        {
+            let (a, b) = (
+                &self.knowledge.entries[best.entry],
+                &self.knowledge.entries[next.entry],
+            );
+            if !(a.related.contains(&b.id) || b.related.contains(&a.id)) {
+                return None;
+            }
+        }
+        let best = hits.first()?;
+        let entry = &self.knowledge.entries[best.entry];
+        let about_named = self
+            .entry_role(entry)
+            .is_some_and(|role| named.contains(&role));
+        (best.confidence >= ANSWER_MIN && !about_named).then_some(hits)
+    }
+
+    /// True when what the writer wishes has words of its own and names no role.
+    fn wishes_no_role(&self, reading: &Reading) -> bool {
+        let Some(wished) = reading.wished() else {
+            return false;
+        };
+        let lexicon = self.analyzer.lexicon();
+        let own = (wished.words.iter())
+            .filter(|w| !lexicon.is_stop_word(w))
+            .count();
+        own >= ASKED_WORDS
+            && self
+                .role_names
+                .find(&self.analyzer, &wished.words)
+                .is_empty()
     }
 
     /// `content` without what the writer says they do not want instead ("can I do an

@@ -71,6 +71,10 @@ pub struct Clause {
     /// True when the clause says what the writer wants ("i want an apprenticeship"), which is
     /// answered as a question is.
     pub wants: bool,
+    /// Where each phrase of a wish ends ("keen to| step up into leadership"): what follows is
+    /// what is wished.
+    #[serde(skip)]
+    pub wish_ends: Vec<usize>,
     /// True when the clause follows a comma.
     #[serde(skip)]
     pub(crate) after_comma: bool,
@@ -166,13 +170,20 @@ impl Reading {
     /// the writer asks for set aside, what they say about themselves counting less, and,
     /// when a clause asks something, the other clauses counting as context.
     pub fn content(&self) -> Words {
+        // What is asked, or else what is wished, is what the message is about.
         let asks = self.asks();
+        let wants = !asks && self.requests();
         let mut content = Words {
             corrections: self.corrections.clone(),
             ..Words::default()
         };
         for clause in &self.clauses {
-            let weight = if asks && !clause.asks { CONTEXT } else { 1.0 };
+            let context = if asks {
+                !clause.asks
+            } else {
+                wants && !clause.wants
+            };
+            let weight = if context { CONTEXT } else { 1.0 };
             for ((word, factor), part) in
                 clause.words.iter().zip(&clause.factors).zip(&clause.parts)
             {
@@ -206,6 +217,33 @@ impl Reading {
         }
         let only = Reading {
             clauses: self.clauses.iter().filter(|c| asking(c)).cloned().collect(),
+            corrections: self.corrections.clone(),
+            ..Reading::default()
+        };
+        Some(only.content())
+    }
+
+    /// What the writer says they want, alone: in each clause that wants, the words after its
+    /// last wish ("7 yrs as a hospital pharmacist, keen to step up into leadership": "step up
+    /// into leadership"). `None` when no clause wants anything after its wish.
+    pub fn wished(&self) -> Option<Words> {
+        let clauses: Vec<Clause> = (self.clauses.iter())
+            .filter_map(|c| {
+                let start = *c.wish_ends.last()?;
+                let clause = Clause {
+                    words: c.words[start..].to_vec(),
+                    factors: c.factors[start..].to_vec(),
+                    parts: c.parts[start..].to_vec(),
+                    ..Clause::default()
+                };
+                clause.has_content().then_some(clause)
+            })
+            .collect();
+        if clauses.is_empty() {
+            return None;
+        }
+        let only = Reading {
+            clauses,
             corrections: self.corrections.clone(),
             ..Reading::default()
         };
@@ -439,6 +477,7 @@ impl Reader {
                 factors: read.factors,
                 asks: false,
                 wants: false,
+                wish_ends: Vec::new(),
                 after_comma,
                 pieces: Vec::new(),
             };
@@ -463,6 +502,13 @@ impl Reader {
                 continue;
             };
             clause.wants = true;
+            // "don't really want to waste time": what is not wished is no wish's object.
+            let denied = clause.words[at.saturating_sub(2)..at]
+                .iter()
+                .any(|w| matches!(w.as_str(), "not" | "never" | "no"));
+            if !denied {
+                clause.wish_ends.push(at + len);
+            }
             for part in &mut clause.parts[at..at + len] {
                 if *part == Part::Content {
                     *part = Part::AboutWriter;
@@ -589,6 +635,9 @@ fn merge_fragments(clauses: &mut Vec<Clause>) {
                 last.text.push_str(", ");
                 last.text.push_str(&clause.text);
                 last.pieces.push(last.words.len());
+                let offset = last.words.len();
+                last.wish_ends
+                    .extend(clause.wish_ends.iter().map(|end| end + offset));
                 last.words.extend(clause.words);
                 last.factors.extend(clause.factors);
                 last.parts.extend(clause.parts);
@@ -682,4 +731,46 @@ fn without_mentions(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Clause, Part, Reading};
+
+    fn clause(text: &str, wish_ends: Vec<usize>) -> Clause {
+        let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+        Clause {
+            text: text.to_owned(),
+            factors: vec![1.0; words.len()],
+            parts: vec![Part::Content; words.len()],
+            words,
+            wants: !wish_ends.is_empty(),
+            wish_ends,
+            ..Clause::default()
+        }
+    }
+
+    #[test]
+    fn wished_is_what_follows_the_last_wish() {
+        let reading = Reading {
+            clauses: vec![
+                clause("staff nurse in enniskillen here", vec![]),
+                clause("keen to move into leadership", vec![2]),
+            ],
+            ..Reading::default()
+        };
+        let wished = reading.wished().expect("a wish");
+        assert_eq!(wished.words, ["move", "into", "leadership"]);
+        // A wish with nothing after it, or no wish at all, wishes nothing of its own.
+        let bare = Reading {
+            clauses: vec![clause("nursing is what i want", vec![5])],
+            ..Reading::default()
+        };
+        assert!(bare.wished().is_none());
+        let none = Reading {
+            clauses: vec![clause("im a nurse", vec![])],
+            ..Reading::default()
+        };
+        assert!(none.wished().is_none());
+    }
 }

@@ -141,10 +141,16 @@ impl Lexicon {
         // statement.
         // "did", "have", "has" and "had" before an article tell what the writer did or has,
         // with the "I" dropped: "did a computing HND", "have a degree in biology".
-        let told = matches!(
+        // "would love to", "would like to" wish rather than ask, without a question mark.
+        let first_two = (
             words.first().map(String::as_str),
-            Some("did" | "have" | "has" | "had")
-        ) && matches!(words.get(1).map(String::as_str), Some("a" | "an"));
+            words.get(1).map(String::as_str),
+        );
+        let told = matches!(
+            first_two,
+            (Some("did" | "have" | "has" | "had"), Some("a" | "an"))
+                | (Some("would"), Some("love" | "like"))
+        );
         let opens = words.first().is_some_and(asks)
             && !told
             && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
@@ -236,8 +242,11 @@ program = "programme"
         assert!(!lexicon.refers_back(&words("one more question")));
         assert!(!lexicon.refers_back(&words("what is it like working in icu")));
         assert!(lexicon.refers_back(&words("what is it like")));
-        let questions =
-            Lexicon::parse("question_words = [\"what\", \"can\", \"am\"]", "q").expect("valid");
+        let questions = Lexicon::parse(
+            "question_words = [\"what\", \"can\", \"am\", \"would\"]",
+            "q",
+        )
+        .expect("valid");
         let is_question = |t: &str| questions.is_question(t, &words(t));
         assert!(is_question("what is CPD"));
         assert!(is_question("nursing?"));
@@ -249,6 +258,9 @@ program = "programme"
         assert!(is_question("heard about secondments but what is the point"));
         assert!(!is_question("did a computing hnd in derry"));
         assert!(!is_question("have a degree in biology"));
+        assert!(!is_question("would love to get into research"));
+        assert!(is_question("would i need a degree"));
+        assert!(is_question("would love to know, can i apply?"));
     }
 
     #[test]

@@ -60,6 +60,16 @@ pub(crate) struct RoleNames {
     exact_by_first: PhraseSet<usize>,
 }
 
+/// What a message asks, for `Engine::role_fact`: its words, the words of the clauses that ask
+/// when others only tell and they find an answer of their own, and whether it refers back to
+/// the subject under discussion.
+#[derive(Clone, Copy)]
+pub(super) struct Question<'a> {
+    pub words: &'a [String],
+    pub asked: Option<&'a [String]>,
+    pub refers: bool,
+}
+
 impl RoleNames {
     /// Indexes the names and aliases of `roles`.
     pub(crate) fn new(roles: &[Role], analyzer: &Analyzer) -> RoleNames {
@@ -269,13 +279,17 @@ impl Engine {
     /// discussion. A message that is only a role's name gets the role's card.
     pub(super) fn role_fact(
         &self,
-        words: &[String],
+        question: Question<'_>,
         named: &[usize],
-        refers: bool,
         best: Option<(&knowledge::Entry, f32)>,
         state: &UserState,
         next: &mut UserState,
     ) -> Option<Reply> {
+        let Question {
+            words,
+            asked,
+            refers,
+        } = question;
         let best_entry = best.map(|(entry, _)| entry);
         let knowledge_confidence = best.map_or(0.0, |(_, confidence)| confidence);
         if let Some(role) = self.role_names.alone(&self.analyzer, words) {
@@ -285,7 +299,17 @@ impl Engine {
             }
             return None;
         }
-        let aspect = match self.aspect(words) {
+        // A fact that an entry answers for every role is asked only where the message asks:
+        // "QA vs QC in hospital pharmacy, what's the difference? interview tmrw" is not about
+        // interviews.
+        let aspect = self.aspect(words).filter(|aspect| {
+            aspect.entry.is_none()
+                || asked.is_none_or(|asked| {
+                    self.aspect(asked)
+                        .is_some_and(|found| std::ptr::eq(found, *aspect))
+                })
+        });
+        let aspect = match aspect {
             Some(aspect) => aspect,
             // "And for midwives?": the same question as before, about another role.
             None => {
