@@ -1102,7 +1102,11 @@ impl Engine {
             let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
             return self.noted_before(reply, &facts);
         }
-        if wish_told && let Some(entry) = self.wish_entry(&next.profile) {
+        // A question nothing answers, from a writer who has just told who they are, about work
+        // ("leaving school this summer with not great grades, what can i actually do in the
+        // nhs"): the ways in their life stage suggests.
+        let asks_told = asks && careers && !notes.is_empty() && named.is_empty();
+        if (wish_told || asks_told) && let Some(entry) = self.wish_entry(&next.profile) {
             let reply = self.answer(entry, ANSWER_MIN, next);
             return self.noted_before(reply, &facts);
         }
