@@ -1096,8 +1096,17 @@ impl Engine {
         // the one the writer is thinking of ("I've always fancied being an OT, is it too
         // late?", "thinking about nursing, is that daft at my age"): that role's overview says
         // what is known. A role that is the writer's own clinician ("my physio") is no such sign.
+        // So does a question about the role that shows no sign of a patient's own care and
+        // nothing a decline answers ("after the 4 yrs am i a fully fledged doctor"; not "the
+        // pharmacist gave me the wrong tablets", "my nan's district nurse didn't turn up",
+        // "where can i buy cheap nursing scrubs").
+        let cared_for = assessment.is_some_and(|a| a.cared_for);
+        let declined = (self.intent_index.rank(&analysis).into_iter())
+            .find(|m| self.intents[m.doc].kind.is_fallback())
+            .is_some_and(|m| m.confidence >= DECLINE_MIN);
+        let asks_of_role = asks && !cared_for && !declined && !self.own_clinician_named(words);
         if let [role] = named[..]
-            && (careers_words || interest)
+            && (careers_words || interest || asks_of_role)
         {
             let reply = self.role_overview(role, best_entry, knowledge_confidence, next);
             return self.noted_before(reply, &facts);
@@ -1106,7 +1115,9 @@ impl Engine {
         // ("leaving school this summer with not great grades, what can i actually do in the
         // nhs"): the ways in their life stage suggests.
         let asks_told = asks && careers && !notes.is_empty() && named.is_empty();
-        if (wish_told || asks_told) && let Some(entry) = self.wish_entry(&next.profile) {
+        if (wish_told || asks_told)
+            && let Some(entry) = self.wish_entry(&next.profile)
+        {
             let reply = self.answer(entry, ANSWER_MIN, next);
             return self.noted_before(reply, &facts);
         }
@@ -1227,6 +1238,19 @@ impl Engine {
             .entry_role(entry)
             .is_some_and(|role| named.contains(&role));
         (best.confidence >= ANSWER_MIN && !about_named).then_some(hits)
+    }
+
+    /// True when a role is named as someone's own clinician ("my nan's district nurse").
+    fn own_clinician_named(&self, words: &[String]) -> bool {
+        const BEFORE: usize = 3;
+        self.role_names
+            .spans_as_written(words)
+            .into_iter()
+            .any(|span| {
+                words[span.start.saturating_sub(BEFORE)..span.start]
+                    .iter()
+                    .any(|w| self.messages.own_clinician_before.contains(w))
+            })
     }
 
     /// True when what the writer wishes has words of its own and names no role.

@@ -72,6 +72,9 @@ pub struct Messages {
     /// not about something beyond it.
     #[serde(default)]
     pub own_job: Vec<String>,
+    /// Words before a role named that make it someone's own clinician.
+    #[serde(default)]
+    pub own_clinician_before: Vec<String>,
     /// Words after which a role named is one the user does not mean ("the ones who drive
     /// ambulances but aren't paramedics").
     #[serde(default)]

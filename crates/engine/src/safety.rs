@@ -64,6 +64,9 @@ pub struct Assessment {
     /// Some part has words of a careers question of its own ("fancied being", "jobs"), not
     /// only a role named or a word patients use too.
     pub careers_words: bool,
+    /// Some part has a sign of a patient's own care or of a health worry ("open on sunday",
+    /// "an ingrown toenail"), whatever the outcome.
+    pub cared_for: bool,
     /// Some part holds an everyday saying ("what's the point of doing one"): its words are
     /// explained, so the semantic check has nothing to catch there.
     pub idiom: bool,
@@ -288,6 +291,8 @@ impl Safety {
                     ["what", "how", "where", "which", "who", "why", "when"].contains(&w.as_str())
                 }));
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
+        let cared_for =
+            (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));
         // A clause that asks with careers words of its own ("any admin jobs I could move
         // into?"): the examples cannot outvote it.
         let asks_careers = parts
@@ -313,6 +318,7 @@ impl Safety {
             signals: Vec::new(),
             careers: careers_anywhere,
             careers_words,
+            cared_for,
             idiom,
         };
         // A message about the writer or someone they know: its pieces without a subject are
@@ -367,6 +373,7 @@ impl Safety {
                     signals: signs.signals,
                     careers: careers_anywhere,
                     careers_words,
+                    cared_for,
                     idiom,
                 };
             } else if best.clause.is_none() {

@@ -205,7 +205,11 @@ impl Engine {
         next: &mut UserState,
     ) -> Option<Reply> {
         let asks = self.compare_words.iter().any(|w| contains_phrase(words, w));
-        let enough = named.len() >= 2 || (named.len() == 1 && state.role.is_some());
+        // One role named is compared with another under discussion, not with itself ("the
+        // difference between the types of nursing" after nursing).
+        let discussed = state.role.as_deref().and_then(|id| self.role_index(id));
+        let enough =
+            named.len() >= 2 || matches!((named, discussed), ([one], Some(other)) if *one != other);
         // "compare" on its own asks which roles to compare.
         let bare = words.len() <= named.len() + 2;
         if !asks || !(enough || bare) {
