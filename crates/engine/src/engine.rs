@@ -942,7 +942,7 @@ impl Engine {
             alone
         };
         let hits = self
-            .with_context(state, &analysis, &alone, refers)
+            .with_context(state, &analysis, &alone, refers, reading.asks())
             .unwrap_or(alone);
         // Only a question with nothing beside it and nothing under discussion: meaning read
         // over several clauses or a conversation drifts to what the rest says.
@@ -1435,6 +1435,7 @@ impl Engine {
         analysis: &Analysis,
         alone: &[Hit],
         refers: bool,
+        asks: bool,
     ) -> Option<Vec<Hit>> {
         // A message with no words of its own (only emoji) follows nothing up.
         if analysis.words.is_empty() {
@@ -1442,7 +1443,14 @@ impl Engine {
         }
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
         let alone_best = alone.first().map_or(0.0, |h| h.confidence);
-        if !refers && alone_best >= ANSWER_MIN {
+        // A short question the message alone answers only unsurely may still follow up what
+        // was just answered, in no words that refer back ("would i have to retrain from
+        // scratch?" after return to practice): the follow-up reading, when clearly better.
+        let implicit = !refers
+            && asks
+            && (ANSWER_MIN..CERTAIN).contains(&alone_best)
+            && self.own_words(&analysis.words) <= SHORT_FOLLOW_UP / 2;
+        if !refers && alone_best >= ANSWER_MIN && !implicit {
             return None;
         }
         let mut together = analysis.clone();
@@ -1458,9 +1466,10 @@ impl Engine {
         let best = hits.first()?;
         // A message that refers back prefers the follow-up reading unless it is clearly worse.
         let margin = if refers { -FOLLOW_UP_MARGIN } else { 0.0 };
+        let margin = if implicit { FOLLOW_UP_MARGIN } else { margin };
         let better = best.confidence >= ANSWER_MIN && best.confidence > alone_best + margin;
         let same_again = self.knowledge.entries[best.entry].id == topic.id;
-        let moves_on = refers || !same_again;
+        let moves_on = refers || implicit || !same_again;
         // "Could I do a secondment to try it out?" after advanced practice: the entry just
         // shown again is no answer when another answers the message alone with certainty.
         let other_certain = alone_best >= CERTAIN

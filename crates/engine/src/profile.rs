@@ -108,6 +108,10 @@ struct FactFile {
     /// Phrases that say the roles named with them interest the user ("I want to be a…").
     #[serde(default)]
     interest: Vec<String>,
+    /// Phrases that make a fact after them a question of what may be needed, not a fact about
+    /// the writer ("would i have to retrain", "do i need to do my degree again").
+    #[serde(default)]
+    supposed_before: Vec<String>,
     #[serde(default)]
     tailor: Vec<Tailor>,
 }
@@ -120,6 +124,7 @@ pub(crate) struct FactFinder {
     age_after: Vec<Vec<String>>,
     age_note: String,
     interest: Vec<Vec<String>>,
+    supposed_before: Vec<Vec<String>>,
     /// Every fact and interest phrase, to find where the writer speaks of themselves.
     about_writer: PhraseSet<()>,
     /// Notes that tailor answers to the profile.
@@ -152,6 +157,7 @@ impl FactFinder {
             age_after: phrases(&parsed.age_after),
             age_note: parsed.age_note,
             interest,
+            supposed_before: phrases(&parsed.supposed_before),
             about_writer,
             tailors: parsed.tailor,
             facts,
@@ -167,7 +173,14 @@ impl FactFinder {
             notes.push(self.age_note.replace("{age}", &age.to_string()));
         }
         for (fact, phrases) in &self.facts {
-            if !phrases.iter().any(|p| contains_phrase(words, p)) {
+            // A life stage or qualification only supposed ("would i have to retrain") is none.
+            let supposable = matches!(fact.field, Field::Stage | Field::Qualification);
+            let told = |phrase: &Vec<String>| {
+                (0..words.len()).any(|at| {
+                    words[at..].starts_with(phrase) && !(supposable && self.supposed_at(words, at))
+                })
+            };
+            if !phrases.iter().any(told) {
                 continue;
             }
             let changed = match fact.field {
@@ -186,6 +199,16 @@ impl FactFinder {
             }
         }
         notes
+    }
+
+    /// True when a phrase of `supposed_before` ends within a few words before `at`.
+    fn supposed_at(&self, words: &[String], at: usize) -> bool {
+        const WITHIN: usize = 3;
+        self.supposed_before.iter().any(|phrase| {
+            let earliest = at.saturating_sub(WITHIN + phrase.len());
+            (earliest..at)
+                .any(|start| start + phrase.len() <= at && words[start..].starts_with(phrase))
+        })
     }
 
     /// True when the words say that the roles named with them interest the writer ("I've
@@ -296,6 +319,7 @@ mod tests {
 age_before = ["i am", "aged"]
 age_after = ["years old"]
 age_note = "you're {age}"
+supposed_before = ["need to", "have to"]
 [[fact]]
 field = "stage"
 value = "school leaver"
@@ -331,6 +355,9 @@ phrases = ["live in scotland"]
             notes,
             ["you're 17", "you're leaving school", "you have A levels"]
         );
+        // Supposed, not told.
+        let (profile, notes) = learn("do i need to do a levels first");
+        assert!(profile.qualifications.is_empty(), "{notes:?}");
     }
 
     #[test]
