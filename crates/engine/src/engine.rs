@@ -1081,7 +1081,7 @@ impl Engine {
             h.confidence >= ANSWER_MIN
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
-            let best = match self.settle(best, &hits, words, &next.profile) {
+            let best = match self.settle(best, &hits, words, &named, &next.profile) {
                 Ok(hit) => hit,
                 Err(did_you_mean) => return did_you_mean,
             };
@@ -1507,6 +1507,7 @@ impl Engine {
         best: Hit,
         hits: &[Hit],
         words: &[String],
+        named: &[usize],
         profile: &Profile,
     ) -> Result<Hit, Reply> {
         let Some(&second) = hits.get(1) else {
@@ -1522,6 +1523,19 @@ impl Engine {
         );
         if a.related.contains(&b.id) || b.related.contains(&a.id) {
             return Ok(best);
+        }
+        // The one that answers the fact asked of the role named ("what qualifications would my
+        // son need to become a radiographer?": those of the allied health professions, not
+        // volunteering).
+        let asked = self.aspect(words);
+        let about_named = |entry: &Entry| match (named, asked) {
+            ([role], Some(aspect)) => self.entry_answers(entry, *role, aspect, None),
+            _ => false,
+        };
+        match (about_named(a), about_named(b)) {
+            (true, false) => return Ok(best),
+            (false, true) => return Ok(second),
+            _ => {}
         }
         let suggested = |entry: &Entry| {
             self.facts

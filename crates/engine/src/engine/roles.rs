@@ -456,7 +456,7 @@ impl Engine {
     /// about that kind of role and either about the same fact or sure of itself and not about
     /// another fact; or it is about no role, sure of itself and not about another fact ("do paramedics need a degree?" is not answered by "Are midwives
     /// and paramedics in demand?").
-    fn entry_answers(
+    pub(super) fn entry_answers(
         &self,
         entry: &knowledge::Entry,
         role: usize,
