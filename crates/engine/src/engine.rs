@@ -213,6 +213,8 @@ pub struct Engine {
     own_job: Vec<Vec<String>>,
     /// `role_denied_before` of `intents/messages.toml`, as normalised words.
     role_denied_before: Vec<Vec<String>>,
+    /// `role_denied_stand_in` of `intents/messages.toml`, as normalised words.
+    role_denied_stand_in: Vec<String>,
     /// `alternative_before` of `intents/messages.toml`, as normalised words.
     alternative_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
@@ -341,6 +343,7 @@ impl Engine {
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
+        let role_denied_stand_in = analyzer.normal_words(&messages.role_denied_stand_in);
         let alternative_before = phrases(&messages.alternative_before);
         let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
@@ -375,6 +378,7 @@ impl Engine {
             job_not_after,
             own_job,
             role_denied_before,
+            role_denied_stand_in,
             alternative_before,
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
@@ -1295,26 +1299,33 @@ impl Engine {
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but
     /// aren't paramedics"): a role named straight after a phrase of `role_denied_before`, with
-    /// that phrase.
+    /// that phrase, read as `role_denied_stand_in`.
     fn without_roles_denied(&self, content: Words) -> Words {
-        let denied: Vec<std::ops::Range<usize>> = self
-            .role_names
-            .spans_as_written(&content.words)
-            .into_iter()
-            .filter_map(|span| {
-                // An article may sit between ("instead of a midwife").
-                let article = span.start > 0
-                    && matches!(content.words[span.start - 1].as_str(), "a" | "an" | "the");
-                let start = span.start - usize::from(article);
-                let before = &content.words[..start];
-                let phrase = self
-                    .role_denied_before
-                    .iter()
-                    .find(|p| before.ends_with(p))?;
-                Some(start - phrase.len()..span.end)
-            })
-            .collect();
-        without_runs(content, &denied)
+        let mut spans = self.role_names.spans_as_written(&content.words);
+        spans.sort_unstable_by_key(|span| (span.start, std::cmp::Reverse(span.end)));
+        let mut denied: Vec<std::ops::Range<usize>> = Vec::new();
+        for span in spans {
+            if denied.last().is_some_and(|last| span.start < last.end) {
+                continue;
+            }
+            // An article may sit between ("instead of a midwife").
+            let article = span.start > 0
+                && matches!(content.words[span.start - 1].as_str(), "a" | "an" | "the");
+            let start = span.start - usize::from(article);
+            let before = &content.words[..start];
+            // "apart from doctors and nurses": a role listed straight after one denied.
+            if let Some(last) = denied.last_mut()
+                && last.end + 1 == start
+                && matches!(content.words[last.end].as_str(), "and" | "or" | "nor")
+            {
+                last.end = span.end;
+                continue;
+            }
+            if let Some(phrase) = self.role_denied_before.iter().find(|p| before.ends_with(p)) {
+                denied.push(start - phrase.len()..span.end);
+            }
+        }
+        replacing_runs(content, &denied, &self.role_denied_stand_in)
     }
 
     /// The hits for the message without the name of the writer's `job`, when an entry that is
@@ -1758,6 +1769,35 @@ fn without_runs(mut content: Words, runs: &[std::ops::Range<usize>]) -> Words {
         .factors
         .retain(|_| at.next().is_some_and(|i| kept(&i)));
     content
+}
+
+/// `content` with each of the `runs` (in order, apart) read as the words `stand_in`.
+fn replacing_runs(content: Words, runs: &[std::ops::Range<usize>], stand_in: &[String]) -> Words {
+    if runs.is_empty() {
+        return content;
+    }
+    let mut replaced = Words {
+        corrections: content.corrections,
+        ..Words::default()
+    };
+    let mut runs = runs.iter().peekable();
+    let pairs = content.words.into_iter().zip(content.factors);
+    for (at, (word, factor)) in pairs.enumerate() {
+        match runs.peek() {
+            Some(run) if run.contains(&at) => {
+                if at + 1 == run.end {
+                    runs.next();
+                    replaced.words.extend(stand_in.iter().cloned());
+                    replaced.factors.extend(stand_in.iter().map(|_| 1.0));
+                }
+            }
+            _ => {
+                replaced.words.push(word);
+                replaced.factors.push(factor);
+            }
+        }
+    }
+    replaced
 }
 
 /// True when the phrase (normalised words) occurs in `words` as a run.

@@ -79,6 +79,10 @@ pub struct Messages {
     /// ambulances but aren't paramedics").
     #[serde(default)]
     pub role_denied_before: Vec<String>,
+    /// Words read in place of a role denied ("I don't want to be a nurse, what else is
+    /// there?" asks of other roles).
+    #[serde(default)]
+    pub role_denied_stand_in: String,
     /// Words after which the writer names what they do not want instead ("instead of uni").
     #[serde(default)]
     pub alternative_before: Vec<String>,
