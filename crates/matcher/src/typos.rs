@@ -1,12 +1,16 @@
 //! Typo-tolerant word lookup: a vocabulary of known words with a deletion index (as in SymSpell)
 //! to find candidates quickly, verified with `strsim`'s optimal string alignment distance.
 //!
+//! A word no known word is near in spelling may still sound like one ("dietishun", "fisio",
+//! "sykologist"): the known words with the same Double Metaphone key are its candidates then.
+//!
 //! The index holds a 64-bit hash of each deletion variant, not the variant: a fraction of the
 //! memory and of the time to build. Two variants with one hash only add a candidate, which the
 //! distance check then judges like any other.
 
 use std::hash::Hasher;
 
+use rphonetic::DoubleMetaphone;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 
 /// Known words with how often each occurs, and an index for finding near misses.
@@ -15,6 +19,8 @@ pub(crate) struct Vocabulary {
     counts: HashMap<String, u32>,
     /// (the hash of a word with up to `max_edits(len)` characters deleted, the word), sorted.
     deletions: Vec<(u64, u32)>,
+    /// (a Double Metaphone key of a word of at least `SOUNDED_MIN` letters, the word), sorted.
+    sounds: Vec<(String, u32)>,
     words: Vec<String>,
 }
 
@@ -32,6 +38,13 @@ fn max_edits(len: usize) -> usize {
 /// long, and it bounds the work per word (finding candidates grows with the square of the length).
 const MAX_CORRECTED: usize = 30;
 
+/// Words shorter than this are never taken for a known word that sounds the same: short keys
+/// are shared by too many words.
+const SOUNDED_MIN: usize = 5;
+
+/// The longest Double Metaphone key made: long enough to tell long words apart.
+const SOUND_KEY_LEN: usize = 12;
+
 /// Words shorter than this are taken for a known word two edits away only when both start
 /// with the same letter and differ in length ("midwfes" for "midwives"; not "purple" for
 /// "people", two letters changed).
@@ -47,6 +60,7 @@ impl Vocabulary {
         let mut words: Vec<String> = vocabulary.counts.keys().cloned().collect();
         words.sort();
         let mut variants = Vec::new();
+        let metaphone = DoubleMetaphone::new(Some(SOUND_KEY_LEN));
         for (id, word) in words.iter().enumerate() {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
             let len = word.chars().count();
@@ -58,9 +72,17 @@ impl Vocabulary {
             vocabulary
                 .deletions
                 .extend(variants.iter().map(|&variant| (variant, id)));
+            if len >= SOUNDED_MIN && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                let keys = sound_keys(&metaphone, word);
+                vocabulary
+                    .sounds
+                    .extend(keys.into_iter().map(|key| (key, id)));
+            }
         }
         vocabulary.deletions.sort_unstable();
         vocabulary.deletions.dedup();
+        vocabulary.sounds.sort_unstable();
+        vocabulary.sounds.dedup();
         vocabulary.words = words;
         vocabulary
     }
@@ -99,7 +121,7 @@ impl Vocabulary {
             candidates.extend(same.map(|&(_, id)| id));
         }
         let first = word.chars().next();
-        candidates
+        let spelled = candidates
             .into_iter()
             .filter_map(|id| {
                 let known = self.words.get(id as usize)?;
@@ -120,8 +142,48 @@ impl Vocabulary {
                     (*known).clone(),
                 )
             })
+            .map(|(_, known)| known.as_str());
+        spelled.or_else(|| self.sounding_like(word))
+    }
+
+    /// The known word that sounds like `word` (one of their Double Metaphone keys is the same)
+    /// and is spelt at most half its letters away: the nearest, then the most frequent.
+    fn sounding_like(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        if len < SOUNDED_MIN || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let keys = sound_keys(&DoubleMetaphone::new(Some(SOUND_KEY_LEN)), word);
+        keys.iter()
+            .flat_map(|key| {
+                let start = self.sounds.partition_point(|(k, _)| k < key);
+                self.sounds[start..]
+                    .iter()
+                    .take_while(move |(k, _)| k == key)
+            })
+            .filter_map(|&(_, id)| {
+                let known = self.words.get(id as usize)?;
+                let distance = strsim::osa_distance(word, known);
+                (distance <= len.div_ceil(2)).then_some((distance, known))
+            })
+            .min_by_key(|(distance, known)| {
+                (
+                    *distance,
+                    std::cmp::Reverse(self.count(known)),
+                    (*known).clone(),
+                )
+            })
             .map(|(_, known)| known.as_str())
     }
+}
+
+/// The Double Metaphone keys of a word (primary and alternate), each once.
+fn sound_keys(metaphone: &DoubleMetaphone, word: &str) -> Vec<String> {
+    let result = metaphone.double_metaphone(word);
+    let mut keys = vec![result.primary(), result.alternate()];
+    keys.dedup();
+    keys.retain(|key| !key.is_empty());
+    keys
 }
 
 /// The hashes of the word itself and of every string made by deleting up to `edits` (at most
@@ -160,7 +222,7 @@ mod tests {
     fn vocabulary() -> Vocabulary {
         let text = "apply apply application nursing nurse qualifications pension audiologist \
                     demand apprenticeship bevan jobs jobs job help hello hello physiotherapist \
-                    midwives";
+                    midwives people";
         Vocabulary::new(text.split_whitespace())
     }
 
@@ -179,10 +241,25 @@ mod tests {
         check("apprentiship", Some("apprenticeship")); // two edits in a long word
         check("midwfes", Some("midwives")); // two edits, same first letter
         check("xidwfes", None); // two edits in a short word with another first letter
-        check("pinsian", None); // two letters changed in a short word
+        check("purple", None); // two letters changed in a short word ("people")
+        check("pinsian", Some("pension")); // ... unless it sounds the same
         check("audiologst", Some("audiologist"));
         check("bevn", Some("bevan"));
         check("physiotherapst", Some("physiotherapist"));
+    }
+
+    #[test]
+    fn corrects_words_spelt_as_they_sound() {
+        let known = Vocabulary::new(["dietitian", "psychologist", "pharmacist", "physio", "fees"]);
+        let check = |input: &str, expect: Option<&str>| {
+            assert_eq!(known.correct(input), expect, "correct({input:?})");
+        };
+        check("dietishun", Some("dietitian"));
+        check("sykologist", Some("psychologist"));
+        check("farmasist", Some("pharmacist"));
+        check("fisio", Some("physio"));
+        check("fizz", None); // too short to go by sound
+        check("feeses", None); // sounds like "fees" but is spelt too far from it
     }
 
     #[test]
