@@ -474,7 +474,12 @@ impl Engine {
             Some(about) => {
                 self.same_kind(about, role) && (same_fact || certain.is_some() && !other_fact)
             }
-            None => certain.is_some() && !other_fact,
+            // "What does a podiatrist do": the role's own entry or its card says, not another
+            // entry about no role that names it (primary care).
+            None => {
+                let own = self.knowledge.roles[role].entry == entry.id;
+                certain.is_some() && !other_fact && (own || fact(aspect) != Some(RoleField::What))
+            }
         }
     }
 
