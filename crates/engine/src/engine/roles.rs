@@ -464,8 +464,11 @@ impl Engine {
         certain: Option<&knowledge::Entry>,
     ) -> bool {
         let fact = |a: &Aspect| a.fields.first().copied();
+        // The fact of a role the entry's title names; an entry that answers a fact for every
+        // role ("Return to practice") names none.
         let entry_fact = self
             .aspect(&self.analyzer.normal_words(&entry.title))
+            .filter(|found| found.entry.is_none())
             .map(fact);
         let same_fact = entry_fact == Some(fact(aspect));
         let other_fact = entry_fact.is_some() && !same_fact;
