@@ -32,6 +32,9 @@ const ANSWER_MIN: f32 = 0.42;
 const INTENT_MIN: f32 = 0.5;
 /// Two candidates closer than this are ambiguous, unless the first is at least `CERTAIN`.
 const AMBIGUITY_MARGIN: f32 = 0.02;
+/// How far behind an uncertain best answer the entry the writer's stage suggests may be and
+/// still be given instead.
+const SUGGESTED_MARGIN: f32 = 0.08;
 const CERTAIN: f32 = 0.6;
 /// The least confidence with which a fallback intent (out of scope, patient services, health)
 /// is taken, when it matches better than any knowledge entry.
@@ -1085,7 +1088,9 @@ impl Engine {
             h.confidence >= ANSWER_MIN
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
-            let best = match self.settle(best, &hits, words, &named, &next.profile) {
+            let stage_told =
+                next.profile.stage.is_some() && next.profile.stage != state.profile.stage;
+            let best = match self.settle(best, &hits, words, &named, &next.profile, stage_told) {
                 Ok(hit) => hit,
                 Err(did_you_mean) => return did_you_mean,
             };
@@ -1509,10 +1514,11 @@ impl Engine {
             .entry(suggested.or(self.messages.wish_entry.as_deref())?)
     }
 
-    /// The entry to answer with: `best`, unless the next is too close to choose between by
-    /// confidence. Then the one of the two that the writer's life stage suggests (return to
-    /// practice for a returner), or the one nearest in meaning to the message's `words` when
-    /// the nearest entry of all is one of them; otherwise "did you mean A or B?".
+    /// The entry to answer with: `best`, unless the entry the life stage the writer has just
+    /// told suggests is near behind it (`SUGGESTED_MARGIN`), or the next is too close to choose
+    /// between by confidence. Then the one of the two that the writer's life stage suggests
+    /// (return to practice for a returner), or the one nearest in meaning to the message's
+    /// `words` when the nearest entry of all is one of them; otherwise "did you mean A or B?".
     fn settle(
         &self,
         best: Hit,
@@ -1520,10 +1526,30 @@ impl Engine {
         words: &[String],
         named: &[usize],
         profile: &Profile,
+        stage_told: bool,
     ) -> Result<Hit, Reply> {
         let Some(&second) = hits.get(1) else {
             return Ok(best);
         };
+        let suggested = |entry: &Entry| {
+            self.facts
+                .tailors
+                .iter()
+                .filter(|t| t.field == Field::Stage && t.holds(profile))
+                .any(|t| t.suggest.as_deref() == Some(entry.id.as_str()))
+        };
+        // The entry the stage the writer has just told suggests, not far behind an uncertain
+        // best ("registered nurse from the philippines, 6 yrs experience… how can i work in the
+        // NHS?": joining from overseas, not working abroad later).
+        if stage_told
+            && best.confidence < CERTAIN
+            && let Some(&near) = hits.iter().skip(1).find(|h| {
+                h.confidence >= best.confidence - SUGGESTED_MARGIN
+                    && suggested(&self.knowledge.entries[h.entry])
+            })
+        {
+            return Ok(near);
+        }
         let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
         if !close || best.confidence >= CERTAIN {
             return Ok(best);
@@ -1548,13 +1574,6 @@ impl Engine {
             (false, true) => return Ok(second),
             _ => {}
         }
-        let suggested = |entry: &Entry| {
-            self.facts
-                .tailors
-                .iter()
-                .filter(|t| t.field == Field::Stage && t.holds(profile))
-                .any(|t| t.suggest.as_deref() == Some(entry.id.as_str()))
-        };
         match (suggested(a), suggested(b)) {
             (true, false) => return Ok(best),
             (false, true) => return Ok(second),
