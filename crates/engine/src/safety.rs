@@ -311,6 +311,14 @@ impl Safety {
             .map(|(index, _, _)| *index)
             .collect();
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
+        // Nothing told of a body or a patient: "is that normal?" then asks about what else the
+        // message tells ("my trust might fund a masters, is that normal").
+        let nothing_of_health = !parts.iter().any(|(_, _, signs)| {
+            signs.symptom
+                || [Sign::Condition, Sign::Patient, Sign::Emergency, Sign::RedFlag]
+                    .iter()
+                    .any(|&sign| signs.has(sign))
+        });
         let one_subject = self.cuts(&joined).is_empty();
         let mut best = Assessment {
             outcome: Outcome::Careers,
@@ -365,6 +373,11 @@ impl Safety {
                 outcome = unframed;
                 let vote = format!("{unframed:?}: a careers frame held back, near health worries");
                 signs.signals.push(vote.to_lowercase());
+            }
+            if outcome == Outcome::Health && careers_words && nothing_of_health {
+                outcome = Outcome::Careers;
+                let vote = "careers: a question whether careers matters told are normal";
+                signs.signals.push(vote.into());
             }
             if outcome.urgency() > best.outcome.urgency() {
                 best = Assessment {
@@ -460,6 +473,10 @@ impl Safety {
             .filter(|h| !covered(h))
             .map(|h| h.pattern.sign)
             .collect();
+        let symptom = found.contains(&Sign::Health);
+        let role_named = hits
+            .iter()
+            .any(|h| std::ptr::eq(h.pattern, &self.role_named));
         if found.contains(&Sign::HealthQuestion) {
             found.insert(Sign::Health);
         }
@@ -479,6 +496,8 @@ impl Safety {
             red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
+            symptom,
+            role_named,
             found,
             signals,
         }
@@ -511,6 +530,10 @@ struct Signs {
     red_flags: usize,
     /// The part asks about a job, a role or a course.
     careers: bool,
+    /// A symptom or a health worry is told, not only asked about ("is that normal?").
+    symptom: bool,
+    /// A role of the catalogue is named.
+    role_named: bool,
     signals: Vec<String>,
 }
 
@@ -543,6 +566,8 @@ impl Signs {
         }
         Signs {
             careers: false,
+            symptom: self.symptom,
+            role_named: self.role_named,
             found,
             red_flags: self.red_flags,
             signals: Vec::new(),
@@ -569,11 +594,14 @@ impl Signs {
         // A careers question about a worry that is over, or not the writer's own ("is a nurse
         // with asthma ok?").
         let careers_topic = careers_anywhere && (past || !personal);
+        // A symptom asked about, of no role ("is it normal to feel dizzy after a night
+        // shift?"; not "do nurses often get back pain?").
+        let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
         if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
-        } else if health && (background || !self.careers && !careers_topic) {
+        } else if health && (background || asks_symptom || !self.careers && !careers_topic) {
             Outcome::Health
         } else if self.has(Sign::Patient) && !self.careers && (personal || !careers_anywhere) {
             Outcome::Patient
