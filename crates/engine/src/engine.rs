@@ -989,10 +989,14 @@ impl Engine {
             }
             _ => (intent, intent_confidence),
         };
+        // Small talk beside a careers question an entry answers is no reply to it ("can i
+        // still get a job in the nhs or am i wasting my time").
+        let answered = asks && careers_words && knowledge_confidence >= ANSWER_MIN;
         if let Some(i) = intent.filter(|i| {
-            let declines = self.intents[*i].kind.is_fallback();
+            let kind = self.intents[*i].kind;
+            let declines = kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
-            !(follows_up || declines && about_user)
+            !(follows_up || declines && about_user || kind == IntentKind::Smalltalk && answered)
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {
