@@ -1555,6 +1555,18 @@ impl Engine {
             return Ok(near);
         }
         let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
+        // Of two close entries about the one role named, the one whose title names the fact
+        // asked, however sure the other ("are there loads of nursing jobs": demand for
+        // nurses, not nursing in general).
+        if close && let ([role], Some(aspect)) = (named, self.aspect(words)) {
+            let names_fact = |hit: &Hit| {
+                let entry = &self.knowledge.entries[hit.entry];
+                self.entry_role(entry) == Some(*role) && self.title_names(entry, aspect)
+            };
+            if names_fact(&second) && !names_fact(&best) {
+                return Ok(second);
+            }
+        }
         if !close || best.confidence >= CERTAIN {
             return Ok(best);
         }

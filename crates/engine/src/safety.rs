@@ -315,9 +315,14 @@ impl Safety {
         // message tells ("my trust might fund a masters, is that normal").
         let nothing_of_health = !parts.iter().any(|(_, _, signs)| {
             signs.symptom
-                || [Sign::Condition, Sign::Patient, Sign::Emergency, Sign::RedFlag]
-                    .iter()
-                    .any(|&sign| signs.has(sign))
+                || [
+                    Sign::Condition,
+                    Sign::Patient,
+                    Sign::Emergency,
+                    Sign::RedFlag,
+                ]
+                .iter()
+                .any(|&sign| signs.has(sign))
         });
         let one_subject = self.cuts(&joined).is_empty();
         let mut best = Assessment {

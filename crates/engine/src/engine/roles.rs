@@ -451,6 +451,20 @@ impl Engine {
         Some(reply)
     }
 
+    /// The fact of a role the entry's title names ("Demand for nurses" names demand); an
+    /// entry that answers a fact for every role ("Return to practice") names none.
+    fn title_fact(&self, entry: &knowledge::Entry) -> Option<RoleField> {
+        let title = self.analyzer.normal_words(&entry.title);
+        let found = self.aspect(&title).filter(|found| found.entry.is_none())?;
+        found.fields.first().copied()
+    }
+
+    /// True when the entry's title names the fact of a role `aspect` asks about.
+    pub(super) fn title_names(&self, entry: &knowledge::Entry, aspect: &Aspect) -> bool {
+        self.title_fact(entry)
+            .is_some_and(|fact| aspect.fields.first() == Some(&fact))
+    }
+
     /// True when an entry that answers a question about a fact (`aspect`) of a role named
     /// (`role`) answers it better than the role's card: the entry is that role's own; or it is
     /// about that kind of role and either about the same fact or sure of itself and not about
@@ -463,14 +477,8 @@ impl Engine {
         aspect: &Aspect,
         certain: Option<&knowledge::Entry>,
     ) -> bool {
-        let fact = |a: &Aspect| a.fields.first().copied();
-        // The fact of a role the entry's title names; an entry that answers a fact for every
-        // role ("Return to practice") names none.
-        let entry_fact = self
-            .aspect(&self.analyzer.normal_words(&entry.title))
-            .filter(|found| found.entry.is_none())
-            .map(fact);
-        let same_fact = entry_fact == Some(fact(aspect));
+        let entry_fact = self.title_fact(entry);
+        let same_fact = entry_fact.is_some() && entry_fact == aspect.fields.first().copied();
         let other_fact = entry_fact.is_some() && !same_fact;
         match self.entry_role(entry) {
             Some(about) if about == role => true,
@@ -481,7 +489,8 @@ impl Engine {
             // entry about no role that names it (primary care).
             None => {
                 let own = self.knowledge.roles[role].entry == entry.id;
-                certain.is_some() && !other_fact && (own || fact(aspect) != Some(RoleField::What))
+                let asks_what = aspect.fields.first() == Some(&RoleField::What);
+                certain.is_some() && !other_fact && (own || !asks_what)
             }
         }
     }
