@@ -539,20 +539,41 @@ impl Engine {
     /// the words asking about a fact ("mental health doctor - what are they called and how long
     /// do they train").
     pub(super) fn description(&self, reading: &Reading, analysis: &Analysis) -> Vec<String> {
-        let cued: Vec<String> = reading
-            .clauses
-            .iter()
-            .filter(|clause| self.describes_role(&clause.words))
-            .flat_map(|clause| clause.words.iter().cloned())
-            .collect();
         let lexicon = self.analyzer.lexicon();
-        // Words that ask about a fact of the role ("how long do they train") describe nothing.
         let markers: Vec<Vec<String>> = self
             .role_cues
             .iter()
             .chain(&self.role_verbs)
             .cloned()
             .collect();
+        let own_words = |words: &[String]| {
+            (words.iter())
+                .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+                .count()
+        };
+        // A clause that describes a job, from its first cue on when enough is said after it
+        // ("what do u need to be one of the ppl who do the scans at hospital": the scans at
+        // hospital; not "helps people walk again, what job is that").
+        let cued: Vec<String> = reading
+            .clauses
+            .iter()
+            .filter(|clause| self.describes_role(&clause.words))
+            .flat_map(|clause| {
+                let words = &clause.words;
+                let first = (0..words.len()).find(|&at| {
+                    markers
+                        .iter()
+                        .any(|m| !m.is_empty() && words[at..].starts_with(m))
+                });
+                match first {
+                    Some(at) if own_words(&words[at..]) >= DESCRIPTION_WORDS => {
+                        words[at..].to_vec()
+                    }
+                    _ => words.clone(),
+                }
+            })
+            .collect();
+        // Words that ask about a fact of the role ("how long do they train") describe nothing.
         let uncued: Vec<String> = self
             .without_phrases(&cued, &markers)
             .split_whitespace()
