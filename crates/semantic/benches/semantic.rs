@@ -29,6 +29,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("top-5 over 2,000 vectors", |b| {
         b.iter(|| index.top_k(black_box(&query), 5))
     });
+    let mut scores = Vec::new();
+    c.bench_function("scores of 2,000 vectors", |b| {
+        b.iter(|| index.scores_into(black_box(&query), &mut scores))
+    });
     c.bench_function("top-5 labels over 2,000 vectors", |b| {
         b.iter(|| index.top_k_labels(black_box(&query), 5))
     });

@@ -137,7 +137,10 @@ pub(crate) fn normalise(v: &mut [f32]) {
 #[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
-    use crate::index::dot;
+
+    fn dot(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
 
     fn encoder() -> Encoder {
         Encoder::embedded().expect("the vendored artefact reads")
