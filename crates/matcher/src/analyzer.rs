@@ -4,7 +4,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use frostem::{Algorithm, Stemmer};
 
-use crate::{Lexicon, normalize::words, typos::Vocabulary};
+use crate::{
+    Lexicon,
+    normalize::words,
+    typos::{Vocabulary, count},
+};
 
 /// At most this many words of a message are read; the rest is ignored.
 pub const MAX_WORDS: usize = 120;
@@ -84,16 +88,19 @@ impl Analyzer {
     /// Builds an analyzer whose vocabulary is every word of `content` (all the texts the bot
     /// can match against) plus the words of the lexicon.
     pub fn new<'a>(lexicon: Lexicon, content: impl IntoIterator<Item = &'a str>) -> Analyzer {
-        let mut occurrences: Vec<String> = Vec::new();
+        // Counted as they are read: the content has hundreds of thousands of occurrences.
+        let mut counts = HashMap::default();
         for text in content {
-            occurrences.extend(rewrite(&lexicon, words(text)));
+            for word in rewrite(&lexicon, words(text)) {
+                count(&mut counts, &word);
+            }
         }
-        let content_words: HashSet<String> = occurrences.iter().cloned().collect();
-        let lexicon_words = lexicon.known_words().map(str::to_owned);
-        let keys = lexicon.expansions.keys().flatten().cloned();
-        let lists = lexicon.listed_words().map(str::to_owned);
-        occurrences.extend(lexicon_words.chain(keys).chain(lists));
-        let vocabulary = Vocabulary::new(occurrences.iter().map(String::as_str));
+        let content_words: HashSet<String> = counts.keys().cloned().collect();
+        let keys = lexicon.expansions.keys().flatten().map(String::as_str);
+        for word in lexicon.known_words().chain(keys).chain(lexicon.listed_words()) {
+            count(&mut counts, word);
+        }
+        let vocabulary = Vocabulary::from_counts(counts);
         let stemmer = Stemmer::new(Algorithm::English);
         let stems = vocabulary
             .words()

@@ -13,6 +13,16 @@ use std::hash::Hasher;
 use rphonetic::DoubleMetaphone;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 
+/// Counts one occurrence of `word`, allocating only for a word not yet counted.
+pub(crate) fn count(counts: &mut HashMap<String, u32>, word: &str) {
+    match counts.get_mut(word) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(word.to_owned(), 1);
+        }
+    }
+}
+
 /// Known words with how often each occurs, and an index for finding near misses.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
@@ -53,10 +63,19 @@ const TWO_EDITS_ANY_START: usize = 8;
 impl Vocabulary {
     /// Builds the vocabulary from every occurrence of every known word.
     pub(crate) fn new<'a>(occurrences: impl IntoIterator<Item = &'a str>) -> Vocabulary {
-        let mut vocabulary = Vocabulary::default();
+        let mut counts = HashMap::default();
         for word in occurrences {
-            *vocabulary.counts.entry(word.to_owned()).or_default() += 1;
+            count(&mut counts, word);
         }
+        Vocabulary::from_counts(counts)
+    }
+
+    /// Builds the vocabulary from each known word and how often it occurs (see `count`).
+    pub(crate) fn from_counts(counts: HashMap<String, u32>) -> Vocabulary {
+        let mut vocabulary = Vocabulary {
+            counts,
+            ..Vocabulary::default()
+        };
         let mut words: Vec<String> = vocabulary.counts.keys().cloned().collect();
         words.sort();
         let mut variants = Vec::new();
