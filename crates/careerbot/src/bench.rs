@@ -130,8 +130,12 @@ struct Figures {
     turns_per_flush: f64,
     /// Process start to the first reply of `chat --jsonl` (median of `STARTS`).
     startup_ms: f64,
-    /// Peak resident memory of this process (engine, store and the users' state), if known.
+    /// Peak resident memory of this process (the engine, the four stores of the runs above
+    /// and the simulation), if known.
     peak_rss_mb: Option<f64>,
+    /// Peak resident memory of this program serving as `chat --jsonl`, once it holds the state
+    /// of `SERVED_USERS` users, if known.
+    serving_rss_mb: Option<f64>,
     /// The same turns on Redis, when a Redis store is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
     redis: Option<RedisFigures>,
@@ -152,6 +156,8 @@ struct RedisFigures {
 
 /// How many times start-up is measured.
 const STARTS: usize = 5;
+/// How many users' state the serving process holds when its memory is read.
+const SERVED_USERS: usize = 10_000;
 
 /// `careerbot bench`.
 pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
@@ -189,6 +195,7 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         turns_per_flush: two.per_flush,
         startup_ms: round(startup.as_secs_f64() * 1000.0),
         peak_rss_mb: peak_rss_mb(),
+        serving_rss_mb: serving_rss_mb(config, dir.path())?,
         store: "sled",
         redis,
     };
@@ -237,9 +244,19 @@ fn print(out: &mut impl std::io::Write, f: &Figures) -> anyhow::Result<()> {
         )?;
     }
     writeln!(out, "start-up to the first reply: {} ms", f.startup_ms)?;
+    match f.serving_rss_mb {
+        Some(mb) => writeln!(
+            out,
+            "peak resident memory serving {SERVED_USERS} users (chat --jsonl): {mb} MB"
+        )?,
+        None => writeln!(out, "peak resident memory serving: unknown on this system")?,
+    }
     match f.peak_rss_mb {
-        Some(mb) => writeln!(out, "peak resident memory: {mb} MB")?,
-        None => writeln!(out, "peak resident memory: unknown on this system")?,
+        Some(mb) => writeln!(out, "peak resident memory of the bench: {mb} MB")?,
+        None => writeln!(
+            out,
+            "peak resident memory of the bench: unknown on this system"
+        )?,
     }
     Ok(())
 }
@@ -475,27 +492,32 @@ fn next_random(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// This program run as `chat --jsonl` on a new store in `data`, its input and output piped.
+fn chat(config: &Config, data: &Path) -> anyhow::Result<std::process::Child> {
+    let program = std::env::current_exe().context("cannot find this program")?;
+    let mut command = Command::new(&program);
+    command.arg("--data").arg(data);
+    if let Some(knowledge) = &config.knowledge {
+        command.arg("--knowledge").arg(knowledge);
+    }
+    if let Some(intents) = &config.intents {
+        command.arg("--intents").arg(intents);
+    }
+    command
+        .args(["chat", "--jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command.spawn().context("cannot start careerbot")
+}
+
 /// Process start to the first reply: this program run as `chat --jsonl` on a new store, asked
 /// "hi"; the median of `STARTS` runs.
 fn startup(config: &Config, dir: &Path) -> anyhow::Result<Duration> {
-    let program = std::env::current_exe().context("cannot find this program")?;
     let mut times = Vec::with_capacity(STARTS);
     for n in 0..STARTS {
-        let mut command = Command::new(&program);
-        command.arg("--data").arg(dir.join(format!("start-{n}")));
-        if let Some(knowledge) = &config.knowledge {
-            command.arg("--knowledge").arg(knowledge);
-        }
-        if let Some(intents) = &config.intents {
-            command.arg("--intents").arg(intents);
-        }
-        command
-            .args(["chat", "--jsonl"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
         let started = Instant::now();
-        let mut child = command.spawn().context("cannot start careerbot")?;
+        let mut child = chat(config, &dir.join(format!("start-{n}")))?;
         let mut stdin = child.stdin.take().context("no standard input")?;
         let stdout = child.stdout.take().context("no standard output")?;
         stdin.write_all(b"hi\n")?;
@@ -514,9 +536,55 @@ fn startup(config: &Config, dir: &Path) -> anyhow::Result<Duration> {
     Ok(times[times.len() / 2])
 }
 
+/// The peak resident memory, in MB, of this program run as `chat --jsonl` on a new store once
+/// it has answered the first two messages of a conversation for each of `SERVED_USERS` users,
+/// read while it still runs (Linux `VmHWM`; `None` elsewhere).
+fn serving_rss_mb(config: &Config, dir: &Path) -> anyhow::Result<Option<f64>> {
+    let mut child = chat(config, &dir.join("serving"))?;
+    let stdin = child.stdin.take().context("no standard input")?;
+    let stdout = child.stdout.take().context("no standard output")?;
+    // Written on a thread of its own, so that neither side waits on a full pipe; standard
+    // input is handed back open, so that the process is still running when it is measured.
+    let writer = std::thread::spawn(move || -> std::io::Result<std::process::ChildStdin> {
+        let mut input = std::io::BufWriter::new(stdin);
+        for step in 0..2 {
+            for user in 0..SERVED_USERS {
+                let conversation = CONVERSATIONS[user % CONVERSATIONS.len()];
+                let text = conversation.get(step).copied().unwrap_or("thanks");
+                let line = serde_json::json!({ "user": format!("user-{user}"), "text": text });
+                writeln!(input, "{line}")?;
+            }
+        }
+        input
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
+    });
+    let mut replies = BufReader::new(stdout).lines();
+    for _ in 0..2 * SERVED_USERS {
+        let line = replies
+            .next()
+            .context("careerbot chat --jsonl stopped answering")??;
+        anyhow::ensure!(line.contains("\"reply\""), "not a reply: {line}");
+    }
+    let stdin = (writer.join())
+        .map_err(|_| anyhow::anyhow!("the writing thread panicked"))?
+        .context("cannot write to careerbot chat --jsonl")?;
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|status| vm_hwm_mb(&status));
+    drop(stdin);
+    let status = child.wait()?;
+    anyhow::ensure!(status.success(), "careerbot chat --jsonl failed: {status}");
+    Ok(peak)
+}
+
 /// The peak resident memory of this process in MB, from `/proc/self/status` (Linux).
 fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_hwm_mb(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+/// The peak resident memory in MB in a `/proc/PID/status` text: its `VmHWM` line.
+fn vm_hwm_mb(status: &str) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(round(kb / 1024.0))

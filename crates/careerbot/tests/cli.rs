@@ -461,6 +461,11 @@ fn bench_prints_its_figures_and_leaves_no_temporary_directory() {
         assert!(figures[field].is_number(), "{field}: {figures}");
     }
     assert!(figures.get("peak_rss_mb").is_some(), "{figures}");
+    if cfg!(target_os = "linux") {
+        // Read from the serving process while it runs: a real figure, beyond the bare program.
+        let serving = figures["serving_rss_mb"].as_f64().unwrap_or(0.0);
+        assert!(serving > 10.0, "{figures}");
+    }
     assert_eq!(figures["users"], 20);
     assert_eq!(figures["turns"], 200);
     let at = |field: &str| figures[field].as_f64().unwrap_or(-1.0);

@@ -97,7 +97,11 @@ impl Analyzer {
         }
         let content_words: HashSet<String> = counts.keys().cloned().collect();
         let keys = lexicon.expansions.keys().flatten().map(String::as_str);
-        for word in lexicon.known_words().chain(keys).chain(lexicon.listed_words()) {
+        for word in lexicon
+            .known_words()
+            .chain(keys)
+            .chain(lexicon.listed_words())
+        {
             count(&mut counts, word);
         }
         let vocabulary = Vocabulary::from_counts(counts);

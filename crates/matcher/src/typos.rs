@@ -62,6 +62,7 @@ const TWO_EDITS_ANY_START: usize = 8;
 
 impl Vocabulary {
     /// Builds the vocabulary from every occurrence of every known word.
+    #[cfg(test)]
     pub(crate) fn new<'a>(occurrences: impl IntoIterator<Item = &'a str>) -> Vocabulary {
         let mut counts = HashMap::default();
         for word in occurrences {
