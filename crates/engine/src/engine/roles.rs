@@ -305,12 +305,15 @@ impl Engine {
         }
         // A fact that an entry answers for every role is asked only where the message asks:
         // "QA vs QC in hospital pharmacy, what's the difference? interview tmrw" is not about
-        // interviews.
+        // interviews. A question that refers back asks about what was said before it
+        // ("retired paramedic wanting to come back part time, is that possible?").
         let aspect = self.aspect(words).filter(|aspect| {
             aspect.entry.is_none()
                 || asked.is_none_or(|asked| {
-                    self.aspect(asked)
-                        .is_some_and(|found| std::ptr::eq(found, *aspect))
+                    self.analyzer.lexicon().refers_back(asked)
+                        || self
+                            .aspect(asked)
+                            .is_some_and(|found| std::ptr::eq(found, *aspect))
                 })
         });
         let aspect = match aspect {
