@@ -1168,9 +1168,14 @@ impl Engine {
         {
             return whole;
         }
+        let refers = lexicon.refers_back(&asked.words);
         let alone = self.search(&self.analyzer.weigh(asked, true));
         let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
-        if same && sure(&alone) >= least {
+        // A question that says all it asks in its own words and finds its entry with
+        // certainty is what is asked, whatever the rest finds ("which nhs roles are gonna be
+        // needed most? want a safe bet for my 17 yr old").
+        let whole_question = !refers && sure(&alone) >= CERTAIN;
+        if same && sure(&alone) >= least || whole_question {
             alone
         } else {
             whole
