@@ -493,9 +493,13 @@ impl Safety {
             })
             .collect();
         // "Can the pharmacist give me antibiotics": a patient naming who cares for them; "an
-        // ingrown toenail is agony, is that a gp thing or pharmacy": one with a symptom.
+        // ingrown toenail is agony, is that a gp thing or pharmacy": one with a symptom; "are
+        // nhs dentist check ups free for under 18s": two signs of a patient's care.
+        let patient_signs = (hits.iter())
+            .filter(|h| h.pattern.sign == Sign::Patient && !covered(h))
+            .count();
         let cared_for = found.contains(&Sign::Personal) || found.contains(&Sign::Health);
-        let own_care = cared_for && found.contains(&Sign::Patient);
+        let own_care = found.contains(&Sign::Patient) && (cared_for || patient_signs >= 2);
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         Signs {
             red_flags: red_flags(&kept),
