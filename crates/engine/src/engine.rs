@@ -1597,9 +1597,7 @@ impl Engine {
         }
         // Else the role's own entry ("can nurses specialise? like in cancer or A&E": nursing,
         // not working abroad later).
-        let own_entry = |entry: &Entry| {
-            matches!(named, [role] if self.knowledge.roles[*role].entry == entry.id)
-        };
+        let own_entry = |entry: &Entry| matches!(named, [role] if self.knowledge.roles[*role].entry == entry.id);
         match (own_entry(a), own_entry(b)) {
             (true, false) => return Ok(best),
             (false, true) => return Ok(second),

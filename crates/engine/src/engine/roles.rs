@@ -52,6 +52,8 @@ const MAX_COMPARED: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleNames {
     names: Vec<(Vec<String>, usize)>,
+    /// The last word of each of `names` as written.
+    last_words: Vec<String>,
     /// The number of each of `names`, filed by its first stem.
     names_by_first: PhraseSet<usize>,
     /// The names as normalised words, unstemmed.
@@ -73,14 +75,22 @@ pub(super) struct Question<'a> {
 impl RoleNames {
     /// Indexes the names and aliases of `roles`.
     pub(crate) fn new(roles: &[Role], analyzer: &Analyzer) -> RoleNames {
-        let mut names: Vec<(Vec<String>, usize)> = roles
+        let mut written: Vec<(Vec<String>, usize, String)> = roles
             .iter()
             .enumerate()
             .flat_map(|(i, role)| role.names().map(move |name| (name, i)))
-            .map(|(name, i)| (stems(analyzer, &analyzer.normal_words(name)), i))
-            .filter(|(stems, _)| !stems.is_empty())
+            .filter_map(|(name, i)| {
+                let words = analyzer.normal_words(name);
+                let last = words.last()?.clone();
+                Some((stems(analyzer, &words), i, last))
+            })
             .collect();
-        names.sort_by_key(|(stems, _)| std::cmp::Reverse(stems.len()));
+        written.sort_by_key(|(stems, _, _)| std::cmp::Reverse(stems.len()));
+        let last_words = written.iter().map(|(_, _, last)| last.clone()).collect();
+        let names: Vec<(Vec<String>, usize)> = written
+            .into_iter()
+            .map(|(stems, i, _)| (stems, i))
+            .collect();
         let exact: Vec<Vec<String>> = roles
             .iter()
             .flat_map(|role| role.names())
@@ -90,6 +100,7 @@ impl RoleNames {
         RoleNames {
             names_by_first: numbered(names.iter().map(|(stems, _)| stems)),
             names,
+            last_words,
             exact_by_first: numbered(exact.iter()),
             exact,
         }
@@ -142,7 +153,10 @@ impl RoleNames {
         for (start, stem) in stemmed.iter().enumerate() {
             for &(_, number) in self.names_by_first.starting_with(stem) {
                 let name = &self.names[number].0;
-                if stemmed.get(start..start + name.len()) == Some(&name[..]) {
+                let end = start + name.len();
+                if stemmed.get(start..end) == Some(&name[..])
+                    && !verb_of(&words[end - 1], &self.last_words[number])
+                {
                     matches.push((number, start));
                 }
             }
@@ -166,6 +180,14 @@ impl RoleNames {
         }
         roles
     }
+}
+
+/// True when `word` is what `name` is derived from ("manage" of "manager" and "management",
+/// "garden" of "gardener"): it shares the name's stem, but "can't manage with no wage" names
+/// no manager. A plural is the name.
+fn verb_of(word: &str, name: &str) -> bool {
+    name.strip_prefix(word)
+        .is_some_and(|rest| !matches!(rest, "" | "s" | "es"))
 }
 
 /// Word runs, each filed by its first word with its number.
@@ -888,4 +910,28 @@ fn join_names(names: &[&str], and: &str) -> String {
 /// The part of the knowledge an entry id belongs to: `apply` for `apply.oriel`.
 fn knowledge_group(id: &str) -> &str {
     id.split_once('.').map_or(id, |(group, _)| group)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verb_of;
+
+    #[test]
+    fn a_word_a_name_is_derived_from_is_not_the_name() {
+        for (word, name) in [
+            ("manage", "manager"),
+            ("manage", "management"),
+            ("garden", "gardener"),
+        ] {
+            assert!(verb_of(word, name), "{word} / {name}");
+        }
+        for (word, name) in [
+            ("manager", "manager"),
+            ("nurses", "nurses"),
+            ("medic", "medics"),
+            ("nursing", "nurse"),
+        ] {
+            assert!(!verb_of(word, name), "{word} / {name}");
+        }
+    }
 }
