@@ -1174,7 +1174,13 @@ impl Engine {
         // A question that says all it asks in its own words and finds its entry with
         // certainty is what is asked, whatever the rest finds ("which nhs roles are gonna be
         // needed most? want a safe bet for my 17 yr old").
-        let whole_question = !refers && sure(&alone) >= CERTAIN;
+        // Not beside a role named: "offered a job on a stroke unit as an hca, whats the
+        // training like" asks about the role.
+        let whole_question = !refers
+            && sure(&alone) >= CERTAIN
+            && (self.role_names)
+                .find(&self.analyzer, &reading.all_words())
+                .is_empty();
         if same && sure(&alone) >= least || whole_question {
             alone
         } else {
