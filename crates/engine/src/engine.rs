@@ -1484,6 +1484,14 @@ impl Engine {
         if !refers && alone_best >= ANSWER_MIN && !implicit {
             return None;
         }
+        // "How is specialty training recruited, is it nhs jobs?" after psychiatry: "it" is the
+        // subject the message names, of the entry it finds with certainty.
+        if alone.first().is_some_and(|h| {
+            h.confidence >= CERTAIN
+                && self.says_subject(&analysis.words, &self.knowledge.entries[h.entry])
+        }) {
+            return None;
+        }
         let mut together = analysis.clone();
         let subject = self.analyzer.analyze_content(topic.subject());
         together.words.extend(subject.words);

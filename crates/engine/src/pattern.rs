@@ -132,6 +132,15 @@ impl WordPattern {
         Ok(WordPattern { tokens, anchors })
     }
 
+    /// True when some element of the pattern has `word` among its words ("lying ** not
+    /// moving" says "not" itself).
+    pub(crate) fn says(&self, word: &str) -> bool {
+        self.tokens.iter().any(|t| match t {
+            Token::Words(options) => options.iter().flatten().any(|w| w == word),
+            _ => false,
+        })
+    }
+
     /// Words every match contains: a text without one of them cannot match.
     pub(crate) fn anchors(&self) -> impl Iterator<Item = &str> {
         self.anchors.iter().map(String::as_str)

@@ -111,6 +111,9 @@ enum Sign {
     Now,
     /// The event is in the past ("last year", "when I was little").
     Past,
+    /// The event is over and help has come ("the ambulance came and he's ok now"): in the
+    /// past whatever says "now" beside it.
+    Over,
     /// The clause is about the writer or someone they know ("I", "my mum").
     Personal,
 }
@@ -133,6 +136,9 @@ struct SignsFile {
     owners: Vec<String>,
     /// Words that may sit inside a sign's run of words ("feeling really down").
     soft: Vec<String>,
+    /// Words that deny what follows them ("face isn't swollen"): inside a sign's run of words
+    /// that does not say them itself, there is no sign.
+    negations: Vec<String>,
     classes: HashMap<String, Vec<String>>,
     signs: Vec<SignList>,
 }
@@ -163,6 +169,8 @@ pub struct Safety {
     owners: HashSet<String>,
     /// Words that may sit inside a sign's run of words, normalised.
     soft: HashSet<String>,
+    /// Words that deny what follows them, normalised.
+    negations: Vec<String>,
     /// The careers frame of a role named in a part (found by the engine, not by a pattern).
     role_named: Pattern,
 }
@@ -207,12 +215,14 @@ impl Safety {
         let breaks = data.breaks.iter().map(|b| normal(b)).collect();
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
         let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
+        let negations = data.negations.iter().flat_map(|o| normal(o)).collect();
         Ok(Safety {
             index: PatternIndex::new(patterns.iter().map(|p| &p.words)),
             patterns,
             breaks,
             owners,
             soft,
+            negations,
             role_named: Pattern {
                 sign: Sign::CareersWeak,
                 words: WordPattern::default(),
@@ -337,8 +347,15 @@ impl Safety {
         // A message about the writer or someone they know: its pieces without a subject are
         // too ("so stressed since starting my placement, can't eat properly").
         let personal = parts.iter().any(|(_, _, signs)| signs.has(Sign::Personal));
+        // Help has come and the event is over ("ambulance came and hes ok now, they think he
+        // fainted"): an emergency told beside it is what happened, unless it is still going on.
+        let over = parts.iter().any(|(_, _, signs)| signs.has(Sign::Over));
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
             let mut outcome = signs.outcome(careers_anywhere, asks);
+            if over && outcome == Outcome::Emergency && !signs.has(Sign::Now) {
+                outcome = Outcome::Careers;
+                signs.signals.push("past: help has come".into());
+            }
             // Across sentences, only a health worry: an emergency or a crisis is read where
             // its words sit together ("cheers for the help! … a stroke unit" is no emergency).
             if at >= segments_from
@@ -456,6 +473,7 @@ impl Safety {
             .map(|number| &self.patterns[number])
             .filter(|p| p.words.anchors().all(|a| present.contains(a)))
             .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
+            .filter(|hit| !self.denied(hit, part.words))
             .chain(roles.into_iter().map(|span| Hit {
                 pattern: &self.role_named,
                 span,
@@ -510,6 +528,17 @@ impl Safety {
             found,
             signals,
         }
+    }
+}
+
+impl Safety {
+    /// True when a word that denies sits inside the hit's run of words and its pattern does
+    /// not say it ("face isn't swollen" is no "face ** swollen").
+    fn denied(&self, hit: &Hit, words: &[String]) -> bool {
+        let inside = &words[(hit.span.start + 1).min(hit.span.end)..hit.span.end];
+        inside
+            .iter()
+            .any(|w| self.negations.contains(w) && !hit.pattern.words.says(w))
     }
 }
 
@@ -588,7 +617,7 @@ impl Signs {
     /// `asks`: whether the message asks anything.
     fn outcome(&self, careers_anywhere: bool, asks: bool) -> Outcome {
         let now = self.has(Sign::Now);
-        let past = self.has(Sign::Past) && !now;
+        let past = self.has(Sign::Past) && !now || self.has(Sign::Over);
         let personal = self.has(Sign::Personal);
         // An emergency or a crisis word in a careers question is what the job deals with,
         // unless something says it is happening now, or to someone the writer knows.
@@ -637,6 +666,7 @@ mod tests {
 breaks = ["but", "also"]
 owners = ["my"]
 soft = ["really"]
+negations = ["not"]
 
 [classes]
 person = ["he", "she", "my dad", "my mum"]
@@ -688,6 +718,10 @@ patterns = ["just", "right now"]
 [[signs]]
 sign = "past"
 patterns = ["last year"]
+
+[[signs]]
+sign = "over"
+patterns = ["is ok now"]
 
 [[signs]]
 sign = "personal"
@@ -798,6 +832,12 @@ patterns = ["i", "my", "<person>"]
     fn signs_frames_and_time() {
         check("my dad has just collapsed", Outcome::Emergency);
         check("she suddenly collapsed", Outcome::Emergency);
+        // A word that denies, inside a sign's run that does not say it, leaves no sign; one
+        // the pattern says itself is the sign.
+        check("my dad has not collapsed", Outcome::Careers);
+        // Help has come: what happened is told, not happening.
+        check_message(&["he collapsed"], false, Outcome::Emergency);
+        check_message(&["he collapsed", "he is ok now"], false, Outcome::Careers);
         check("he is not breathing", Outcome::Emergency);
         check("her face is drooping", Outcome::Careers); // "face drooping" needs the words in a run
         check("face drooping", Outcome::Emergency);
@@ -877,9 +917,9 @@ patterns = ["i", "my", "<person>"]
     #[test]
     fn malformed_patterns_name_their_line() {
         let bad = "[classes]\n[[signs]]\nsign = \"crisis\"\npatterns = [\"<nobody> dies\"]\n";
-        let bad = format!("breaks = []\nowners = []\nsoft = []\n{bad}");
+        let bad = format!("breaks = []\nowners = []\nsoft = []\nnegations = []\n{bad}");
         let err = Safety::parse("signs.toml", &bad, matcher::words, |w| w.to_owned())
             .expect_err("unknown class");
-        assert!(err.to_string().starts_with("signs.toml:7: "), "{err}");
+        assert!(err.to_string().starts_with("signs.toml:8: "), "{err}");
     }
 }

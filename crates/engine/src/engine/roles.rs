@@ -183,11 +183,28 @@ impl RoleNames {
 }
 
 /// True when `word` is what `name` is derived from ("manage" of "manager" and "management",
-/// "garden" of "gardener"): it shares the name's stem, but "can't manage with no wage" names
-/// no manager. A plural is the name.
+/// "garden" of "gardener"), or another word derived from what an agent's name is ("programmes"
+/// beside "programmer"): it shares the name's stem, but "can't manage with no wage" names no
+/// manager and "leadership programmes" no programmer. A plural is the name, and so is the work
+/// it does ("nursing", "cleaning", "microbiology").
 fn verb_of(word: &str, name: &str) -> bool {
-    name.strip_prefix(word)
+    if name
+        .strip_prefix(word)
         .is_some_and(|rest| !matches!(rest, "" | "s" | "es"))
+    {
+        return true;
+    }
+    let Some(base) = ["ers", "ors", "er", "or"]
+        .iter()
+        .find_map(|agent| name.strip_suffix(agent))
+    else {
+        return false;
+    };
+    word.strip_prefix(base).is_some_and(|rest| {
+        !(matches!(rest, "" | "s" | "ing" | "y" | "ies")
+            || rest.starts_with("er")
+            || rest.starts_with("or"))
+    })
 }
 
 /// Word runs, each filed by its first word with its number.
@@ -444,7 +461,17 @@ impl Engine {
                     .iter()
                     .any(|w| matches!(w.as_str(), "it" | "that" | "this"));
                 let asks_what = aspect.fields.first() == Some(&RoleField::What) && about_it;
-                if entry_says_more || entry_about_another || asks_what && answered_since {
+                // "How is specialty training recruited, is it nhs jobs?" after psychiatry:
+                // the subject of an entry not about that role, said in its words, is what is
+                // asked.
+                let names_entry = certain_role.is_some_and(|(entry, about)| {
+                    about != Some(role) && self.says_subject(words, entry)
+                });
+                if entry_says_more
+                    || entry_about_another
+                    || names_entry
+                    || asks_what && answered_since
+                {
                     return None;
                 }
                 role
@@ -458,6 +485,20 @@ impl Engine {
         }
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// True when `words` say the subject of `entry` in a phrase of its subject or keywords
+    /// with two words or more that are not stop words ("specialty training" of Oriel's entry;
+    /// not "register with").
+    pub(super) fn says_subject(&self, words: &[String], entry: &knowledge::Entry) -> bool {
+        std::iter::once(&entry.subject)
+            .chain(&entry.keywords)
+            .map(|phrase| self.analyzer.normal_words(phrase))
+            .filter(|phrase| {
+                let lexicon = self.analyzer.lexicon();
+                phrase.iter().filter(|w| !lexicon.is_stop_word(w)).count() >= 2
+            })
+            .any(|phrase| words.windows(phrase.len()).any(|run| run == &phrase[..]))
     }
 
     /// The answer of the entry that answers `aspect` for every role, when it has one; `role`,
@@ -922,6 +963,7 @@ mod tests {
             ("manage", "manager"),
             ("manage", "management"),
             ("garden", "gardener"),
+            ("programmes", "programmer"),
         ] {
             assert!(verb_of(word, name), "{word} / {name}");
         }
@@ -930,6 +972,11 @@ mod tests {
             ("nurses", "nurses"),
             ("medic", "medics"),
             ("nursing", "nurse"),
+            ("cleaning", "cleaner"),
+            ("portering", "porter"),
+            ("nurse", "nurses"),
+            ("nurse", "nursing"),
+            ("microbiology", "microbiologist"),
         ] {
             assert!(!verb_of(word, name), "{word} / {name}");
         }
