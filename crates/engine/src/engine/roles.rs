@@ -478,11 +478,37 @@ impl Engine {
             }
             _ => return None,
         };
-        let role = &self.knowledge.roles[role];
         let asked = aspect.fields.first()?;
-        if self.role_field(role, *asked).1.trim().is_empty() {
+        let has_fact = |role: usize| {
+            !(self.role_field(&self.knowledge.roles[role], *asked).1)
+                .trim()
+                .is_empty()
+        };
+        // A follow-up asking what the role under discussion does not have ("who does she
+        // register with once she's qualified" after maternity support workers, asked for a
+        // daughter who wants to be a midwife): the latest role of another kind that has it, of
+        // the writer's interest or else of the conversation (a drug rep's qualifications are
+        // not a production technician's).
+        let role = if !has_fact(role) && named.is_empty() {
+            let talked_of = (state.turns.iter().rev())
+                .filter_map(|turn| turn.topic.as_deref())
+                .filter_map(|topic| {
+                    self.role_index(topic).or_else(|| {
+                        let entry = self.knowledge.entry(topic)?;
+                        self.entry_role(entry)
+                    })
+                });
+            (next.profile.interests.iter().rev())
+                .filter_map(|id| self.role_index(id))
+                .chain(talked_of)
+                .find(|&other| !self.same_kind(other, role) && has_fact(other))?
+        } else {
+            role
+        };
+        if !has_fact(role) {
             return None;
         }
+        let role = &self.knowledge.roles[role];
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
     }
