@@ -1573,6 +1573,11 @@ impl Engine {
         {
             return Ok(near);
         }
+        // The best is that entry: no near one takes its place ("… registered nurse in
+        // philippines… how can i work as nurse in nhs?" is not nursing's own entry).
+        if stage_told && suggested(&self.knowledge.entries[best.entry]) {
+            return Ok(best);
+        }
         let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
         // Of two close entries about the one role named, the one whose title names the fact
         // asked, however sure the other ("are there loads of nursing jobs": demand for
