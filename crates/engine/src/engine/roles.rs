@@ -384,6 +384,12 @@ impl Engine {
             }
         };
         let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
+        // Against the entry that answers a fact for every role, an entry is as good as certain
+        // when the message names its subject in its own words ("where are the UK training
+        // posts advertised? someone mentioned oriel").
+        let named_subject = best_entry.filter(|entry| {
+            knowledge_confidence >= ANSWER_MIN && self.says_subject(words, entry)
+        });
         // "Where are porter jobs advertised?", or "where would I look for jobs round here?"
         // with a role under discussion or nothing else answering: an entry answers that for
         // every role, unless another answers with certainty ("where do I apply for doctor
@@ -409,7 +415,7 @@ impl Engine {
                 .is_some_and(|id| knowledge_group(id) != knowledge_group(&entry.id))
         };
         if (!named.is_empty() || follows_role || knowledge_confidence < ANSWER_MIN)
-            && certain.is_none_or(|entry| {
+            && certain.or(named_subject).is_none_or(|entry| {
                 aspect.entry.as_ref() == Some(&entry.id)
                     || overview_of_named(entry)
                     || !named.is_empty() && about_another_fact(entry)
