@@ -588,7 +588,7 @@ impl Engine {
             None => {
                 let own = self.knowledge.roles[role].entry == entry.id;
                 let asks_what = aspect.fields.first() == Some(&RoleField::What);
-                certain.is_some() && !other_fact && (own || !asks_what)
+                certain.is_some() && !other_fact && (own && (asks_what || same_fact) || !own && !asks_what)
             }
         }
     }
