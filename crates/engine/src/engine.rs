@@ -795,6 +795,14 @@ impl Engine {
         {
             named.retain(|role| *role != job);
         }
+        // "Do doctors have to register with someone like nurses do?": the role compared with
+        // is not what is asked about.
+        if named.len() > 1 {
+            let compared = self.roles_compared(&analysis.words);
+            if compared.len() < named.len() {
+                named.retain(|role| !compared.contains(role));
+            }
+        }
         // "Retired nurse, thinking of coming back part time": a wish that says what it is and
         // names no role is not an interest in the role named before it, which is who the
         // writer is.
@@ -1262,6 +1270,39 @@ impl Engine {
             .entry_role(entry)
             .is_some_and(|role| named.contains(&role));
         (best.confidence >= ANSWER_MIN && !about_named).then_some(hits)
+    }
+
+    /// The roles named only straight after a word of `compared_before` ("like nurses do"),
+    /// after another role.
+    fn roles_compared(&self, words: &[String]) -> Vec<usize> {
+        let spans = self.role_names.spans_as_written(words);
+        let after_comparison = |start: usize| {
+            (self.messages.compared_before.iter())
+                .map(|phrase| self.analyzer.normal_words(phrase))
+                .any(|phrase| start >= phrase.len() && words[start - phrase.len()..start] == phrase[..])
+        };
+        let roles_in = |span: &std::ops::Range<usize>| {
+            self.role_names.find(&self.analyzer, &words[span.clone()])
+        };
+        // Only after another role named first, the subject ("which jobs help with scars, like
+        // prosthetists or physios?" gives examples).
+        let Some(first) = spans.iter().find(|span| !after_comparison(span.start)) else {
+            return Vec::new();
+        };
+        let mut compared: Vec<usize> = spans
+            .iter()
+            .filter(|span| span.start > first.start && after_comparison(span.start))
+            .flat_map(roles_in)
+            .collect();
+        let elsewhere: Vec<usize> = spans
+            .iter()
+            .filter(|span| !after_comparison(span.start))
+            .flat_map(roles_in)
+            .collect();
+        compared.retain(|role| !elsewhere.contains(role));
+        compared.sort_unstable();
+        compared.dedup();
+        compared
     }
 
     /// True when a role is named as someone's own clinician ("my nan's district nurse").

@@ -75,6 +75,9 @@ pub struct Messages {
     /// Words before a role named that make it someone's own clinician.
     #[serde(default)]
     pub own_clinician_before: Vec<String>,
+    /// Words before a role named that make it what another role is compared with.
+    #[serde(default)]
+    pub compared_before: Vec<String>,
     /// Words after which a role named is one the user does not mean ("the ones who drive
     /// ambulances but aren't paramedics").
     #[serde(default)]
