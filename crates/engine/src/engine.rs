@@ -222,6 +222,11 @@ pub struct Engine {
     alternative_before: Vec<Vec<String>>,
     /// Words that ask for a comparison, as normalised words.
     compare_words: Vec<Vec<String>>,
+    /// `compared_before` of `intents/messages.toml`, as normalised words.
+    compared_before: Vec<Vec<String>>,
+    /// For each knowledge entry, the phrases of its subject and keywords with two words or
+    /// more that are not stop words, as normalised words: how a message names its subject.
+    subject_phrases: Vec<Vec<Vec<String>>>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
     aspect_patterns: Vec<(usize, WordPattern)>,
     /// `aspect_patterns`, filed by the words they need.
@@ -336,6 +341,8 @@ impl Engine {
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
+        let compared_before = phrases(&messages.compared_before);
+        let subject_phrases = subject_phrases(&knowledge, &analyzer);
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
         let role_switch = phrases(&messages.role_switch);
@@ -358,6 +365,8 @@ impl Engine {
             return Err(Error::content(&messages_file.path, 1, message));
         }
         Ok(Engine {
+            compared_before,
+            subject_phrases,
             knowledge,
             intents,
             messages,
@@ -1277,8 +1286,7 @@ impl Engine {
     fn roles_compared(&self, words: &[String]) -> Vec<usize> {
         let spans = self.role_names.spans_as_written(words);
         let after_comparison = |start: usize| {
-            (self.messages.compared_before.iter())
-                .map(|phrase| self.analyzer.normal_words(phrase))
+            (self.compared_before.iter())
                 .any(|phrase| start >= phrase.len() && words[start - phrase.len()..start] == phrase[..])
         };
         let roles_in = |span: &std::ops::Range<usize>| {
@@ -2060,4 +2068,20 @@ fn check_unique_intents(intents: &[Intent], content: &Content) -> Result<(), Err
         }
     }
     Ok(())
+}
+
+/// For each knowledge entry, the phrases of its subject and keywords with two words or more that
+/// are not stop words ("specialty training" of Oriel's entry; not "register with"), as
+/// normalised words.
+fn subject_phrases(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<Vec<Vec<String>>> {
+    let lexicon = analyzer.lexicon();
+    (knowledge.entries.iter())
+        .map(|entry| {
+            std::iter::once(&entry.subject)
+                .chain(&entry.keywords)
+                .map(|phrase| analyzer.normal_words(phrase))
+                .filter(|phrase| phrase.iter().filter(|w| !lexicon.is_stop_word(w)).count() >= 2)
+                .collect()
+        })
+        .collect()
 }

@@ -520,16 +520,14 @@ impl Engine {
     }
 
     /// True when `words` say the subject of `entry` in a phrase of its subject or keywords
-    /// with two words or more that are not stop words ("specialty training" of Oriel's entry;
-    /// not "register with").
+    /// (`subject_phrases`).
     pub(super) fn says_subject(&self, words: &[String], entry: &knowledge::Entry) -> bool {
-        std::iter::once(&entry.subject)
-            .chain(&entry.keywords)
-            .map(|phrase| self.analyzer.normal_words(phrase))
-            .filter(|phrase| {
-                let lexicon = self.analyzer.lexicon();
-                phrase.iter().filter(|w| !lexicon.is_stop_word(w)).count() >= 2
-            })
+        let Some(number) = (self.knowledge.entries.iter()).position(|e| std::ptr::eq(e, entry))
+        else {
+            return false;
+        };
+        self.subject_phrases[number]
+            .iter()
             .any(|phrase| words.windows(phrase.len()).any(|run| run == &phrase[..]))
     }
 
