@@ -1286,8 +1286,9 @@ impl Engine {
     fn roles_compared(&self, words: &[String]) -> Vec<usize> {
         let spans = self.role_names.spans_as_written(words);
         let after_comparison = |start: usize| {
-            (self.compared_before.iter())
-                .any(|phrase| start >= phrase.len() && words[start - phrase.len()..start] == phrase[..])
+            (self.compared_before.iter()).any(|phrase| {
+                start >= phrase.len() && words[start - phrase.len()..start] == phrase[..]
+            })
         };
         let roles_in = |span: &std::ops::Range<usize>| {
             self.role_names.find(&self.analyzer, &words[span.clone()])

@@ -532,13 +532,19 @@ impl Safety {
 }
 
 impl Safety {
-    /// True when a word that denies sits inside the hit's run of words and its pattern does
-    /// not say it ("face isn't swollen" is no "face ** swollen").
+    /// True when a word that denies sits inside the hit's run of words, or straight before an
+    /// emergency's, and its pattern does not say it ("face isn't swollen" is no "face **
+    /// swollen", "no chest pain" no "chest pain").
     fn denied(&self, hit: &Hit, words: &[String]) -> bool {
+        let denies = |w: &String| self.negations.contains(w) && !hit.pattern.words.says(w);
         let inside = &words[(hit.span.start + 1).min(hit.span.end)..hit.span.end];
-        inside
-            .iter()
-            .any(|w| self.negations.contains(w) && !hit.pattern.words.says(w))
+        // Straight before an emergency's signs too ("no trouble breathing", "not coughing up
+        // blood"); never before a crisis's, whose recall comes first ("i would never kill
+        // myself but…").
+        let before = matches!(hit.pattern.sign, Sign::Emergency | Sign::RedFlag)
+            && hit.span.start > 0
+            && denies(&words[hit.span.start - 1]);
+        before || inside.iter().any(denies)
     }
 }
 
@@ -835,6 +841,7 @@ patterns = ["i", "my", "<person>"]
         // A word that denies, inside a sign's run that does not say it, leaves no sign; one
         // the pattern says itself is the sign.
         check("my dad has not collapsed", Outcome::Careers);
+        check("she is not face drooping", Outcome::Careers);
         // Help has come: what happened is told, not happening.
         check_message(&["he collapsed"], false, Outcome::Emergency);
         check_message(&["he collapsed", "he is ok now"], false, Outcome::Careers);

@@ -387,9 +387,8 @@ impl Engine {
         // Against the entry that answers a fact for every role, an entry is as good as certain
         // when the message names its subject in its own words ("where are the UK training
         // posts advertised? someone mentioned oriel").
-        let named_subject = best_entry.filter(|entry| {
-            knowledge_confidence >= ANSWER_MIN && self.says_subject(words, entry)
-        });
+        let named_subject = best_entry
+            .filter(|entry| knowledge_confidence >= ANSWER_MIN && self.says_subject(words, entry));
         // "Where are porter jobs advertised?", or "where would I look for jobs round here?"
         // with a role under discussion or nothing else answering: an entry answers that for
         // every role, unless another answers with certainty ("where do I apply for doctor
@@ -586,7 +585,9 @@ impl Engine {
             None => {
                 let own = self.knowledge.roles[role].entry == entry.id;
                 let asks_what = aspect.fields.first() == Some(&RoleField::What);
-                certain.is_some() && !other_fact && (own && (asks_what || same_fact) || !own && !asks_what)
+                certain.is_some()
+                    && !other_fact
+                    && (own && (asks_what || same_fact) || !own && !asks_what)
             }
         }
     }
