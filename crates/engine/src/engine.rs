@@ -595,10 +595,7 @@ impl Engine {
             reading,
             |w| self.analyzer.stem(w),
             |words| self.role_names.spans_as_written(words),
-            |words| {
-                self.bank
-                    .confirms_health(&self.meaning.encode(&words.join(" ")))
-            },
+            |words| self.bank.confirm(&self.meaning.encode(&words.join(" "))),
         );
         // The bank is weaker than a sign: it speaks only where no sign does.
         let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);

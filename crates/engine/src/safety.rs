@@ -21,6 +21,10 @@ use crate::Error;
 use crate::pattern::{PatternIndex, WordPattern, Words};
 use crate::reading::Reading;
 
+/// How near the bank's nearest example must be to make an emergency of a part beside a
+/// careers question that no sign speaks for.
+const EMERGENCY_BESIDE_CAREERS: f32 = 0.75;
+
 /// What the safety stage makes of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "kebab-case")]
@@ -107,6 +111,9 @@ enum Sign {
     CareersWeak,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
     Idiom,
+    /// Thoughts of suicide or self-harm denied ("not suicidal, just flat", "no thoughts of
+    /// hurting myself"): the words in it are no sign, and nothing else.
+    Denied,
     /// The danger is happening now ("just", "right now", "help").
     Now,
     /// The event is in the past ("last year", "when I was little").
@@ -237,16 +244,18 @@ impl Safety {
     /// unless the role is the writer's own clinician, "my nurse"), besides the careers frames of
     /// the signs; `stem` stems a word as the analyzer does.
     ///
-    /// `bank` is the semantic check: whether the examples nearest some words agree they are a
-    /// health worry. It settles a part whose health worry a careers frame would hold back ("so
-    /// stressed since starting my placement, can't eat and feel sick all the time"): the worry
-    /// stands when the examples nearest the part are health worries, not careers questions.
+    /// `bank` is the semantic check: the urgent outcome the examples nearest some words agree
+    /// on, with the nearest one's similarity. It settles a part whose health worry a careers
+    /// frame would hold back ("so stressed since starting my placement, can't eat and feel sick
+    /// all the time"): the worry stands when the examples nearest the part are health worries,
+    /// not careers questions. Beside a careers question, a part of its own about someone now
+    /// that the examples put very near an emergency is one, in words the signs do not know.
     pub fn assess(
         &self,
         reading: &Reading,
         stem: impl Fn(&str) -> String,
         roles_named: impl Fn(&[String]) -> Vec<std::ops::Range<usize>>,
-        bank: impl Fn(&[String]) -> bool,
+        bank: impl Fn(&[String]) -> Option<(Outcome, f32)>,
     ) -> Assessment {
         // A subject may run across sentences ("my daughter keeps scratching her head, could it
         // be nits?"): the message's segments between words that change the subject are read
@@ -260,10 +269,17 @@ impl Safety {
         for (index, clause) in reading.clauses.iter().enumerate() {
             clause_of.extend(std::iter::repeat_n(index, clause.words.len()));
         }
-        let segments = self
+        let runs: Vec<std::ops::Range<usize>> = self
             .segments(&joined)
             .into_iter()
             .filter(|run| clause_of.get(run.start) != clause_of.get(run.end - 1))
+            .collect();
+        // The clauses each segment runs over.
+        let segment_clauses: Vec<std::ops::RangeInclusive<usize>> = (runs.iter())
+            .map(|run| clause_of[run.start]..=clause_of[run.end - 1])
+            .collect();
+        let segments = runs
+            .into_iter()
             .map(|run| (clause_of[run.start], &joined[run]));
         let clauses = reading
             .clauses
@@ -288,7 +304,20 @@ impl Safety {
         }
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
         // needs a sign that it is happening now.
-        let careers_anywhere = parts.iter().any(|(_, _, signs)| signs.careers);
+        // A run across sentences about the writer's own care ("ingrown toenail is agony. is
+        // that a gp thing or pharmacy"): the words careers questions share with patients in
+        // its clauses ("gp", "pharmacy") frame nothing.
+        let own_care: Vec<&std::ops::RangeInclusive<usize>> = (parts[segments_from..].iter())
+            .zip(&segment_clauses)
+            .filter(|((_, _, signs), _)| {
+                signs.has(Sign::Patient) && signs.has(Sign::Health) && !signs.careers
+            })
+            .map(|(_, clauses)| clauses)
+            .collect();
+        let careers_anywhere = parts.iter().any(|(index, _, signs)| {
+            signs.careers
+                && (signs.has(Sign::Careers) || !own_care.iter().any(|c| c.contains(index)))
+        });
         // A message that asks or wishes nothing: a careers frame in it is background ("my back
         // has ached since I started my HCA shifts").
         // A question about a symptom asks nothing about careers.
@@ -390,11 +419,32 @@ impl Safety {
             if unframed == Outcome::Health
                 && !asks_careers
                 && outcome.urgency() < unframed.urgency()
-                && bank(words)
+                && bank(words).is_some_and(|(outcome, _)| outcome == Outcome::Health)
             {
                 outcome = unframed;
                 let vote = format!("{unframed:?}: a careers frame held back, near health worries");
                 signs.signals.push(vote.to_lowercase());
+            }
+            // An emergency told in words the signs do not know, beside a careers question
+            // ("how do u become a paramedic btw... also my dads just gone really pale and says
+            // his chest feels like someones sitting on it"): a part about someone, with no
+            // careers words and nothing past, in a message where no sign names a symptom or a
+            // patient's care, that the examples put near emergencies.
+            if outcome == Outcome::Careers
+                && careers_anywhere
+                && !signs.careers
+                && !across
+                && !over
+                && signs.has(Sign::Personal)
+                && !signs.has(Sign::Past)
+                && !cared_for
+                && bank(words).is_some_and(|(outcome, similarity)| {
+                    outcome == Outcome::Emergency && similarity >= EMERGENCY_BESIDE_CAREERS
+                })
+            {
+                outcome = Outcome::Emergency;
+                let vote = "emergency: a part of its own, very near the bank's emergencies";
+                signs.signals.push(vote.into());
             }
             if outcome == Outcome::Health && careers_words && nothing_of_health {
                 outcome = Outcome::Careers;
@@ -710,6 +760,10 @@ sign = "red-flag"
 patterns = ["confused", "purple rash", "hit * head", "stiff neck"]
 
 [[signs]]
+sign = "denied"
+patterns = ["not * suicidal", "no * thoughts of ** ~hurt|~harm|~kill ** myself"]
+
+[[signs]]
 sign = "careers"
 patterns = ["work on a", "become a", "jobs"]
 
@@ -768,7 +822,12 @@ patterns = ["i", "my", "<person>"]
             clauses,
             ..Reading::default()
         };
-        let got = safety.assess(&reading, stem, |_| Vec::new(), |_| urgent);
+        let got = safety.assess(
+            &reading,
+            stem,
+            |_| Vec::new(),
+            |_| urgent.then_some((Outcome::Health, 1.0)),
+        );
         assert_eq!(got.outcome, expect, "{reading:?}: {:?}", got.signals);
     }
 
@@ -846,6 +905,14 @@ patterns = ["i", "my", "<person>"]
         check_message(&["he collapsed"], false, Outcome::Emergency);
         check_message(&["he collapsed", "he is ok now"], false, Outcome::Careers);
         check("he is not breathing", Outcome::Emergency);
+        // Thoughts of self-harm denied are no sign; the words around still speak.
+        check("feeling down but not really suicidal", Outcome::Health);
+        check(
+            "feeling down, no real thoughts of wanting to kill myself",
+            Outcome::Health,
+        );
+        check("feeling down and want to kill myself", Outcome::Crisis);
+        check("not sure but i want to die", Outcome::Crisis);
         check("her face is drooping", Outcome::Careers); // "face drooping" needs the words in a run
         check("face drooping", Outcome::Emergency);
         check("i just want to die", Outcome::Crisis);

@@ -76,12 +76,10 @@ impl SafetyBank {
         self.vote_from(vector, BANK_MIN)
     }
 
-    /// Whether the examples nearest to `vector` agree it is a health worry, the nearest at
-    /// least `BANK_CONFIRM` near: what confirms a health worry that a careers frame would
-    /// hold back.
-    pub(super) fn confirms_health(&self, vector: &[f32]) -> bool {
+    /// The urgent outcome the examples nearest to `vector` agree on, the nearest at least
+    /// `BANK_CONFIRM` near: what confirms a sign the safety stage holds back.
+    pub(super) fn confirm(&self, vector: &[f32]) -> Option<(Outcome, f32)> {
         self.vote_from(vector, BANK_CONFIRM)
-            .is_some_and(|(outcome, _)| outcome == Outcome::Health)
     }
 
     /// `vote`, where the nearest example must be at least `least` near.
@@ -132,7 +130,7 @@ const BANK_NEIGHBOURS: usize = 5;
 /// How near the nearest example must be for the bank to speak.
 const BANK_MIN: f32 = 0.7;
 /// How near the nearest example must be to confirm a health worry that a careers frame
-/// would hold back (`SafetyBank::confirms_health`).
+/// would hold back (`SafetyBank::confirm`).
 const BANK_CONFIRM: f32 = 0.65;
 /// How many of the neighbours must share the nearest one's outcome.
 const BANK_AGREE: usize = 3;
