@@ -484,7 +484,13 @@ impl Reader {
             self.mark_noise(&mut clause, &mut reading);
             self.mark_on_behalf(&mut clause, &mut reading);
             self.mark_places(&mut clause, &mut reading);
-            clause.asks = analyzer.lexicon().is_question(piece, &clause.words);
+            // A question may open after noise ("hmm what about the STP").
+            let opens_at = (clause.parts.iter())
+                .position(|part| *part != Part::Noise)
+                .unwrap_or(0);
+            let lexicon = analyzer.lexicon();
+            clause.asks = lexicon.is_question(piece, &clause.words)
+                || lexicon.is_question(piece, &clause.words[opens_at..]);
             self.mark_wishes(&mut clause);
             reading.clauses.push(clause);
         }
@@ -656,24 +662,27 @@ fn clauses(text: &str) -> Vec<(&str, bool)> {
     let spaced = |n: Option<&u8>| n.is_none_or(|n| n.is_ascii_whitespace());
     let mut out = Vec::new();
     let (mut start, mut after_comma) = (0, false);
-    for (i, c) in bytes.iter().enumerate() {
-        let next = bytes.get(i + 1);
+    for (i, c) in text.char_indices() {
+        let width = c.len_utf8();
+        let next = bytes.get(i + width);
         let boundary = match c {
-            b'.' | b'!' | b'?' => spaced(next) || matches!(next, Some(b'.' | b'!' | b'?')),
-            b'\n' | b';' | b',' => true,
-            b':' => spaced(next),
-            b'-' => i > 0 && bytes[i - 1] == b' ' && spaced(next),
-            _ => false,
+            '.' | '!' | '?' => spaced(next) || matches!(next, Some(b'.' | b'!' | b'?')),
+            '\n' | ';' | ',' => true,
+            ':' => spaced(next),
+            '-' => i > 0 && bytes[i - 1] == b' ' && spaced(next),
+            // An emoji ends a sentence as a full stop does ("i listen to my mates a lot 😅
+            // what about mental health roles").
+            c => is_emoji(c) && spaced(next),
         };
         if boundary {
             // A question mark stays with its clause: it says the clause asks something.
-            let end = if *c == b'?' { i + 1 } else { i };
+            let end = if c == '?' { i + 1 } else { i };
             let piece = &text[start..end];
             if !piece.trim().is_empty() {
                 out.push((piece, after_comma));
             }
-            start = i + 1;
-            after_comma = *c == b',';
+            start = i + width;
+            after_comma = c == ',';
         }
     }
     let piece = &text[start..];
@@ -681,6 +690,15 @@ fn clauses(text: &str) -> Vec<(&str, bool)> {
         out.push((piece, after_comma));
     }
     out
+}
+
+/// True for the characters of emoji: pictographs, symbols and dingbats, and the selectors and
+/// joiners that end their sequences.
+fn is_emoji(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F | 0x200D
+    )
 }
 
 /// At most `limit` bytes of `text`, cut at a character boundary.
