@@ -1173,6 +1173,18 @@ impl Engine {
             return whole;
         };
         let lexicon = self.analyzer.lexicon();
+        // A question that refers back to the sentence before it ("love watching the physios
+        // and OTs work with patients. how could i get into that?") asks with that sentence,
+        // when the two find an entry to answer; the rest told who asks ("im a HCA on a rehab
+        // ward").
+        if lexicon.refers_back(&asked.words)
+            && let Some(after) = reading.asked_after()
+        {
+            let found = self.search(&self.analyzer.weigh(after, true));
+            if sure(&found) >= ANSWER_MIN && sure(&found) > sure(&whole) {
+                return found;
+            }
+        }
         if asked
             .words
             .iter()

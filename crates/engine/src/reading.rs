@@ -223,6 +223,36 @@ impl Reading {
         Some(only.content())
     }
 
+    /// What the clauses that ask say with the clause each follows, when it says something
+    /// and asks nothing: what a question that refers back ("how could i get into that?")
+    /// refers to may be the sentence before it ("love watching the physios and OTs work with
+    /// patients"), not the writer's own job told before that. `None` as for `asked`, or when
+    /// no clause that asks follows one that says something.
+    pub fn asked_after(&self) -> Option<Words> {
+        self.asked()?;
+        let asking = |c: &Clause| c.asks && c.has_content();
+        let mut clauses: Vec<Clause> = Vec::new();
+        for (at, clause) in self.clauses.iter().enumerate() {
+            if !asking(clause) {
+                continue;
+            }
+            let before = self.clauses[..at].iter().rev().find(|c| c.has_content());
+            if let Some(before) = before.filter(|c| !c.asks && !clauses.contains(c)) {
+                clauses.push(before.clone());
+            }
+            clauses.push(clause.clone());
+        }
+        if !clauses.iter().any(|c| !asking(c)) {
+            return None;
+        }
+        let only = Reading {
+            clauses,
+            corrections: self.corrections.clone(),
+            ..Reading::default()
+        };
+        Some(only.content())
+    }
+
     /// What the writer says they want, alone: in each clause that wants, the words after its
     /// last wish ("7 yrs as a hospital pharmacist, keen to step up into leadership": "step up
     /// into leadership"). `None` when no clause wants anything after its wish.
