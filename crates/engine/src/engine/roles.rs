@@ -575,15 +575,21 @@ impl Engine {
         let entry_fact = self.title_fact(entry);
         let same_fact = entry_fact.is_some() && entry_fact == aspect.fields.first().copied();
         let other_fact = entry_fact.is_some() && !same_fact;
+        let own = self.knowledge.roles[role].entry == entry.id;
         match self.entry_role(entry) {
             Some(about) if about == role => true,
+            // An overview of a wider role of that kind answers what the job is, not another
+            // fact of it: "who are OTs registered with" is not answered by what allied health
+            // professionals are.
             Some(about) => {
-                self.same_kind(about, role) && (same_fact || certain.is_some() && !other_fact)
+                let asks_what = aspect.fields.first() == Some(&RoleField::What);
+                self.same_kind(about, role)
+                    && (same_fact
+                        || certain.is_some() && !other_fact && (asks_what || entry_fact.is_some()))
             }
             // "What does a podiatrist do": the role's own entry or its card says, not another
             // entry about no role that names it (primary care).
             None => {
-                let own = self.knowledge.roles[role].entry == entry.id;
                 let asks_what = aspect.fields.first() == Some(&RoleField::What);
                 certain.is_some()
                     && !other_fact
