@@ -323,15 +323,23 @@ fn collapse_runs(word: &str, keep: usize) -> String {
     out
 }
 
-/// Applies the lexicon's one-word rewrites (contractions, text-speak, spellings).
+/// Applies the lexicon's one-word rewrites (contractions, text-speak, spellings), and the
+/// contractions that are also words where the next word says they are one ("id be").
 fn rewrite(lexicon: &Lexicon, words: Vec<String>) -> Vec<String> {
-    words
-        .into_iter()
-        .flat_map(|w| match lexicon.rewrites.get(&w) {
-            Some(to) => to.clone(),
-            None => vec![w],
-        })
-        .collect()
+    let mut out = Vec::with_capacity(words.len());
+    for (at, word) in words.iter().enumerate() {
+        let next = words.get(at + 1);
+        match lexicon.rewrites.get(word) {
+            Some(to) => out.extend(to.iter().cloned()),
+            None => match lexicon.rewrites_before.get(word) {
+                Some((to, before)) if next.is_some_and(|n| before.contains(n)) => {
+                    out.extend(to.iter().cloned());
+                }
+                _ => out.push(word.clone()),
+            },
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -344,6 +352,8 @@ mod tests {
 [contractions]
 "i'm" = "i am"
 u = "you"
+[contractions_before]
+id = { to = "i would", before = ["be"] }
 [spelling]
 program = "programme"
 [abbreviations]
@@ -374,6 +384,17 @@ holiday = "annual leave"
         assert_eq!(
             a.words,
             ["i", "am", "on", "a", "graduate", "programme", "r", "you"]
+        );
+    }
+
+    #[test]
+    fn rewrites_a_contraction_that_is_a_word_only_before_its_words() {
+        let a = analyzer().analyze("id be good at it, do u need id");
+        assert_eq!(
+            a.words,
+            [
+                "i", "would", "be", "good", "at", "it", "do", "you", "need", "id"
+            ]
         );
     }
 

@@ -14,6 +14,9 @@ use crate::{Error, normalize::words};
 pub struct Lexicon {
     /// One written word to the words it stands for ("what's" -> "what is", "u" -> "you").
     pub(crate) rewrites: HashMap<String, Vec<String>>,
+    /// A written word that is a contraction only before some words ("id be" is "i would be",
+    /// "id" alone an ID): the words it stands for, and the words after which it does.
+    pub(crate) rewrites_before: HashMap<String, (Vec<String>, std::collections::HashSet<String>)>,
     /// A phrase (as words) to what it means; the original is kept beside it when it is known.
     pub(crate) expansions: HashMap<Vec<String>, Vec<String>>,
     /// The longest phrase among the expansion keys, in words.
@@ -46,11 +49,22 @@ struct LexiconFile {
     #[serde(default)]
     contractions: BTreeMap<String, String>,
     #[serde(default)]
+    contractions_before: BTreeMap<String, ContractionBefore>,
+    #[serde(default)]
     spelling: BTreeMap<String, String>,
     #[serde(default)]
     abbreviations: BTreeMap<String, String>,
     #[serde(default)]
     synonyms: BTreeMap<String, String>,
+}
+
+/// A contraction typed without its apostrophe that is also a word ("id", "ill"): what it
+/// stands for, and the words before which it does.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractionBefore {
+    to: String,
+    before: Vec<String>,
 }
 
 impl Lexicon {
@@ -89,6 +103,14 @@ impl Lexicon {
                 return Err(entry_error(text, file, from, "must be a single word"));
             }
             lexicon.rewrites.insert(key[0].clone(), words(to));
+        }
+        for (from, contraction) in &parsed.contractions_before {
+            let key = words(from);
+            if key.len() != 1 {
+                return Err(entry_error(text, file, from, "must be a single word"));
+            }
+            let before = contraction.before.iter().flat_map(|w| words(w)).collect();
+            (lexicon.rewrites_before).insert(key[0].clone(), (words(&contraction.to), before));
         }
         for (from, to) in parsed.abbreviations.iter().chain(&parsed.synonyms) {
             let key = words(from);
