@@ -624,6 +624,15 @@ impl Engine {
         assessment
     }
 
+    /// True when the words beside the greetings and thanks are plainly something other than
+    /// small talk that an intent answers ("recommend me something to watch on netflix ty").
+    fn asks_other_than_small_talk(&self, reading: &Reading) -> bool {
+        let analysis = self.analyzer.weigh(reading.content(), true);
+        self.intent_index.rank(&analysis).first().is_some_and(|m| {
+            self.intents[m.doc].kind != IntentKind::Smalltalk && m.confidence >= INTENT_MIN
+        })
+    }
+
     /// True when the message is plainly something the bot does ("what have you got saved about
     /// me"): an intent other than safety's matches it with confidence, so the bank of
     /// examples has nothing to catch.
@@ -753,7 +762,13 @@ impl Engine {
         // clause ("diolch! thanks": the thanks, whatever the word before it). Thanks with a
         // remark that asks, wants and tells nothing ("ty that's rly helpful", "cheers, food
         // for thought") is thanks too, read on its noise as well.
-        let remark = reading.content_words().len() <= REMARK_WORDS;
+        // A longer remark ("thank you, you've put my mind at rest") counts its words besides
+        // stop words, when no intent but small talk answers it.
+        let lexicon = self.analyzer.lexicon();
+        let content = reading.content_words();
+        let remark = content.len() <= REMARK_WORDS
+            || content.iter().filter(|w| !lexicon.is_stop_word(w)).count() <= REMARK_WORDS
+                && !self.asks_other_than_small_talk(reading);
         let thanks_only = reading.thanks && remark && !reading.requests() && notes.is_empty();
         if reading.is_only_noise() || thanks_only {
             // What the noise does comes first: "ok fair thanks for the help" thanks.
