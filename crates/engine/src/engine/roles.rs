@@ -577,7 +577,10 @@ impl Engine {
         let other_fact = entry_fact.is_some() && !same_fact;
         let own = self.knowledge.roles[role].entry == entry.id;
         match self.entry_role(entry) {
-            Some(about) if about == role => true,
+            // An entry about the role answers, unless it is about the demand for it and another
+            // fact is asked ("does a pharmacy technician need a degree" is not asked of the
+            // demand for pharmacy staff); entries on qualifications tell of training too.
+            Some(about) if about == role => !(other_fact && entry_fact == Some(RoleField::Demand)),
             // An overview of a wider role of that kind answers what the job is, not another
             // fact of it: "who are OTs registered with" is not answered by what allied health
             // professionals are.
