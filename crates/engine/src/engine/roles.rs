@@ -580,7 +580,15 @@ impl Engine {
             // An entry about the role answers, unless it is about the demand for it and another
             // fact is asked ("does a pharmacy technician need a degree" is not asked of the
             // demand for pharmacy staff); entries on qualifications tell of training too.
-            Some(about) if about == role => !(other_fact && entry_fact == Some(RoleField::Demand)),
+            // An overview of a category of roles (tagged `roles`) answers what the job is,
+            // not another fact of it ("tbh i think i wanna be a midwife. what do i need").
+            Some(about) if about == role => match entry_fact {
+                Some(fact) => !(other_fact && fact == RoleField::Demand),
+                None => {
+                    aspect.fields.first() == Some(&RoleField::What)
+                        || !entry.tags.iter().any(|tag| tag == CATEGORY_TAG)
+                }
+            },
             // An overview of a wider role of that kind answers what the job is, not another
             // fact of it: "who are OTs registered with" is not answered by what allied health
             // professionals are.
@@ -989,6 +997,9 @@ fn join_names(names: &[&str], and: &str) -> String {
 }
 
 /// The part of the knowledge an entry id belongs to: `apply` for `apply.oriel`.
+/// The tag of the entries that give an overview of a category of roles (`knowledge/groups/`).
+const CATEGORY_TAG: &str = "roles";
+
 fn knowledge_group(id: &str) -> &str {
     id.split_once('.').map_or(id, |(group, _)| group)
 }
