@@ -1166,7 +1166,15 @@ impl Engine {
         if refers && state.topic.is_none() && named.is_empty() {
             return self.message(&self.messages.clarify, true);
         }
-        let reply = self.message(variant(&self.messages.fallback, state.turn_count), true);
+        // A question about a job, a role or a course in careers words of its own that nothing
+        // answers ("what does a phlebotomist do", "whats it like working in a hospice"): the
+        // bot says it does not know and where to look.
+        let text = if asks && careers_words && !cared_for && !declined {
+            &self.messages.careers_unknown
+        } else {
+            variant(&self.messages.fallback, state.turn_count)
+        };
+        let reply = self.message(text, true);
         let mut reply = self.noted_before(reply, &facts);
         reply.suggestions = self.messages.fallback_suggestions.clone();
         reply.confidence = knowledge_confidence.max(intent_confidence);

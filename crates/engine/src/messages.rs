@@ -18,6 +18,9 @@ pub struct Messages {
     pub or: String,
     /// A follow-up ("how long does it take?") with nothing under discussion.
     pub clarify: String,
+    /// A question about a job, a role or a course that nothing the bot knows answers ("what
+    /// does a phlebotomist do"): it says so and where to look, rather than guess.
+    pub careers_unknown: String,
     /// An empty message.
     pub empty: String,
     /// After the user told the bot about themselves: `{facts}`.
