@@ -1143,8 +1143,12 @@ impl Engine {
         // pharmacist gave me the wrong tablets", "my nan's district nurse didn't turn up",
         // "where can i buy cheap nursing scrubs").
         let cared_for = assessment.is_some_and(|a| a.cared_for);
+        // The patient-services decline is no answer to what the safety stage read as careers.
         let declined = (self.intent_index.rank(&analysis).into_iter())
-            .find(|m| self.intents[m.doc].kind.is_fallback())
+            .find(|m| {
+                let kind = self.intents[m.doc].kind;
+                kind.is_fallback() && !(kind == IntentKind::PatientServices && careers)
+            })
             .is_some_and(|m| m.confidence >= DECLINE_MIN);
         let asks_of_role = asks && !cared_for && !declined && !self.own_clinician_named(words);
         if let [role] = named[..]
