@@ -301,6 +301,8 @@ struct ReadingFile {
     place_before: Vec<String>,
     place_after: Vec<String>,
     wishes: Vec<String>,
+    /// Whom a greeting or thanks is addressed to ("hun", "my friend"): noise straight after one.
+    addressed: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -401,6 +403,7 @@ pub struct Reader {
     places: PhraseSet<String>,
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
+    addressed: PhraseSet<()>,
     small_talk: SmallTalk,
 }
 
@@ -465,6 +468,7 @@ impl Reader {
         reader.place_after = set(&data.place_after);
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
+        reader.addressed = set(&data.addressed);
         reader.small_talk = data.small_talk;
         for relation in &data.relations {
             let child = data.children.contains(relation);
@@ -562,6 +566,13 @@ impl Reader {
             note_noise(*kind, reading);
             clause.parts[start..start + len].fill(Part::Noise);
             start += len;
+            // Whom a greeting or thanks is addressed to ("hello there my friend", "ty hun").
+            if matches!(kind, Noise::Greeting | Noise::Thanks)
+                && let Some((len, ())) = self.addressed.longest_at(words, start)
+            {
+                clause.parts[start..start + len].fill(Part::Noise);
+                start += len;
+            }
         }
         let mut end = words.len();
         while end > start {
