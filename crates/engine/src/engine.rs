@@ -889,13 +889,22 @@ impl Engine {
         // "I'm a pharmacist and would like to move into leadership": the writer's job is who
         // they are, not what they ask about, when the rest of the message is answered without
         // it by an entry about something else.
+        let whole = self.search(&analysis);
+        // Not when the whole message already finds an entry surely that is not about the job
+        // ("im a registered nurse from the philippines… how can i work in the NHS?": working
+        // here from abroad, not NHS experience valued abroad).
+        let whole_beyond = whole.first().is_some_and(|best| {
+            best.confidence >= CERTAIN
+                && job.is_some_and(|job| {
+                    self.entry_role(&self.knowledge.entries[best.entry]) != Some(job)
+                })
+        });
         let beyond_job = match (job, &named[..]) {
-            (Some(job), &[only]) if only == job && !described => {
+            (Some(job), &[only]) if only == job && !described && !whole_beyond => {
                 self.beyond_job(reading, &analysis.words, job)
             }
             _ => None,
         };
-        let whole = self.search(&analysis);
         // "7 yrs as a hospital pharmacist, keen to step up into leadership": what is wished,
         // when the whole message finds nothing sure and no role is named but the writer's own.
         // Roles named only before the wish are who the writer is ("band 6 nurse in leeds, would
