@@ -102,6 +102,7 @@ fallback_suggestions = ["How do I apply?"]
 did_you_mean = "DID YOU MEAN {options}?"
 or = " OR "
 clarify = "CLARIFY"
+careers_unknown = "UNKNOWN"
 empty = "EMPTY"
 noted = "NOTED {facts}"
 noted_briefly = "NOTED BRIEFLY {facts}"
