@@ -215,12 +215,7 @@ impl Reading {
         if asked == 0 || asked == saying {
             return None;
         }
-        let only = Reading {
-            clauses: self.clauses.iter().filter(|c| asking(c)).cloned().collect(),
-            corrections: self.corrections.clone(),
-            ..Reading::default()
-        };
-        Some(only.content())
+        Some(self.content_of(self.clauses.iter().filter(|c| asking(c)).cloned().collect()))
     }
 
     /// What the clauses that ask say with the clause each follows, when it says something
@@ -245,12 +240,7 @@ impl Reading {
         if !clauses.iter().any(|c| !asking(c)) {
             return None;
         }
-        let only = Reading {
-            clauses,
-            corrections: self.corrections.clone(),
-            ..Reading::default()
-        };
-        Some(only.content())
+        Some(self.content_of(clauses))
     }
 
     /// What the writer says they want, alone: in each clause that wants, the words after its
@@ -272,12 +262,17 @@ impl Reading {
         if clauses.is_empty() {
             return None;
         }
+        Some(self.content_of(clauses))
+    }
+
+    /// What `clauses`, some of this message's, say: read as `content` reads the whole.
+    fn content_of(&self, clauses: Vec<Clause>) -> Words {
         let only = Reading {
             clauses,
             corrections: self.corrections.clone(),
             ..Reading::default()
         };
-        Some(only.content())
+        only.content()
     }
 
     /// The words of the clauses that say something, noise and things set aside left out.

@@ -249,7 +249,7 @@ impl Safety {
     /// frame would hold back ("so stressed since starting my placement, can't eat and feel sick
     /// all the time"): the worry stands when the examples nearest the part are health worries,
     /// not careers questions. Beside a careers question, a part of its own about someone now
-    /// that the examples put very near an emergency is one, in words the signs do not know.
+    /// that the examples put near agreed emergencies is one, in words the signs do not know.
     pub fn assess(
         &self,
         reading: &Reading,
@@ -443,7 +443,7 @@ impl Safety {
                 })
             {
                 outcome = Outcome::Emergency;
-                let vote = "emergency: a part of its own, very near the bank's emergencies";
+                let vote = "emergency: a part of its own, near the bank's agreed emergencies";
                 signs.signals.push(vote.into());
             }
             if outcome == Outcome::Health && careers_words && nothing_of_health {
