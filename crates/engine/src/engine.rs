@@ -206,6 +206,8 @@ pub struct Engine {
     role_verbs: Vec<Vec<String>>,
     /// `role_switch` of `intents/messages.toml`, normalised.
     role_switch: Vec<Vec<String>>,
+    /// `role_define` of `intents/messages.toml`, normalised.
+    role_define: Vec<Vec<String>>,
     /// `aspect_soft` of `intents/messages.toml`, normalised.
     aspect_soft: FxHashSet<String>,
     /// Phrases after which users name their job, as normalised words.
@@ -346,6 +348,7 @@ impl Engine {
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
         let role_switch = phrases(&messages.role_switch);
+        let role_define = phrases(&messages.role_define);
         let word_set = |list: &[String]| -> FxHashSet<String> {
             list.iter().flat_map(|w| analyzer.normal_words(w)).collect()
         };
@@ -385,6 +388,7 @@ impl Engine {
             role_cues,
             role_verbs,
             role_switch,
+            role_define,
             aspect_soft,
             job_before,
             job_not_after,

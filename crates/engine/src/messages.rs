@@ -108,6 +108,10 @@ pub struct Messages {
     /// role named and no fact asked before, the role's card.
     #[serde(default)]
     pub role_switch: Vec<String>,
+    /// Words that ask what a role is and nothing else ("what is a", "whats a … do"): with a
+    /// role named, the role's card.
+    #[serde(default)]
+    pub role_define: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
     /// "Compare" with fewer than two roles named.

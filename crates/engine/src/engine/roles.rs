@@ -369,7 +369,16 @@ impl Engine {
                             .find(&self.analyzer, &self.analyzer.normal_words(&text))
                             .contains(&named[0])
                     });
-                    if entry_names_role || !self.only_names_role(words, named) {
+                    // "What is a physiotherapist?": the role's card, whatever entries name
+                    // it among others, unless the role's entry answers and is about it alone
+                    // (not the page on allied health professions for "what is a dietitian").
+                    let defines = self.asks_what_role_is(words, named);
+                    let own_entry = best_entry.filter(|entry| {
+                        entry.id == role.entry && self.entry_role(entry) == Some(named[0])
+                    });
+                    if defines && own_entry.is_some()
+                        || !defines && (entry_names_role || !self.only_names_role(words, named))
+                    {
                         return None;
                     }
                     let text = self.role_card(role, &ALL_FIELDS);
@@ -955,15 +964,33 @@ impl Engine {
     /// True when a short message names one role and only turns to it ("what about medicine?",
     /// "and physios?": `role_switch`).
     fn only_names_role(&self, words: &[String], named: &[usize]) -> bool {
-        if named.len() != 1 || words.len() > CARRY_WORDS {
-            return false;
+        words.len() <= CARRY_WORDS
+            && self
+                .besides_role(words, named)
+                .is_some_and(|rest| self.role_switch.contains(&rest))
+    }
+
+    /// True when a short message names one role and only asks what it is ("whats a
+    /// physiotherapist?", "what is a paramedic exactly": `role_define`).
+    fn asks_what_role_is(&self, words: &[String], named: &[usize]) -> bool {
+        self.besides_role(words, named)
+            .is_some_and(|rest| self.role_define.contains(&rest))
+    }
+
+    /// The words of a message that names one role, besides its name and the words that
+    /// soften a question (`aspect_soft`).
+    fn besides_role(&self, words: &[String], named: &[usize]) -> Option<Vec<String>> {
+        if named.len() != 1 {
+            return None;
         }
         let spans = self.role_names.spans_as_written(words);
-        let rest: Vec<String> = (words.iter().enumerate())
+        let rest = (words.iter().enumerate())
             .filter(|(at, _)| !spans.iter().any(|span| span.contains(at)))
-            .map(|(_, word)| word.clone())
+            .map(|(_, word)| word)
+            .filter(|word| !self.aspect_soft.contains(*word))
+            .cloned()
             .collect();
-        !spans.is_empty() && self.role_switch.contains(&rest)
+        (!spans.is_empty()).then_some(rest)
     }
 
     /// True when a reply with this topic was about a role: from its card, or its entry.
