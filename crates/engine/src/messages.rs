@@ -108,6 +108,9 @@ pub struct Messages {
     /// role named and no fact asked before, the role's card.
     #[serde(default)]
     pub role_switch: Vec<String>,
+    /// Heads what a role's record says when it does not give the fact asked: `{ask}` (the
+    /// aspect's question), `{role}`.
+    pub role_fact_unknown: String,
     /// Words that ask what a role is and nothing else ("what is a", "whats a … do"): with a
     /// role named, the role's card.
     #[serde(default)]

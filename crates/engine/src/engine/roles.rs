@@ -519,12 +519,48 @@ impl Engine {
         } else {
             role
         };
+        // A fact the role's record does not give: an entry on the role or its kind answers, or
+        // one about no role that is sure of itself ("who regulates healthcare assistants");
+        // otherwise the bot says it won't guess ("how long to train as a pharmacist" is not
+        // answered by cardiac physiology).
         if !has_fact(role) {
-            return None;
+            let related = answering.is_some_and(|entry| {
+                entry.id == self.knowledge.roles[role].entry
+                    || match self.entry_role(entry) {
+                        Some(about) => self.same_kind(about, role),
+                        None => certain.is_some(),
+                    }
+            });
+            if related {
+                return None;
+            }
+            let role = &self.knowledge.roles[role];
+            return Some(self.role_fact_unknown(role, aspect, next));
         }
         let role = &self.knowledge.roles[role];
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// A fact of a role its record does not give ("how long to train as a pharmacist"): the
+    /// bot says it won't guess, then gives what the record does say on it (the aspect's other
+    /// facts), or else the whole card; the role's source page comes with it.
+    fn role_fact_unknown(&self, role: &Role, aspect: &Aspect, next: &mut UserState) -> Reply {
+        let known = |fields: &[RoleField]| {
+            (fields.iter())
+                .any(|field| !self.role_field(role, *field).1.trim().is_empty())
+        };
+        let fields = if known(&aspect.fields) {
+            &aspect.fields[..]
+        } else {
+            &ALL_FIELDS[..]
+        };
+        let note = fill(
+            &self.messages.role_fact_unknown,
+            &[("ask", &aspect.ask), ("role", &role.name)],
+        );
+        let text = format!("{note}\n\n{}", self.role_card(role, fields));
+        self.role_reply(role, text, Some(aspect), next)
     }
 
     /// True when `words` say the subject of `entry` in a phrase of its subject or keywords
