@@ -15,7 +15,7 @@ use crate::content::{
     quoted,
 };
 use crate::finder::Finder;
-use crate::messages::{fill, variant};
+use crate::messages::{Aspect, fill, variant};
 use crate::pattern::{PatternIndex, WordPattern};
 use crate::profile::{FactFinder, Field};
 use crate::reading::{Clause, Reader, Reading};
@@ -63,6 +63,12 @@ const ASKED_WORDS: usize = 2;
 /// follow-up asking about a fact of a role has when it says nothing about what it means
 /// ("how long does that take?").
 const VAGUE_WORDS: usize = 0;
+/// Words of their own said before a reference ("that") that give it something in the message
+/// to refer to.
+const OWN_REFERENT_WORDS: usize = 2;
+/// How many words of its own a message that refers back, with nothing under discussion, says
+/// at most when it says too little to be answered ("is that hard?").
+const BARE_WORDS: usize = 1;
 /// How much the subject under discussion weighs in a follow-up, against the words typed.
 const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
@@ -229,6 +235,9 @@ pub struct Engine {
     /// For each knowledge entry, the phrases of its subject and keywords with two words or
     /// more that are not stop words, as normalised words: how a message names its subject.
     subject_phrases: Vec<Vec<Vec<String>>>,
+    /// The knowledge's subjects and keywords of one word (besides stop words), normalised:
+    /// words that name what a message is about ("hsst", "digital").
+    subject_words: FxHashSet<String>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
     aspect_patterns: Vec<(usize, WordPattern)>,
     /// `aspect_patterns`, filed by the words they need.
@@ -345,6 +354,7 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let compared_before = phrases(&messages.compared_before);
         let subject_phrases = subject_phrases(&knowledge, &analyzer);
+        let subject_words = subject_words(&knowledge, &analyzer);
         let role_cues = phrases(&messages.role_cues);
         let role_verbs = phrases(&messages.role_verbs);
         let role_switch = phrases(&messages.role_switch);
@@ -370,6 +380,7 @@ impl Engine {
         Ok(Engine {
             compared_before,
             subject_phrases,
+            subject_words,
             knowledge,
             intents,
             messages,
@@ -1108,10 +1119,32 @@ impl Engine {
         let short = words.len() <= SHORT_FOLLOW_UP;
         // It asks about a fact of some role and says nothing else of its own.
         let vague = self
-            .beside_aspect(words)
-            .is_some_and(|rest| self.own_words(&rest) == VAGUE_WORDS);
-        if refers && no_context && short && vague {
+            .aspect(words)
+            .zip(self.beside_aspect(words))
+            .is_some_and(|(aspect, rest)| {
+                let asking = aspect_words(aspect);
+                let rest: Vec<&String> =
+                    rest.into_iter().filter(|w| !asking.contains(*w)).collect();
+                self.own_words(&rest) == VAGUE_WORDS
+            });
+        // Or it says at most one word of its own, and that names no subject of the knowledge
+        // ("is that hard?", "is it worth it"; not "hsst, what is it pls").
+        let lexicon = self.analyzer.lexicon();
+        let own: Vec<&String> = (words.iter())
+            .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+            .collect();
+        let bare = own.len() <= BARE_WORDS && !own.iter().any(|w| self.subject_words.contains(*w));
+        if refers && no_context && short && (vague || bare) {
             return self.message(&self.messages.clarify, true);
+        }
+        // The same follow-up about a subject that is no role (apprenticeships), when what
+        // answers it is neither that subject's entry nor one related to it: the bot says its
+        // sources don't answer it there, not what another entry says ("how long does it
+        // take?" after apprenticeships is not the doctors' training).
+        if let Some(reply) =
+            self.fact_not_in_topic(state, words, named.is_empty() && short && vague, best)
+        {
+            return self.noted_before(reply, &facts);
         }
         let least = if requests {
             ANSWER_MIN
@@ -1180,7 +1213,12 @@ impl Engine {
             let reply = self.answer(entry, ANSWER_MIN, next);
             return self.noted_before(reply, &facts);
         }
-        if refers && state.topic.is_none() && named.is_empty() {
+        // What it refers to may be said before it in the message ("ive had depression in the
+        // past, will that stop me getting an nhs job"): then there is nothing to ask about.
+        let refers_within = lexicon
+            .reference_at(words)
+            .is_some_and(|at| self.own_words(&words[..at]) >= OWN_REFERENT_WORDS);
+        if refers && !refers_within && state.topic.is_none() && named.is_empty() {
             return self.message(&self.messages.clarify, true);
         }
         // A question about a job, a role or a course in careers words of its own that nothing
@@ -1740,6 +1778,38 @@ impl Engine {
         })
     }
 
+    /// A vague follow-up asking a role's fact (`asks_fact`) about the subject under discussion
+    /// when that is an entry about no role and the best answer (`best`) is neither it nor one
+    /// related to it: the bot says its sources don't answer that there.
+    fn fact_not_in_topic(
+        &self,
+        state: &UserState,
+        words: &[String],
+        asks_fact: bool,
+        best: Option<Hit>,
+    ) -> Option<Reply> {
+        if !asks_fact || state.role.is_some() {
+            return None;
+        }
+        let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+        let aspect = self.aspect(words)?;
+        let best = &self.knowledge.entries[best?.entry];
+        let related = best.id == topic.id
+            || topic.related.contains(&best.id)
+            || best.related.contains(&topic.id);
+        if related || aspect.entry.is_some() || self.entry_role(topic).is_some() {
+            return None;
+        }
+        let text = fill(
+            &self.messages.fact_not_in_topic,
+            &[("ask", &aspect.ask), ("topic", &topic.label)],
+        );
+        let mut reply = self.message(&text, false);
+        reply.topic = Some(topic.id.clone());
+        reply.sources = topic.sources.clone();
+        Some(reply)
+    }
+
     /// The reply that answers from a knowledge entry, with any note that tailors it to what
     /// the user told about themselves.
     fn answer(&self, entry: &Entry, confidence: f32, next: &mut UserState) -> Reply {
@@ -2133,5 +2203,40 @@ fn subject_phrases(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<Vec<Vec<St
                 .filter(|phrase| phrase.iter().filter(|w| !lexicon.is_stop_word(w)).count() >= 2)
                 .collect()
         })
+        .collect()
+}
+
+/// The subjects and keywords of the knowledge's entries, and the names of its roles, that
+/// are one word besides stop words: that word, normalised.
+fn subject_words(knowledge: &Knowledge, analyzer: &Analyzer) -> FxHashSet<String> {
+    let lexicon = analyzer.lexicon();
+    let entries = (knowledge.entries.iter())
+        .flat_map(|entry| std::iter::once(&entry.subject).chain(&entry.keywords));
+    let roles =
+        (knowledge.roles.iter()).flat_map(|role| std::iter::once(&role.name).chain(&role.aliases));
+    entries
+        .chain(roles)
+        .filter_map(|phrase| {
+            let words = analyzer.normal_words(phrase);
+            match &words
+                .iter()
+                .filter(|w| !lexicon.is_stop_word(w))
+                .collect::<Vec<_>>()[..]
+            {
+                [one] => Some((*one).clone()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The words of an aspect's phrases ("take" of "does it take"): they ask about the fact, not
+/// about what it is a fact of.
+fn aspect_words(aspect: &Aspect) -> FxHashSet<String> {
+    (aspect.phrases.iter())
+        .flat_map(|phrase| phrase.split(|c: char| c.is_whitespace() || c == '|'))
+        .flat_map(|word| word.trim_start_matches(['~', '!']).split('_'))
+        .filter(|word| !word.is_empty() && *word != "*")
+        .map(str::to_owned)
         .collect()
 }

@@ -111,6 +111,9 @@ pub struct Messages {
     /// Heads what a role's record says when it does not give the fact asked: `{ask}` (the
     /// aspect's question), `{role}`.
     pub role_fact_unknown: String,
+    /// A follow-up asking what the subject under discussion (no role) does not say: `{ask}`,
+    /// `{topic}` (the entry's label).
+    pub fact_not_in_topic: String,
     /// Words that ask what a role is and nothing else ("what is a", "whats a … do"): with a
     /// role named, the role's card.
     #[serde(default)]

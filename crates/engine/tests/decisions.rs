@@ -93,7 +93,7 @@ fn engine() -> Engine {
         intents: vec![
             file(
                 "intents/lexicon.toml",
-                "references = [\"that\", \"it\"]\nstop_words = [\"the\", \"a\", \"i\", \"do\", \"for\", \"what\", \"is\"]\n",
+                "references = [\"that\", \"it\"]\nstop_words = [\"the\", \"a\", \"i\", \"do\", \"does\", \"how\", \"for\", \"what\", \"is\"]\n",
             ),
             file(
                 "intents/messages.toml",
@@ -104,6 +104,7 @@ or = " OR "
 clarify = "CLARIFY"
 careers_unknown = "UNKNOWN"
 role_fact_unknown = "NOT GIVEN {ask} {role}"
+fact_not_in_topic = "NOT IN TOPIC {ask} {topic}"
 empty = "EMPTY"
 noted = "NOTED {facts}"
 noted_briefly = "NOTED BRIEFLY {facts}"

@@ -194,6 +194,12 @@ impl Lexicon {
 
     /// True when the normalised `words` refer back to the topic under discussion.
     pub fn refers_back(&self, words: &[String]) -> bool {
+        self.reference_at(words).is_some()
+    }
+
+    /// Where the normalised `words` first refer back to something said before ("how long
+    /// does that take" at "that"), if they do.
+    pub fn reference_at(&self, words: &[String]) -> Option<usize> {
         // "What is it like working in ICU?": that "it" refers to nothing.
         let empty: Vec<Range<usize>> = self
             .not_references
@@ -203,11 +209,13 @@ impl Lexicon {
         self.references
             .iter()
             .flat_map(|phrase| runs(words, phrase))
-            .any(|run| {
+            .filter(|run| {
                 !empty
                     .iter()
                     .any(|e| e.start <= run.start && run.end <= e.end)
             })
+            .map(|run| run.start)
+            .min()
     }
 }
 

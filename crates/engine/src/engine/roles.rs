@@ -547,8 +547,7 @@ impl Engine {
     /// facts), or else the whole card; the role's source page comes with it.
     fn role_fact_unknown(&self, role: &Role, aspect: &Aspect, next: &mut UserState) -> Reply {
         let known = |fields: &[RoleField]| {
-            (fields.iter())
-                .any(|field| !self.role_field(role, *field).1.trim().is_empty())
+            (fields.iter()).any(|field| !self.role_field(role, *field).1.trim().is_empty())
         };
         let fields = if known(&aspect.fields) {
             &aspect.fields[..]
