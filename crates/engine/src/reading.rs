@@ -627,7 +627,9 @@ impl Reader {
             let framed = |len: usize| {
                 let before = self.place_before.longest_ending(&words, at).is_some();
                 let after = self.place_after.longest_at(&words, at + len).is_some();
-                let alone = content.len() == len;
+                // A clause that is only the place ("paisley. hospital jobs"), not one beside
+                // thanks ("brill ta": slang, and a village in England).
+                let alone = words.len() == len;
                 before || after || alone
             };
             if let Some((len, nation)) = self.places.longest_at(&words, at)
