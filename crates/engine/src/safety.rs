@@ -428,8 +428,9 @@ impl Safety {
             // An emergency told in words the signs do not know, beside a careers question
             // ("how do u become a paramedic btw... also my dads just gone really pale and says
             // his chest feels like someones sitting on it"): a part about someone, with no
-            // careers words and nothing past, in a message where no sign names a symptom or a
-            // patient's care, that the examples put near emergencies.
+            // careers words, nothing past and no idiom ("i faint at the sight of blood lol"), in
+            // a message where no sign names a symptom or a patient's care, that the examples put
+            // near emergencies.
             if outcome == Outcome::Careers
                 && careers_anywhere
                 && !signs.careers
@@ -437,6 +438,7 @@ impl Safety {
                 && !over
                 && signs.has(Sign::Personal)
                 && !signs.has(Sign::Past)
+                && !signs.has(Sign::Idiom)
                 && !cared_for
                 && bank(words).is_some_and(|(outcome, similarity)| {
                     outcome == Outcome::Emergency && similarity >= EMERGENCY_BESIDE_CAREERS
