@@ -120,6 +120,8 @@ pub struct Messages {
     pub role_define: Vec<String>,
     /// Heads a comparison: `{roles}`.
     pub compare_intro: String,
+    /// Heads a fact asked of several roles at once: `{roles}`.
+    pub roles_fact_intro: String,
     /// "Compare" with fewer than two roles named.
     pub compare_needs_roles: String,
     /// Words that ask for a comparison of the roles named with them.

@@ -124,6 +124,7 @@ mydata = "STORED {facts}"
 mydata_empty = "NOTHING STORED"
 compare_words = ["compare"]
 compare_intro = "COMPARING {roles}"
+roles_fact_intro = "FOR {roles}"
 compare_needs_roles = "WHICH ROLES"
 and = " AND "
 aspect = []

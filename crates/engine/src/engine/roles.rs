@@ -283,15 +283,26 @@ impl Engine {
             reply.topic = Some(intent.to_owned());
             return reply;
         }
+        let intro = &self.messages.compare_intro;
+        self.side_by_side(&roles, &ALL_FIELDS, intro, intent, next)
+    }
+
+    /// Some facts (`fields`) of several roles, one card each under a line naming them
+    /// (`intro`, with `{roles}`); `topic` is the reply's topic.
+    fn side_by_side(
+        &self,
+        roles: &[usize],
+        fields: &[RoleField],
+        intro: &str,
+        topic: &str,
+        next: &mut UserState,
+    ) -> Reply {
         let roles: Vec<&Role> = roles.iter().map(|i| &self.knowledge.roles[*i]).collect();
         let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
-        let mut text = fill(
-            &self.messages.compare_intro,
-            &[("roles", &join_names(&names, &self.messages.and))],
-        );
+        let mut text = fill(intro, &[("roles", &join_names(&names, &self.messages.and))]);
         for role in &roles {
             text.push_str("\n\n");
-            text.push_str(&self.role_card(role, &ALL_FIELDS));
+            text.push_str(&self.role_card(role, fields));
         }
         next.role = roles.last().map(|r| r.id.clone());
         let mut sources: Vec<String> = Vec::new();
@@ -308,12 +319,31 @@ impl Engine {
         }
         Reply {
             text,
-            topic: Some(intent.to_owned()),
+            topic: Some(topic.to_owned()),
             confidence: 1.0,
             sources,
             suggestions,
             ..Reply::default()
         }
+    }
+
+    /// True when `words` name `count` roles as written, each joined to the next by "and",
+    /// "or" and the like ("nurses n midwives"), not as one job's words ("liaison psychiatry
+    /// nurse", "emergency medicine doctor") nor as a place ("… in a gp practice").
+    fn named_apart(&self, words: &[String], count: usize) -> bool {
+        let mut spans = self.role_names.spans_as_written(words);
+        spans.sort_by_key(|span| (span.start, span.end));
+        spans.dedup();
+        let joined = |between: &[String]| {
+            !between.is_empty()
+                && between
+                    .iter()
+                    .all(|w| matches!(w.as_str(), "and" | "or" | "n" | "vs" | "versus" | "also"))
+        };
+        spans.len() >= count
+            && (spans.windows(2)).all(|pair| {
+                pair[1].start > pair[0].end && joined(&words[pair[0].end..pair[1].start])
+            })
     }
 
     /// A fact about one role from the catalogue, when the message asks about one: about the
@@ -489,6 +519,29 @@ impl Engine {
                     return None;
                 }
                 role
+            }
+            // Several roles named and one fact of them asked ("whos the regulator for nurses n
+            // midwives"): that fact of each, when each has it and no entry sure of itself
+            // answers it for one of them.
+            [_, _, ..]
+                if named.len() <= MAX_COMPARED
+                    && certain.is_none_or(|entry| {
+                        !(named.iter())
+                            .any(|&role| self.entry_answers(entry, role, aspect, certain))
+                    }) =>
+            {
+                let asked = aspect.fields.first()?;
+                let all_have = named.iter().all(|&role| {
+                    !(self.role_field(&self.knowledge.roles[role], *asked).1)
+                        .trim()
+                        .is_empty()
+                });
+                if !all_have || aspect.entry.is_some() || !self.named_apart(words, named.len()) {
+                    return None;
+                }
+                let last = &self.knowledge.roles[*named.last()?];
+                let intro = &self.messages.roles_fact_intro;
+                return Some(self.side_by_side(named, &aspect.fields, intro, &last.id, next));
             }
             _ => return None,
         };
