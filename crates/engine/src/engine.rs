@@ -894,7 +894,7 @@ impl Engine {
         let description = (cued || wish_describes).then(|| self.description(reading, &analysis));
         let described_with = description
             .as_ref()
-            .and_then(|words| self.role_described(words, &named))
+            .and_then(|words| self.role_described(words, &named, job))
             .filter(|&(_, fit)| cued || fit >= WISH_DESCRIBED_MIN)
             .map(|(role, confidence)| {
                 named = vec![role];

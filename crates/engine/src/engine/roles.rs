@@ -812,8 +812,19 @@ impl Engine {
     /// A role of another kind gives way too when the description fits the described role far
     /// better than it fits the named one ("someone who helps old people get dressed and cook
     /// again": an occupational therapist, not the catering staff that "cooking" names).
-    pub(super) fn role_described(&self, words: &[String], named: &[usize]) -> Option<(usize, f32)> {
-        let ranked = self.roles_described(words);
+    /// The writer's own job (`job`) is never the one described.
+    pub(super) fn role_described(
+        &self,
+        words: &[String],
+        named: &[usize],
+        job: Option<usize>,
+    ) -> Option<(usize, f32)> {
+        // Not the writer's own job ("im a pharmacy tech and want to work in the bit that makes
+        // the chemo, what's that called").
+        let mut ranked = self.roles_described(words);
+        ranked.retain(|&(role, _)| Some(role) != job);
+        let named: Vec<usize> = named.iter().copied().filter(|&r| Some(r) != job).collect();
+        let named = &named[..];
         let &(role, confidence) = ranked.first()?;
         let fit = |r: usize| {
             ranked
