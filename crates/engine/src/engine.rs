@@ -240,6 +240,9 @@ pub struct Engine {
     subject_words: FxHashSet<String>,
     /// The patterns of the aspects of a role, each with its aspect's position, in order.
     aspect_patterns: Vec<(usize, WordPattern)>,
+    /// For each aspect, the words of its phrases: they ask about the fact, not about what it
+    /// is a fact of ("take" of "does it take").
+    aspect_words: Vec<FxHashSet<String>>,
     /// `aspect_patterns`, filed by the words they need.
     aspect_index: PatternIndex,
     /// Typed answers that mean yes / no, as normalised words.
@@ -371,6 +374,7 @@ impl Engine {
         let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
+        let aspect_words = messages.aspect.iter().map(aspect_words).collect();
         if let Some(id) = messages.wish_entry.as_deref()
             && knowledge.entry(id).is_none()
         {
@@ -410,6 +414,7 @@ impl Engine {
             compare_words,
             aspect_index: PatternIndex::new(aspect_patterns.iter().map(|(_, p)| p)),
             aspect_patterns,
+            aspect_words,
             yes_words,
             no_words,
         })
@@ -1119,14 +1124,8 @@ impl Engine {
         let short = words.len() <= SHORT_FOLLOW_UP;
         // It asks about a fact of some role and says nothing else of its own.
         let vague = self
-            .aspect(words)
-            .zip(self.beside_aspect(words))
-            .is_some_and(|(aspect, rest)| {
-                let asking = aspect_words(aspect);
-                let rest: Vec<&String> =
-                    rest.into_iter().filter(|w| !asking.contains(*w)).collect();
-                self.own_words(&rest) == VAGUE_WORDS
-            });
+            .beside_aspect(words)
+            .is_some_and(|rest| self.own_words(&rest) == VAGUE_WORDS);
         // Or it says at most one word of its own, and that names no subject of the knowledge
         // ("is that hard?", "is it worth it"; not "hsst, what is it pls").
         let lexicon = self.analyzer.lexicon();

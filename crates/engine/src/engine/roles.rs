@@ -911,6 +911,13 @@ impl Engine {
 
     /// The fact of a role the message asks about, and the words that ask about it.
     fn aspect_span(&self, words: &[String]) -> Option<(&Aspect, std::ops::Range<usize>)> {
+        self.aspect_found(words)
+            .map(|(number, span)| (&self.messages.aspect[number], span))
+    }
+
+    /// The position of the fact of a role the message asks about, and the words that ask
+    /// about it.
+    fn aspect_found(&self, words: &[String]) -> Option<(usize, std::ops::Range<usize>)> {
         let text = Words::new(
             words,
             |w| self.analyzer.stem(w),
@@ -922,7 +929,7 @@ impl Engine {
             .find_map(|number| {
                 let (aspect, pattern) = &self.aspect_patterns[number];
                 let span = pattern.find(&text)?;
-                Some((&self.messages.aspect[*aspect], span))
+                Some((*aspect, span))
             })
     }
 
@@ -948,14 +955,16 @@ impl Engine {
     }
 
     /// The words the phrase of the role fact they ask about leaves uncovered, when they ask
-    /// about one ("how long does that take?" leaves "does that take").
+    /// about one, besides words of that fact's other phrases ("how long does that take?"
+    /// leaves "that"; "is there an apprenticeship instead of uni" leaves nothing).
     pub(super) fn beside_aspect<'w>(&self, words: &'w [String]) -> Option<Vec<&'w String>> {
-        let (_, span) = self.aspect_span(words)?;
+        let (number, span) = self.aspect_found(words)?;
+        let asking = &self.aspect_words[number];
         Some(
             words
                 .iter()
                 .enumerate()
-                .filter(|(at, _)| !span.contains(at))
+                .filter(|(at, w)| !span.contains(at) && !asking.contains(*w))
                 .map(|(_, w)| w)
                 .collect(),
         )
