@@ -686,14 +686,18 @@ impl Engine {
                         || !entry.tags.iter().any(|tag| tag == CATEGORY_TAG)
                 }
             },
-            // An overview of a wider role of that kind answers what the job is, not another
-            // fact of it: "who are OTs registered with" is not answered by what allied health
-            // professionals are.
+            // Nor does an overview of a wider role of that kind that is the role's own entry
+            // answer what the job is: "what does a dietitian do" is the dietitian's card, not
+            // what allied health professionals are; an entry about another role of the kind
+            // does, when sure of itself ("what does parenteral nutrition have to do with
+            // pharmacy jobs"). Nor another fact of it: "who are OTs registered with".
             Some(about) => {
                 let asks_what = aspect.fields.first() == Some(&RoleField::What);
                 self.same_kind(about, role)
                     && (same_fact
-                        || certain.is_some() && !other_fact && (asks_what || entry_fact.is_some()))
+                        || certain.is_some()
+                            && !other_fact
+                            && (asks_what && !own || entry_fact.is_some()))
             }
             // "What does a podiatrist do": the role's own entry or its card says, not another
             // entry about no role that names it (primary care).
