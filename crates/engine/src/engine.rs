@@ -15,7 +15,7 @@ use crate::content::{
     quoted,
 };
 use crate::finder::Finder;
-use crate::messages::{Aspect, fill, variant};
+use crate::messages::{fill, variant};
 use crate::pattern::{PatternIndex, WordPattern};
 use crate::profile::{FactFinder, Field};
 use crate::reading::{Clause, Reader, Reading};
@@ -214,6 +214,8 @@ pub struct Engine {
     role_switch: Vec<Vec<String>>,
     /// `role_define` of `intents/messages.toml`, normalised.
     role_define: Vec<Vec<String>>,
+    /// `roles_joined` of `intents/messages.toml`, normalised.
+    roles_joined: FxHashSet<String>,
     /// `aspect_soft` of `intents/messages.toml`, normalised.
     aspect_soft: FxHashSet<String>,
     /// Phrases after which users name their job, as normalised words.
@@ -366,6 +368,7 @@ impl Engine {
             list.iter().flat_map(|w| analyzer.normal_words(w)).collect()
         };
         let aspect_soft = word_set(&messages.aspect_soft);
+        let roles_joined = word_set(&messages.roles_joined);
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
@@ -374,7 +377,7 @@ impl Engine {
         let job_not_after = word_set(&messages.job_not_after);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
-        let aspect_words = messages.aspect.iter().map(aspect_words).collect();
+        let aspect_words = aspect_words(messages.aspect.len(), &aspect_patterns);
         if let Some(id) = messages.wish_entry.as_deref()
             && knowledge.entry(id).is_none()
         {
@@ -404,6 +407,7 @@ impl Engine {
             role_verbs,
             role_switch,
             role_define,
+            roles_joined,
             aspect_soft,
             job_before,
             job_not_after,
@@ -1126,14 +1130,7 @@ impl Engine {
         let vague = self
             .beside_aspect(words)
             .is_some_and(|rest| self.own_words(&rest) == VAGUE_WORDS);
-        // Or it says at most one word of its own, and that names no subject of the knowledge
-        // ("is that hard?", "is it worth it"; not "hsst, what is it pls").
-        let lexicon = self.analyzer.lexicon();
-        let own: Vec<&String> = (words.iter())
-            .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
-            .collect();
-        let bare = own.len() <= BARE_WORDS && !own.iter().any(|w| self.subject_words.contains(*w));
-        if refers && no_context && short && (vague || bare) {
+        if refers && no_context && short && (vague || self.says_too_little(words)) {
             return self.message(&self.messages.clarify, true);
         }
         // The same follow-up about a subject that is no role (apprenticeships), when what
@@ -1214,10 +1211,11 @@ impl Engine {
         }
         // What it refers to may be said before it in the message ("ive had depression in the
         // past, will that stop me getting an nhs job"): then there is nothing to ask about.
-        let refers_within = lexicon
-            .reference_at(words)
-            .is_some_and(|at| self.own_words(&words[..at]) >= OWN_REFERENT_WORDS);
-        if refers && !refers_within && state.topic.is_none() && named.is_empty() {
+        let refers_within = |words: &[String]| {
+            (self.analyzer.lexicon().reference_at(words))
+                .is_some_and(|at| self.own_words(&words[..at]) >= OWN_REFERENT_WORDS)
+        };
+        if refers && state.topic.is_none() && named.is_empty() && !refers_within(words) {
             return self.message(&self.messages.clarify, true);
         }
         // A question about a job, a role or a course in careers words of its own that nothing
@@ -1777,6 +1775,16 @@ impl Engine {
         })
     }
 
+    /// True when `words` say at most one word of their own, and that names no subject of the
+    /// knowledge ("is that hard?", "is it worth it"; not "hsst, what is it pls").
+    fn says_too_little(&self, words: &[String]) -> bool {
+        let lexicon = self.analyzer.lexicon();
+        let own: Vec<&String> = (words.iter())
+            .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+            .collect();
+        own.len() <= BARE_WORDS && !own.iter().any(|w| self.subject_words.contains(*w))
+    }
+
     /// A vague follow-up asking a role's fact (`asks_fact`) about the subject under discussion
     /// when that is an entry about no role and the best answer (`best`) is neither it nor one
     /// related to it: the bot says its sources don't answer that there.
@@ -2229,13 +2237,13 @@ fn subject_words(knowledge: &Knowledge, analyzer: &Analyzer) -> FxHashSet<String
         .collect()
 }
 
-/// The words of an aspect's phrases ("take" of "does it take"): they ask about the fact, not
-/// about what it is a fact of.
-fn aspect_words(aspect: &Aspect) -> FxHashSet<String> {
-    (aspect.phrases.iter())
-        .flat_map(|phrase| phrase.split(|c: char| c.is_whitespace() || c == '|'))
-        .flat_map(|word| word.trim_start_matches(['~', '!']).split('_'))
-        .filter(|word| !word.is_empty() && *word != "*")
-        .map(str::to_owned)
-        .collect()
+/// For each of `count` aspects, the words its phrases (`patterns`, with their aspect's
+/// position) name ("take" of "does it take"): they ask about the fact, not about what it is a
+/// fact of.
+fn aspect_words(count: usize, patterns: &[(usize, WordPattern)]) -> Vec<FxHashSet<String>> {
+    let mut words = vec![FxHashSet::default(); count];
+    for (aspect, pattern) in patterns {
+        words[*aspect].extend(pattern.words().map(str::to_owned));
+    }
+    words
 }

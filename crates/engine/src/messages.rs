@@ -122,6 +122,10 @@ pub struct Messages {
     pub compare_intro: String,
     /// Heads a fact asked of several roles at once: `{roles}`.
     pub roles_fact_intro: String,
+    /// Words that join roles asked about together ("nurses n midwives"): a fact asked of
+    /// roles joined by them gets that fact of each.
+    #[serde(default)]
+    pub roles_joined: Vec<String>,
     /// "Compare" with fewer than two roles named.
     pub compare_needs_roles: String,
     /// Words that ask for a comparison of the roles named with them.

@@ -141,6 +141,18 @@ impl WordPattern {
         })
     }
 
+    /// Every word the pattern's elements name, besides stems and the words it excludes.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.tokens
+            .iter()
+            .filter_map(|t| match t {
+                Token::Words(options) => Some(options.iter().flatten()),
+                _ => None,
+            })
+            .flatten()
+            .map(String::as_str)
+    }
+
     /// Words every match contains: a text without one of them cannot match.
     pub(crate) fn anchors(&self) -> impl Iterator<Item = &str> {
         self.anchors.iter().map(String::as_str)
@@ -407,5 +419,16 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn the_words_a_pattern_names_leave_out_stems_and_excluded_words() {
+        let classes = HashMap::new();
+        let pattern =
+            WordPattern::parse("how long|many ~year !not * take", &classes, &normal, &stem)
+                .expect("a pattern");
+        let mut words: Vec<&str> = pattern.words().collect();
+        words.sort_unstable();
+        assert_eq!(words, ["how", "long", "many", "take"]);
     }
 }

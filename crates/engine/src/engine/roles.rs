@@ -327,18 +327,15 @@ impl Engine {
         }
     }
 
-    /// True when `words` name `count` roles as written, each joined to the next by "and",
-    /// "or" and the like ("nurses n midwives"), not as one job's words ("liaison psychiatry
+    /// True when `words` name `count` roles as written, each joined to the next by words of
+    /// `roles_joined` ("nurses n midwives"), not as one job's words ("liaison psychiatry
     /// nurse", "emergency medicine doctor") nor as a place ("… in a gp practice").
     fn named_apart(&self, words: &[String], count: usize) -> bool {
         let mut spans = self.role_names.spans_as_written(words);
         spans.sort_by_key(|span| (span.start, span.end));
         spans.dedup();
         let joined = |between: &[String]| {
-            !between.is_empty()
-                && between
-                    .iter()
-                    .all(|w| matches!(w.as_str(), "and" | "or" | "n" | "vs" | "versus" | "also"))
+            !between.is_empty() && between.iter().all(|w| self.roles_joined.contains(w))
         };
         spans.len() >= count
             && (spans.windows(2)).all(|pair| {
