@@ -74,6 +74,9 @@ const SUBJECT_WEIGHT: f32 = 1.5;
 /// A message that refers back takes the follow-up reading unless it is worse than the message
 /// alone by more than this.
 const FOLLOW_UP_MARGIN: f32 = 0.1;
+/// A follow-up reading gives way to the message alone when the message's own words back the
+/// entry it finds by less than the message's own best by more than this.
+const OWN_SUPPORT_GAP: f32 = 0.15;
 /// The most words a remark beside thanks has ("ty, that's really helpful").
 const REMARK_WORDS: usize = 5;
 /// An entry at least this near in meaning, and this far ahead of the next nearest, comes
@@ -1650,7 +1653,26 @@ impl Engine {
             && alone
                 .first()
                 .is_some_and(|h| self.knowledge.entries[h.entry].id != topic.id);
-        (better && moves_on && !(same_again && other_certain)).then_some(hits)
+        // "Would they fund a masters?" after mentoring: "they" is the employer. The message
+        // alone finds an entry its own words back far better than the follow-up's, and its
+        // meaning agrees; the subject under discussion adds nothing the message asks for.
+        let own_support = alone
+            .iter()
+            .find(|h| h.entry == best.entry)
+            .map_or(0.0, |h| h.confidence);
+        // "And what about later on, when I'm more senior?" asks the same again of something
+        // else: a follow-up by its first words.
+        let asks_same_of_other = (self.role_switch.iter())
+            .any(|phrase| phrase.len() > 1 && analysis.words.starts_with(phrase));
+        let says_otherwise = !asks_same_of_other
+            && alone_best >= ANSWER_MIN
+            && own_support + OWN_SUPPORT_GAP < alone_best
+            && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
+            && alone.first().is_some_and(|h| {
+                (self.nearest_in_meaning(&analysis.words, CLEAR_NEAREST).iter())
+                    .any(|(entry, _)| *entry == h.entry)
+            });
+        (better && moves_on && !(same_again && other_certain) && !says_otherwise).then_some(hits)
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.
