@@ -225,6 +225,10 @@ pub struct Engine {
     job_before: Vec<Vec<String>>,
     /// `job_not_after` of `intents/messages.toml`, normalised.
     job_not_after: FxHashSet<String>,
+    /// `job_after` of `intents/messages.toml`, normalised.
+    job_after: Vec<Vec<String>>,
+    /// `job_left_before` of `intents/messages.toml`, normalised.
+    job_left_before: FxHashSet<String>,
     /// `own_job` of `intents/messages.toml`, as normalised words.
     own_job: Vec<Vec<String>>,
     /// `role_denied_before` of `intents/messages.toml`, as normalised words.
@@ -378,6 +382,8 @@ impl Engine {
         let role_denied_stand_in = analyzer.normal_words(&messages.role_denied_stand_in);
         let alternative_before = phrases(&messages.alternative_before);
         let job_not_after = word_set(&messages.job_not_after);
+        let job_after = phrases(&messages.job_after);
+        let job_left_before = word_set(&messages.job_left_before);
         let role_index = PhraseIndex::new(&analyzer, &roles::role_docs(&knowledge.roles));
         let aspect_patterns = aspect_patterns(&messages, messages_file, &analyzer, &knowledge)?;
         let aspect_words = aspect_words(messages.aspect.len(), &aspect_patterns);
@@ -414,6 +420,8 @@ impl Engine {
             aspect_soft,
             job_before,
             job_not_after,
+            job_after,
+            job_left_before,
             own_job,
             role_denied_before,
             role_denied_stand_in,
@@ -580,14 +588,21 @@ impl Engine {
         notes
     }
 
-    /// The role the writer says is their job ("I've been an HCA for 3 years"): a role named
-    /// within a few words after a phrase of `job_before` that no word of `job_not_after`
-    /// turns into a question.
+    /// The role the writer says is their job ("I've been an HCA for 3 years"): the first of
+    /// `jobs_named`.
     fn job_named(&self, reading: &Reading) -> Option<usize> {
+        self.jobs_named(reading).first().copied()
+    }
+
+    /// The roles the writer says are their jobs: a role named within a few words after a
+    /// phrase of `job_before` that no word of `job_not_after` turns into a question ("I'm a
+    /// pharmacist"), then one named straight before a phrase of `job_after` in a clause that
+    /// asks nothing ("band 6 physio here", "nurse by background"; not "ex nurse here").
+    fn jobs_named(&self, reading: &Reading) -> Vec<usize> {
         const WITHIN: usize = 4;
-        reading.clauses.iter().find_map(|clause| {
+        let before = reading.clauses.iter().flat_map(|clause| {
             let words = &clause.words;
-            (0..words.len()).find_map(|at| {
+            (0..words.len()).filter_map(|at| {
                 let frame = self
                     .job_before
                     .iter()
@@ -604,7 +619,26 @@ impl Engine {
                     .first()
                     .copied()
             })
-        })
+        });
+        let after = (reading.clauses.iter().filter(|c| !c.asks)).flat_map(|clause| {
+            let words = &clause.words;
+            (self.role_names.spans_as_written(words).into_iter())
+                .filter(|span| {
+                    (self.job_after.iter()).any(|p| words[span.end..].starts_with(p))
+                        && (span.start == 0
+                            || !self.job_left_before.contains(&words[span.start - 1]))
+                })
+                .filter_map(|span| {
+                    (self.role_names.find(&self.analyzer, &words[span]).first()).copied()
+                })
+        });
+        let mut jobs: Vec<usize> = Vec::new();
+        for role in before.chain(after) {
+            if !jobs.contains(&role) {
+                jobs.push(role);
+            }
+        }
+        jobs
     }
 
     /// The safety stage's assessment of a message that was read.
@@ -937,7 +971,7 @@ impl Engine {
         // Roles named only before the wish are who the writer is ("band 6 nurse in leeds, would
         // love to get into research").
         let wished = (beyond_job.is_none() && !described)
-            .then(|| self.wished_alone(reading, &whole, &named))
+            .then(|| self.wished_alone(reading, &whole, &named, &self.jobs_named(reading)))
             .flatten();
         let beyond_job = beyond_job.or(wished);
         if beyond_job.is_some() {
@@ -1334,12 +1368,32 @@ impl Engine {
     }
 
     /// The hits for what the writer says they want, read alone, when the whole message finds
-    /// nothing sure and asks nothing, the wish names no role, and it finds an entry surely
-    /// that is not about a role `named` before it, which is who the writer is ("staff nurse in
-    /// enniskillen here, keen to move into leadership one day"). A message that asks
-    /// something is read by what it asks.
-    fn wished_alone(&self, reading: &Reading, whole: &[Hit], named: &[usize]) -> Option<Vec<Hit>> {
-        if reading.asks() || whole.first().is_some_and(|h| h.confidence >= ANSWER_MIN) {
+    /// nothing sure and asks nothing but about the wish, the wish names no role, and it finds
+    /// an entry surely that is not about a role `named` before it, which is who the writer is
+    /// ("staff nurse in enniskillen here, keen to move into leadership one day"). A message
+    /// that asks something of its own is read by what it asks.
+    fn wished_alone(
+        &self,
+        reading: &Reading,
+        whole: &[Hit],
+        named: &[usize],
+        jobs: &[usize],
+    ) -> Option<Vec<Hit>> {
+        // A question that says too little to be asked alone ("what's out there?", "where do
+        // I start?") asks about the wish, when the writer names no role but their own jobs;
+        // one that names a role asks of its own ("is there a type of nurse for that?").
+        let only_own_job = named.iter().all(|role| jobs.contains(role));
+        let asks_of_its_own = (reading.clauses.iter()).any(|c| {
+            c.asks
+                && c.has_content()
+                && (!only_own_job
+                    || self.own_words(&c.words) >= ASKED_WORDS
+                    || !self.role_names.find(&self.analyzer, &c.words).is_empty())
+        });
+        // Beside such a question, the whole message must find its entry surely to outweigh
+        // the wish.
+        let least = if reading.asks() { CERTAIN } else { ANSWER_MIN };
+        if asks_of_its_own || whole.first().is_some_and(|h| h.confidence >= least) {
             return None;
         }
         if !self.wishes_no_role(reading) {

@@ -71,6 +71,14 @@ pub struct Messages {
     /// work as a nurse?"), not a statement of the user's job.
     #[serde(default)]
     pub job_not_after: Vec<String>,
+    /// Phrases straight after which a role named is the user's job, in a clause that asks
+    /// nothing ("band 6 physio here", "nurse by background").
+    #[serde(default)]
+    pub job_after: Vec<String>,
+    /// Words straight before a role that make it a job the user has left ("ex nurse here"),
+    /// not their job, for `job_after`.
+    #[serde(default)]
+    pub job_left_before: Vec<String>,
     /// Words that speak of the user's own job ("is my job in demand?"): a question about it,
     /// not about something beyond it.
     #[serde(default)]

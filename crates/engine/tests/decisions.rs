@@ -131,6 +131,7 @@ aspect = []
 asking_for_note = "FOR {who}"
 job_note = "JOB {job}"
 job_before = ["i work as"]
+job_after = ["here"]
 role_cues = []
 [mydata_labels]
 age = "AGE"
