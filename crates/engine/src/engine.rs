@@ -1558,6 +1558,22 @@ impl Engine {
             })
             .collect();
         let rest = without_runs(content, &job_spans);
+        // A question that says all it asks in its own words and finds its entry surely is
+        // what is asked ("I'm a porter at my local hospital… how do I move up").
+        let lexicon = self.analyzer.lexicon();
+        if let Some(asked) = reading.asked()
+            && self.own_words(&asked.words) >= ASKED_WORDS
+            && !lexicon.refers_back(&asked.words)
+            && self.role_names.find(&self.analyzer, &asked.words).is_empty()
+        {
+            let alone = self.search(&self.analyzer.weigh(asked, true));
+            if alone.first().is_some_and(|best| {
+                best.confidence >= CERTAIN
+                    && self.entry_role(&self.knowledge.entries[best.entry]) != Some(job)
+            }) {
+                return Some(alone);
+            }
+        }
         let hits = self.search(&self.analyzer.weigh(rest, true));
         let best = hits.first()?;
         let entry = &self.knowledge.entries[best.entry];

@@ -141,6 +141,10 @@ struct SignsFile {
     /// Words that make a role named straight after them the writer's own clinician ("my
     /// nurse said"), not a careers question.
     owners: Vec<String>,
+    /// Words straight before a role named that say it is the writer's job ("I'm a porter at
+    /// my local hospital"): a careers frame, not a patient's words.
+    #[serde(default)]
+    jobs_before: Vec<String>,
     /// Words that may sit inside a sign's run of words ("feeling really down").
     soft: Vec<String>,
     /// Words that deny what follows them ("face isn't swollen"): inside a sign's run of words
@@ -174,12 +178,16 @@ pub struct Safety {
     breaks: Vec<Vec<String>>,
     /// Words that make a role named after them someone's own clinician, normalised.
     owners: HashSet<String>,
+    /// Words straight before a role named that say it is the writer's job, normalised.
+    jobs_before: Vec<Vec<String>>,
     /// Words that may sit inside a sign's run of words, normalised.
     soft: HashSet<String>,
     /// Words that deny what follows them, normalised.
     negations: Vec<String>,
     /// The careers frame of a role named in a part (found by the engine, not by a pattern).
     role_named: Pattern,
+    /// The careers frame of a role the writer says is their job.
+    job_stated: Pattern,
 }
 
 impl Safety {
@@ -221,6 +229,7 @@ impl Safety {
         }
         let breaks = data.breaks.iter().map(|b| normal(b)).collect();
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
+        let jobs_before = data.jobs_before.iter().map(|j| normal(j)).collect();
         let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
         let negations = data.negations.iter().flat_map(|o| normal(o)).collect();
         Ok(Safety {
@@ -228,12 +237,18 @@ impl Safety {
             patterns,
             breaks,
             owners,
+            jobs_before,
             soft,
             negations,
             role_named: Pattern {
                 sign: Sign::CareersWeak,
                 words: WordPattern::default(),
                 text: "a role named".to_owned(),
+            },
+            job_stated: Pattern {
+                sign: Sign::Careers,
+                words: WordPattern::default(),
+                text: "a job stated".to_owned(),
             },
         })
     }
@@ -526,9 +541,20 @@ impl Safety {
             .filter(|p| p.words.anchors().all(|a| present.contains(a)))
             .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
             .filter(|hit| !self.denied(hit, part.words))
-            .chain(roles.into_iter().map(|span| Hit {
-                pattern: &self.role_named,
-                span,
+            .chain(roles.into_iter().map(|span| {
+                // "I'm a porter": the writer's job, with the words that say so.
+                let said = (self.jobs_before.iter())
+                    .find(|job| part.words[..span.start].ends_with(job));
+                match said {
+                    Some(job) => Hit {
+                        pattern: &self.job_stated,
+                        span: span.start - job.len()..span.end,
+                    },
+                    None => Hit {
+                        pattern: &self.role_named,
+                        span,
+                    },
+                }
             }))
             .collect();
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
@@ -549,9 +575,9 @@ impl Safety {
             .map(|h| h.pattern.sign)
             .collect();
         let symptom = found.contains(&Sign::Health);
-        let role_named = hits
-            .iter()
-            .any(|h| std::ptr::eq(h.pattern, &self.role_named));
+        let role_named = hits.iter().any(|h| {
+            std::ptr::eq(h.pattern, &self.role_named) || std::ptr::eq(h.pattern, &self.job_stated)
+        });
         if found.contains(&Sign::HealthQuestion) {
             found.insert(Sign::Health);
         }
