@@ -1564,7 +1564,10 @@ impl Engine {
         if let Some(asked) = reading.asked()
             && self.own_words(&asked.words) >= ASKED_WORDS
             && !lexicon.refers_back(&asked.words)
-            && self.role_names.find(&self.analyzer, &asked.words).is_empty()
+            && self
+                .role_names
+                .find(&self.analyzer, &asked.words)
+                .is_empty()
         {
             let alone = self.search(&self.analyzer.weigh(asked, true));
             if alone.first().is_some_and(|best| {
@@ -1739,8 +1742,10 @@ impl Engine {
             && own_support + OWN_SUPPORT_GAP < alone_best
             && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
             && alone.first().is_some_and(|h| {
-                (self.nearest_in_meaning(&analysis.words, CLEAR_NEAREST).iter())
-                    .any(|(entry, _)| *entry == h.entry)
+                (self
+                    .nearest_in_meaning(&analysis.words, CLEAR_NEAREST)
+                    .iter())
+                .any(|(entry, _)| *entry == h.entry)
             });
         (better && moves_on && !(same_again && other_certain) && !says_otherwise).then_some(hits)
     }

@@ -543,8 +543,8 @@ impl Safety {
             .filter(|hit| !self.denied(hit, part.words))
             .chain(roles.into_iter().map(|span| {
                 // "I'm a porter": the writer's job, with the words that say so.
-                let said = (self.jobs_before.iter())
-                    .find(|job| part.words[..span.start].ends_with(job));
+                let said =
+                    (self.jobs_before.iter()).find(|job| part.words[..span.start].ends_with(job));
                 match said {
                     Some(job) => Hit {
                         pattern: &self.job_stated,
