@@ -871,7 +871,8 @@ impl Engine {
         }
         // "I've been an HCA for 3 years and I'd love to be a nurse": the writer's own job is
         // not what they ask about when another role is named.
-        let job = self.job_named(reading);
+        let jobs = self.jobs_named(reading);
+        let job = jobs.first().copied();
         if named.len() > 1
             && let Some(job) = job
         {
@@ -971,7 +972,7 @@ impl Engine {
         // Roles named only before the wish are who the writer is ("band 6 nurse in leeds, would
         // love to get into research").
         let wished = (beyond_job.is_none() && !described)
-            .then(|| self.wished_alone(reading, &whole, &named, &self.jobs_named(reading)))
+            .then(|| self.wished_alone(reading, &whole, &named, &jobs))
             .flatten();
         let beyond_job = beyond_job.or(wished);
         if beyond_job.is_some() {
@@ -1737,17 +1738,20 @@ impl Engine {
         // else: a follow-up by its first words.
         let asks_same_of_other = (self.role_switch.iter())
             .any(|phrase| phrase.len() > 1 && analysis.words.starts_with(phrase));
-        let says_otherwise = !asks_same_of_other
-            && alone_best >= ANSWER_MIN
-            && own_support + OWN_SUPPORT_GAP < alone_best
-            && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
-            && alone.first().is_some_and(|h| {
-                (self
-                    .nearest_in_meaning(&analysis.words, CLEAR_NEAREST)
-                    .iter())
-                .any(|(entry, _)| *entry == h.entry)
-            });
-        (better && moves_on && !(same_again && other_certain) && !says_otherwise).then_some(hits)
+        let says_otherwise = || {
+            !asks_same_of_other
+                && alone_best >= ANSWER_MIN
+                && own_support + OWN_SUPPORT_GAP < alone_best
+                && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
+                && alone.first().is_some_and(|h| {
+                    (self
+                        .nearest_in_meaning(&analysis.words, CLEAR_NEAREST)
+                        .iter())
+                    .any(|(entry, _)| *entry == h.entry)
+                })
+        };
+        // Checked last: it reads the message's meaning.
+        (better && moves_on && !(same_again && other_certain) && !says_otherwise()).then_some(hits)
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.
