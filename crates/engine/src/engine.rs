@@ -217,6 +217,10 @@ pub struct Engine {
     role_switch: Vec<Vec<String>>,
     /// `role_define` of `intents/messages.toml`, normalised.
     role_define: Vec<Vec<String>>,
+    /// `picked_after` of `intents/messages.toml`, normalised.
+    picked_after: FxHashSet<String>,
+    /// `picked_opening` of `intents/messages.toml`, normalised.
+    picked_opening: FxHashSet<String>,
     /// `roles_joined` of `intents/messages.toml`, normalised.
     roles_joined: FxHashSet<String>,
     /// `aspect_soft` of `intents/messages.toml`, normalised.
@@ -376,6 +380,8 @@ impl Engine {
         };
         let aspect_soft = word_set(&messages.aspect_soft);
         let roles_joined = word_set(&messages.roles_joined);
+        let picked_after = word_set(&messages.picked_after);
+        let picked_opening = word_set(&messages.picked_opening);
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
@@ -415,6 +421,8 @@ impl Engine {
             role_cues,
             role_verbs,
             role_switch,
+            picked_after,
+            picked_opening,
             role_define,
             roles_joined,
             aspect_soft,
@@ -1048,6 +1056,14 @@ impl Engine {
         } else {
             alone
         };
+        // "The foundation one" after the Mary Seacole Programme: what it picks, whatever else
+        // the message would be taken for.
+        if let Some(index) = self.picked(state, &analysis.words) {
+            let entry = &self.knowledge.entries[index];
+            let reply = self.answer(entry, 1.0, next);
+            self.note_entry_role(entry, next);
+            return self.noted_before(reply, &notes.join(", "));
+        }
         let hits = self
             .with_context(state, &analysis, &alone, refers, reading.asks())
             .unwrap_or(alone);
@@ -1750,8 +1766,71 @@ impl Engine {
                     .any(|(entry, _)| *entry == h.entry)
                 })
         };
-        // Checked last: it reads the message's meaning.
-        (better && moves_on && !(same_again && other_certain) && !says_otherwise()).then_some(hits)
+        // "Where do I apply up here?" after school leavers' roles: a follow-up in no words that
+        // refer back, where the message's meaning agrees with its own reading and not with
+        // the follow-up's, is no follow-up.
+        let unrelated = || {
+            let nearest = self.nearest_in_meaning(&analysis.words, CLEAR_NEAREST);
+            let near = |entry: usize| nearest.iter().any(|(near, _)| *near == entry);
+            implicit
+                && !asks_same_of_other
+                && alone.first().is_some_and(|h| near(h.entry))
+                && !near(best.entry)
+        };
+        // Checked last: they read the message's meaning.
+        (better && moves_on && !(same_again && other_certain) && !says_otherwise() && !unrelated())
+            .then_some(hits)
+    }
+
+    /// "The foundation one" after the Mary Seacole Programme: the related entry that the
+    /// answer just given names on the line that says what tells it apart ("Edward Jenner
+    /// Programme: foundation leadership").
+    fn picked(&self, state: &UserState, words: &[String]) -> Option<usize> {
+        const WITHIN: usize = 3;
+        let lexicon = self.analyzer.lexicon();
+        let telling = words.iter().enumerate().find_map(|(end, word)| {
+            if !self.picked_after.contains(word) {
+                return None;
+            }
+            (end.saturating_sub(WITHIN + 1)..end.saturating_sub(1)).find_map(|open| {
+                let between = &words[open + 1..end];
+                let content: Vec<String> = (between.iter())
+                    .filter(|w| !lexicon.is_stop_word(w))
+                    .map(|w| self.analyzer.stem(w))
+                    .collect();
+                (self.picked_opening.contains(&words[open])
+                    && !lexicon.refers_back(between)
+                    && !content.is_empty())
+                .then_some(content)
+            })
+        })?;
+        let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+        let related: Vec<(usize, Vec<Vec<String>>)> = (topic.related.iter())
+            .filter_map(|id| self.knowledge.entries.iter().position(|e| &e.id == id))
+            .map(|index| {
+                let entry = &self.knowledge.entries[index];
+                let names = [&entry.title, &entry.label, &entry.subject]
+                    .into_iter()
+                    .map(|name| self.analyzer.normal_words(name))
+                    .filter(|name| !name.is_empty())
+                    .collect();
+                (index, names)
+            })
+            .collect();
+        let mut picked = topic.answer.lines().filter_map(|line| {
+            let line_words = self.analyzer.normal_words(line);
+            let stems: Vec<String> = line_words.iter().map(|w| self.analyzer.stem(w)).collect();
+            if !telling.iter().all(|w| stems.contains(w)) {
+                return None;
+            }
+            let mut named = (related.iter())
+                .filter(|(_, names)| names.iter().any(|name| contains_phrase(&line_words, name)))
+                .map(|(index, _)| *index);
+            let first = named.next()?;
+            named.next().is_none().then_some(first)
+        });
+        let first = picked.next()?;
+        picked.all(|other| other == first).then_some(first)
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.

@@ -116,6 +116,13 @@ pub struct Messages {
     /// role named and no fact asked before, the role's card.
     #[serde(default)]
     pub role_switch: Vec<String>,
+    /// Words that end a pick of one of the things just listed, after what tells it apart
+    /// ("the foundation one").
+    #[serde(default)]
+    pub picked_after: Vec<String>,
+    /// Words that open what tells a picked thing apart ("the").
+    #[serde(default)]
+    pub picked_opening: Vec<String>,
     /// Heads what a role's record says when it does not give the fact asked: `{ask}` (the
     /// aspect's question), `{role}`.
     pub role_fact_unknown: String,
