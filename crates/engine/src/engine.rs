@@ -221,6 +221,10 @@ pub struct Engine {
     picked_after: FxHashSet<String>,
     /// `picked_opening` of `intents/messages.toml`, normalised.
     picked_opening: FxHashSet<String>,
+    /// `sequence_after` of `intents/messages.toml`, normalised.
+    sequence_after: Vec<Vec<String>>,
+    /// `sequence_before` of `intents/messages.toml`, normalised.
+    sequence_before: Vec<Vec<String>>,
     /// `roles_joined` of `intents/messages.toml`, normalised.
     roles_joined: FxHashSet<String>,
     /// `aspect_soft` of `intents/messages.toml`, normalised.
@@ -382,6 +386,8 @@ impl Engine {
         let roles_joined = word_set(&messages.roles_joined);
         let picked_after = word_set(&messages.picked_after);
         let picked_opening = word_set(&messages.picked_opening);
+        let sequence_after = phrases(&messages.sequence_after);
+        let sequence_before = phrases(&messages.sequence_before);
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
@@ -423,6 +429,8 @@ impl Engine {
             role_switch,
             picked_after,
             picked_opening,
+            sequence_after,
+            sequence_before,
             role_define,
             roles_joined,
             aspect_soft,
@@ -1058,7 +1066,9 @@ impl Engine {
         };
         // "The foundation one" after the Mary Seacole Programme: what it picks, whatever else
         // the message would be taken for.
-        if let Some(index) = self.picked(state, &analysis.words) {
+        if let Some(index) = (self.picked(state, &analysis.words))
+            .or_else(|| self.in_sequence(state, &analysis.words))
+        {
             let entry = &self.knowledge.entries[index];
             let reply = self.answer(entry, 1.0, next);
             self.note_entry_role(entry, next);
@@ -1805,32 +1815,78 @@ impl Engine {
             })
         })?;
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
-        let related: Vec<(usize, Vec<Vec<String>>)> = (topic.related.iter())
-            .filter_map(|id| self.knowledge.entries.iter().position(|e| &e.id == id))
-            .map(|index| {
-                let entry = &self.knowledge.entries[index];
-                let names = [&entry.title, &entry.label, &entry.subject]
-                    .into_iter()
-                    .map(|name| self.analyzer.normal_words(name))
-                    .filter(|name| !name.is_empty())
-                    .collect();
-                (index, names)
-            })
-            .collect();
-        let mut picked = topic.answer.lines().filter_map(|line| {
-            let line_words = self.analyzer.normal_words(line);
-            let stems: Vec<String> = line_words.iter().map(|w| self.analyzer.stem(w)).collect();
-            if !telling.iter().all(|w| stems.contains(w)) {
-                return None;
-            }
-            let mut named = (related.iter())
-                .filter(|(_, names)| names.iter().any(|name| contains_phrase(&line_words, name)))
-                .map(|(index, _)| *index);
-            let first = named.next()?;
-            named.next().is_none().then_some(first)
-        });
+        let mut picked = (self.listed(topic).into_iter())
+            .filter(|line| telling.iter().all(|w| line.stems.contains(w)))
+            .filter_map(|line| line.names);
         let first = picked.next()?;
         picked.all(|other| other == first).then_some(first)
+    }
+
+    /// "What comes after that one?" after the Mary Seacole Programme: the related entry the
+    /// answer just given lists next to its own line ("Elizabeth Garrett Anderson Programme:
+    /// mid-level leaders"), or before it ("is there one before it?").
+    fn in_sequence(&self, state: &UserState, words: &[String]) -> Option<usize> {
+        let after = (self.sequence_after.iter()).any(|phrase| contains_phrase(words, phrase));
+        let before = (self.sequence_before.iter()).any(|phrase| contains_phrase(words, phrase));
+        if after == before {
+            return None;
+        }
+        // The thing the message names ("what comes after mary seacole"), else the one just
+        // answered.
+        let named = (self.knowledge.entries.iter()).filter(|entry| self.says_subject(words, entry));
+        let topic = self
+            .knowledge
+            .entry(state.topic.as_deref().unwrap_or_default());
+        named.chain(topic).find_map(|anchor| {
+            let lines = self.listed(anchor);
+            let own = lines
+                .iter()
+                .position(|line| line.item && line.names_itself)?;
+            let next = if after { own + 1 } else { own.checked_sub(1)? };
+            lines
+                .get(next)
+                .filter(|line| line.item)
+                .and_then(|line| line.names)
+        })
+    }
+
+    /// The lines of an entry's answer: each line's word stems, whether it is an item of a
+    /// list, whether it names the entry itself, and the one related entry it names, if any.
+    fn listed(&self, entry: &Entry) -> Vec<Listed> {
+        let names_of = |entry: &Entry| -> Vec<Vec<String>> {
+            [&entry.title, &entry.label, &entry.subject]
+                .into_iter()
+                .map(|name| self.analyzer.normal_words(name))
+                .filter(|name| !name.is_empty())
+                .collect()
+        };
+        let own_names = names_of(entry);
+        let related: Vec<(usize, Vec<Vec<String>>)> = (entry.related.iter())
+            .filter_map(|id| self.knowledge.entries.iter().position(|e| &e.id == id))
+            .map(|index| (index, names_of(&self.knowledge.entries[index])))
+            .collect();
+        let said = |line: &[String], names: &[Vec<String>]| {
+            names.iter().any(|name| contains_phrase(line, name))
+        };
+        (entry.answer.lines())
+            .map(|line| {
+                let words = self.analyzer.normal_words(line);
+                let mut named = (related.iter())
+                    .filter(|(_, names)| said(&words, names))
+                    .map(|(index, _)| *index);
+                let names = named.next().filter(|_| named.next().is_none());
+                let trimmed = line.trim_start();
+                Listed {
+                    item: trimmed.starts_with("- ")
+                        || trimmed.split_once(". ").is_some_and(|(n, _)| {
+                            !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                        }),
+                    names_itself: said(&words, &own_names),
+                    stems: words.iter().map(|w| self.analyzer.stem(w)).collect(),
+                    names,
+                }
+            })
+            .collect()
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.
@@ -2178,6 +2234,18 @@ impl Engine {
 }
 
 /// `content` without the words in `runs`.
+/// A line of an entry's answer, as `Engine::listed` reads it.
+struct Listed {
+    /// The line is an item of a list ("- …", "1. …").
+    item: bool,
+    /// The line names the entry itself.
+    names_itself: bool,
+    /// The stems of the line's words.
+    stems: Vec<String>,
+    /// The one related entry the line names.
+    names: Option<usize>,
+}
+
 fn without_runs(mut content: Words, runs: &[std::ops::Range<usize>]) -> Words {
     if runs.is_empty() {
         return content;

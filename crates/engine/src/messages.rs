@@ -123,6 +123,14 @@ pub struct Messages {
     /// Words that open what tells a picked thing apart ("the").
     #[serde(default)]
     pub picked_opening: Vec<String>,
+    /// Words that ask for the thing listed after the one just answered ("what comes after
+    /// that one").
+    #[serde(default)]
+    pub sequence_after: Vec<String>,
+    /// Words that ask for the thing listed before the one just answered ("is there one
+    /// before it").
+    #[serde(default)]
+    pub sequence_before: Vec<String>,
     /// Heads what a role's record says when it does not give the fact asked: `{ask}` (the
     /// aspect's question), `{role}`.
     pub role_fact_unknown: String,
