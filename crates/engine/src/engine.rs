@@ -1122,7 +1122,9 @@ impl Engine {
             let kind = self.intents[*i].kind;
             let declines = kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
-            !(follows_up || declines && about_user || kind == IntentKind::Smalltalk && answered)
+            !(follows_up
+                || declines && (about_user || self.asked_is_careers(reading))
+                || kind == IntentKind::Smalltalk && answered)
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {
@@ -1790,6 +1792,20 @@ impl Engine {
         // Checked last: they read the message's meaning.
         (better && moves_on && !(same_again && other_certain) && !says_otherwise() && !unrelated())
             .then_some(hits)
+    }
+
+    /// "How many holidays would I get, cos the salon only gives me 20 days": what the message
+    /// asks, alone, an entry answers better than a decline does, whatever the rest is about.
+    fn asked_is_careers(&self, reading: &Reading) -> bool {
+        reading.asked().is_some_and(|asked| {
+            let analysis = self.analyzer.weigh(asked, true);
+            let declined = (self.intent_index.rank(&analysis).into_iter())
+                .find(|m| !self.intents[m.doc].kind.is_safety())
+                .filter(|m| self.intents[m.doc].kind.is_fallback())
+                .map_or(0.0, |m| m.confidence);
+            (self.search(&analysis).first())
+                .is_some_and(|h| h.confidence >= ANSWER_MIN && h.confidence > declined)
+        })
     }
 
     /// "The foundation one" after the Mary Seacole Programme: the related entry that the

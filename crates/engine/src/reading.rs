@@ -298,6 +298,9 @@ struct ReadingFile {
     wishes: Vec<String>,
     /// Whom a greeting or thanks is addressed to ("hun", "my friend"): noise straight after one.
     addressed: Vec<String>,
+    /// Words, as typed, that open the reason for what was said before them ("cos").
+    #[serde(default)]
+    reasons: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -399,6 +402,8 @@ pub struct Reader {
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
     addressed: PhraseSet<()>,
+    /// `reasons`, lowercased as typed.
+    reasons: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -464,6 +469,7 @@ impl Reader {
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
         reader.addressed = set(&data.addressed);
+        reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
         for relation in &data.relations {
             let child = data.children.contains(relation);
@@ -487,7 +493,11 @@ impl Reader {
         let text = without_mentions(cut(text, MAX_BYTES));
         let mut reading = Reading::default();
         let mut budget = matcher::MAX_WORDS;
-        for (piece, after_comma) in clauses(&text) {
+        let pieces = clauses(&text).into_iter().flat_map(|(piece, after_comma)| {
+            let (said, reason) = self.at_reason(piece);
+            std::iter::once((said, after_comma)).chain(reason.map(|reason| (reason, false)))
+        });
+        for (piece, after_comma) in pieces {
             if budget == 0 {
                 break;
             }
@@ -525,6 +535,31 @@ impl Reader {
         }
         merge_fragments(&mut reading.clauses);
         reading
+    }
+
+    /// A clause split before the word that opens its reason ("how many holidays would i get
+    /// | cos the salon only gives me 20 days"): the reason is told, not asked. Not at the
+    /// clause's first words, which a reason may open ("cos i want to be a nurse").
+    fn at_reason<'t>(&self, piece: &'t str) -> (&'t str, Option<&'t str>) {
+        const AFTER_WORDS: usize = 3;
+        let mut words = 0;
+        let mut at = 0;
+        for token in piece.split_inclusive(char::is_whitespace) {
+            let word = token
+                .trim_end()
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+            if words >= AFTER_WORDS
+                && !word.is_empty()
+                && self.reasons.iter().any(|r| r.eq_ignore_ascii_case(word))
+            {
+                return (&piece[..at], Some(&piece[at..]));
+            }
+            if !word.is_empty() {
+                words += 1;
+            }
+            at += token.len();
+        }
+        (piece, None)
     }
 
     /// Marks what the writer wants ("keen to", "would like"): the clause wants, and the words
