@@ -1758,6 +1758,9 @@ impl Engine {
         // "Would they fund a masters?" after mentoring: "they" is the employer. The message
         // alone finds an entry its own words back far better than the follow-up's, and its
         // meaning agrees; the subject under discussion adds nothing the message asks for.
+        // A short message does so only when it finds its entry surely and its own words give
+        // the follow-up's none ("if i get an interview what are they like" after the person
+        // specification).
         let own_support = alone
             .iter()
             .find(|h| h.entry == best.entry)
@@ -1770,7 +1773,8 @@ impl Engine {
             !asks_same_of_other
                 && alone_best >= ANSWER_MIN
                 && own_support + OWN_SUPPORT_GAP < alone_best
-                && self.own_words(&analysis.words) > FOLLOW_UP_WORDS
+                && (self.own_words(&analysis.words) > FOLLOW_UP_WORDS
+                    || alone_best >= CERTAIN && own_support == 0.0)
                 && alone.first().is_some_and(|h| {
                     (self
                         .nearest_in_meaning(&analysis.words, CLEAR_NEAREST)
