@@ -658,9 +658,16 @@ impl Reader {
         let content: Vec<usize> = (0..words.len())
             .filter(|i| clause.parts[*i] == Part::Content)
             .collect();
+        // "trained in the philippines": a place may follow its framing words after "the".
+        let framed_before = |at: usize| {
+            self.place_before.longest_ending(&words, at).is_some()
+                || at > 0
+                    && words[at - 1] == "the"
+                    && self.place_before.longest_ending(&words, at - 1).is_some()
+        };
         for &at in &content {
             let framed = |len: usize| {
-                let before = self.place_before.longest_ending(&words, at).is_some();
+                let before = framed_before(at);
                 let after = self.place_after.longest_at(&words, at + len).is_some();
                 // A clause that is only the place ("paisley. hospital jobs"), not one beside
                 // thanks ("brill ta": slang, and a village in England).
@@ -677,7 +684,7 @@ impl Reader {
                 return;
             }
             if let Some((len, ())) = self.abroad.longest_at(&words, at)
-                && self.place_before.longest_ending(&words, at).is_some()
+                && framed_before(at)
             {
                 clause.parts[at..at + len].fill(Part::Aside);
                 clause.parts[at] = Part::Abroad;
