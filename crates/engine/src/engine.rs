@@ -211,12 +211,18 @@ pub struct Engine {
     role_index: PhraseIndex,
     /// Phrases that describe a job rather than name it ("the person who"), as normalised words.
     role_cues: Vec<Vec<String>>,
+    /// `role_cues_after_name` of `intents/messages.toml`, normalised: also in `role_cues`.
+    role_cues_after_name: Vec<Vec<String>>,
     /// `role_verbs` of `intents/messages.toml`, normalised.
     role_verbs: Vec<Vec<String>>,
     /// `role_switch` of `intents/messages.toml`, normalised.
     role_switch: Vec<Vec<String>>,
     /// `role_define` of `intents/messages.toml`, normalised.
     role_define: Vec<Vec<String>>,
+    /// `role_place_after` of `intents/messages.toml`, normalised.
+    role_place_after: Vec<Vec<String>>,
+    /// `role_place_before` of `intents/messages.toml`, normalised.
+    role_place_before: Vec<Vec<String>>,
     /// `picked_after` of `intents/messages.toml`, normalised.
     picked_after: FxHashSet<String>,
     /// `picked_opening` of `intents/messages.toml`, normalised.
@@ -375,7 +381,10 @@ impl Engine {
         let compared_before = phrases(&messages.compared_before);
         let subject_phrases = subject_phrases(&knowledge, &analyzer);
         let subject_words = subject_words(&knowledge, &analyzer);
-        let role_cues = phrases(&messages.role_cues);
+        let role_cues_after_name: Vec<Vec<String>> = phrases(&messages.role_cues_after_name);
+        let role_cues = (phrases(&messages.role_cues).into_iter())
+            .chain(role_cues_after_name.iter().cloned())
+            .collect();
         let role_verbs = phrases(&messages.role_verbs);
         let role_switch = phrases(&messages.role_switch);
         let role_define = phrases(&messages.role_define);
@@ -385,6 +394,8 @@ impl Engine {
         let aspect_soft = word_set(&messages.aspect_soft);
         let roles_joined = word_set(&messages.roles_joined);
         let picked_after = word_set(&messages.picked_after);
+        let role_place_after = phrases(&messages.role_place_after);
+        let role_place_before = phrases(&messages.role_place_before);
         let picked_opening = word_set(&messages.picked_opening);
         let sequence_after = phrases(&messages.sequence_after);
         let sequence_before = phrases(&messages.sequence_before);
@@ -425,9 +436,12 @@ impl Engine {
             role_names,
             role_index,
             role_cues,
+            role_cues_after_name,
             role_verbs,
             role_switch,
             picked_after,
+            role_place_after,
+            role_place_before,
             picked_opening,
             sequence_after,
             sequence_before,
@@ -542,7 +556,7 @@ impl Engine {
             candidates,
             named: self
                 .role_names
-                .find(&self.analyzer, &analysis.words)
+                .find(&self.analyzer, &self.roles_not_places(&analysis.words))
                 .into_iter()
                 .map(|r| self.knowledge.roles[r].id.clone())
                 .collect(),
@@ -881,7 +895,8 @@ impl Engine {
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
-        let mut named = self.role_names.find(&self.analyzer, &analysis.words);
+        let mut named =
+            (self.role_names).find(&self.analyzer, &self.roles_not_places(&analysis.words));
         if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
             return reply;
         }
@@ -957,7 +972,12 @@ impl Engine {
         let description = (cued || wish_describes).then(|| self.description(reading, &analysis));
         let described_with = description
             .as_ref()
-            .and_then(|words| self.role_described(words, &named, job))
+            .and_then(|words| {
+                let others: Vec<usize> = (job.into_iter())
+                    .chain(self.roles_as_places(&analysis.words))
+                    .collect();
+                self.role_described(words, &named, &others)
+            })
             .filter(|&(_, fit)| cued || fit >= WISH_DESCRIBED_MIN)
             .map(|(role, confidence)| {
                 named = vec![role];
@@ -1535,6 +1555,36 @@ impl Engine {
             })
             .collect();
         without_runs(content, &runs)
+    }
+
+    /// Where `words` name a role as a place ("at the gp", "gp surgery").
+    fn place_spans(&self, words: &[String]) -> Vec<std::ops::Range<usize>> {
+        (self.role_names.spans_as_written(words).into_iter())
+            .filter(|span| {
+                (self.role_place_after.iter()).any(|p| words[span.end..].starts_with(p))
+                    || (self.role_place_before.iter()).any(|p| words[..span.start].ends_with(p))
+            })
+            .collect()
+    }
+
+    /// `words` with the roles named as places blanked out, to find the roles a message names.
+    fn roles_not_places(&self, words: &[String]) -> Vec<String> {
+        let mut kept = words.to_vec();
+        for span in self.place_spans(words) {
+            kept[span].fill(String::new());
+        }
+        kept
+    }
+
+    /// The roles `words` name only as places.
+    fn roles_as_places(&self, words: &[String]) -> Vec<usize> {
+        let elsewhere = self
+            .role_names
+            .find(&self.analyzer, &self.roles_not_places(words));
+        (self.place_spans(words).into_iter())
+            .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
+            .filter(|role| !elsewhere.contains(role))
+            .collect()
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

@@ -103,6 +103,10 @@ pub struct Messages {
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
+    /// Phrases that describe a job after the words that name the person ("front desk person
+    /// at"): role cues that take the words before them.
+    #[serde(default)]
+    pub role_cues_after_name: Vec<String>,
     /// Words that say a job is described by what it does and whose verb is part of the
     /// description ("who makes false legs"): they mark a description but are not removed
     /// from it, as `role_cues` are.
@@ -116,6 +120,12 @@ pub struct Messages {
     /// role named and no fact asked before, the role's card.
     #[serde(default)]
     pub role_switch: Vec<String>,
+    /// Words after a role's name that make it a place ("gp surgery").
+    #[serde(default)]
+    pub role_place_after: Vec<String>,
+    /// Words before a role's name that make it a place ("at the gp").
+    #[serde(default)]
+    pub role_place_before: Vec<String>,
     /// Words that end a pick of one of the things just listed, after what tells it apart
     /// ("the foundation one").
     #[serde(default)]

@@ -10,6 +10,9 @@ use crate::messages::{Aspect, RoleField, fill};
 use crate::pattern::Words;
 use crate::reading::{PhraseSet, Reading};
 
+/// How many words before a cue that opens with the person ("front desk person at") say who
+/// they are.
+const NAMED_BEFORE_WORDS: usize = 2;
 /// A message this short that asks about a fact ("how long does it take?") is a follow-up
 /// about the role under discussion, even without "it" or "that".
 pub(super) const SHORT_FOLLOW_UP: usize = 6;
@@ -772,10 +775,17 @@ impl Engine {
             .filter(|clause| self.describes_role(&clause.words))
             .flat_map(|clause| {
                 let words = &clause.words;
-                let first = (0..words.len()).find(|&at| {
-                    markers
-                        .iter()
-                        .any(|m| !m.is_empty() && words[at..].starts_with(m))
+                let first = (0..words.len()).find_map(|at| {
+                    let cue =
+                        (markers.iter()).find(|m| !m.is_empty() && words[at..].starts_with(m))?;
+                    // A cue that follows what names the person ("the front desk person at a
+                    // gp surgery").
+                    let named_before = self.role_cues_after_name.contains(cue);
+                    Some(if named_before {
+                        at.saturating_sub(NAMED_BEFORE_WORDS)
+                    } else {
+                        at
+                    })
                 });
                 match first {
                     Some(at) if own_words(&words[at..]) >= DESCRIPTION_WORDS => {
@@ -813,18 +823,24 @@ impl Engine {
     /// A role of another kind gives way too when the description fits the described role far
     /// better than it fits the named one ("someone who helps old people get dressed and cook
     /// again": an occupational therapist, not the catering staff that "cooking" names).
-    /// The writer's own job (`job`) is never the one described.
+    /// The writer's own job and the roles named as places (`others`) are never the one
+    /// described.
     pub(super) fn role_described(
         &self,
         words: &[String],
         named: &[usize],
-        job: Option<usize>,
+        others: &[usize],
     ) -> Option<(usize, f32)> {
         // Not the writer's own job ("im a pharmacy tech and want to work in the bit that makes
-        // the chemo, what's that called").
+        // the chemo, what's that called"), nor where the person works ("the front desk person
+        // at a gp surgery").
         let mut ranked = self.roles_described(words);
-        ranked.retain(|&(role, _)| Some(role) != job);
-        let named: Vec<usize> = named.iter().copied().filter(|&r| Some(r) != job).collect();
+        ranked.retain(|(role, _)| !others.contains(role));
+        let named: Vec<usize> = named
+            .iter()
+            .copied()
+            .filter(|r| !others.contains(r))
+            .collect();
         let named = &named[..];
         let &(role, confidence) = ranked.first()?;
         let fit = |r: usize| {
