@@ -1908,15 +1908,29 @@ impl Engine {
             .knowledge
             .entry(state.topic.as_deref().unwrap_or_default());
         named.chain(topic).find_map(|anchor| {
-            let lines = self.listed(anchor);
-            let own = lines
+            // Its own list, else the list of an entry related to it that names it ("and after
+            // that?" after the STP: the career levels list it, then the HSST).
+            let index = self
+                .knowledge
+                .entries
                 .iter()
-                .position(|line| line.item && line.names_itself)?;
-            let next = if after { own + 1 } else { own.checked_sub(1)? };
-            lines
-                .get(next)
-                .filter(|line| line.item)
-                .and_then(|line| line.names)
+                .position(|e| std::ptr::eq(e, anchor))?;
+            let related = (anchor.related.iter()).filter_map(|id| self.knowledge.entry(id));
+            std::iter::once(anchor).chain(related).find_map(|owner| {
+                let lines = self.listed(owner);
+                let own = lines.iter().position(|line| {
+                    line.item
+                        && if std::ptr::eq(owner, anchor) {
+                            line.names_itself
+                        } else {
+                            line.names == Some(index)
+                        }
+                })?;
+                let next = if after { own + 1 } else { own.checked_sub(1)? };
+                (lines.get(next))
+                    .filter(|line| line.item)
+                    .and_then(|line| line.names)
+            })
         })
     }
 
