@@ -833,7 +833,7 @@ fn without_mentions(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Clause, Part, Reading};
+    use super::{Clause, Part, Reader, Reading};
 
     fn clause(text: &str, wish_ends: Vec<usize>) -> Clause {
         let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
@@ -846,6 +846,34 @@ mod tests {
             wish_ends,
             ..Clause::default()
         }
+    }
+
+    #[test]
+    fn a_reason_is_split_from_what_it_follows() {
+        let reader = Reader {
+            reasons: vec!["cos".to_owned(), "because".to_owned()],
+            ..Reader::default()
+        };
+        assert_eq!(
+            reader.at_reason("how many holidays would i get cos the salon only gives me 20"),
+            (
+                "how many holidays would i get ",
+                Some("cos the salon only gives me 20")
+            )
+        );
+        assert_eq!(
+            reader.at_reason("is nursing hard? Because I worry"),
+            ("is nursing hard? ", Some("Because I worry"))
+        );
+        // Not at the clause's first words, which a reason may open, nor inside a word.
+        assert_eq!(
+            reader.at_reason("cos i want to be a nurse"),
+            ("cos i want to be a nurse", None)
+        );
+        assert_eq!(
+            reader.at_reason("is the staff room cosy"),
+            ("is the staff room cosy", None)
+        );
     }
 
     #[test]
