@@ -555,8 +555,8 @@ impl Engine {
                 .collect(),
             candidates,
             named: self
-                .role_names
-                .find(&self.analyzer, &self.roles_not_places(&analysis.words))
+                .roles_named(&analysis.words)
+                .0
                 .into_iter()
                 .map(|r| self.knowledge.roles[r].id.clone())
                 .collect(),
@@ -895,8 +895,7 @@ impl Engine {
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
-        let mut named =
-            (self.role_names).find(&self.analyzer, &self.roles_not_places(&analysis.words));
+        let (mut named, named_as_places) = self.roles_named(&analysis.words);
         if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
             return reply;
         }
@@ -974,7 +973,7 @@ impl Engine {
             .as_ref()
             .and_then(|words| {
                 let others: Vec<usize> = (job.into_iter())
-                    .chain(self.roles_as_places(&analysis.words))
+                    .chain(named_as_places.iter().copied())
                     .collect();
                 self.role_described(words, &named, &others)
             })
@@ -1557,34 +1556,30 @@ impl Engine {
         without_runs(content, &runs)
     }
 
-    /// Where `words` name a role as a place ("at the gp", "gp surgery").
-    fn place_spans(&self, words: &[String]) -> Vec<std::ops::Range<usize>> {
-        (self.role_names.spans_as_written(words).into_iter())
+    /// The roles `words` name, and the roles they name only as places ("at the gp", "gp
+    /// surgery": `role_place_before`, `role_place_after`), which are where someone works, not
+    /// roles asked about.
+    fn roles_named(&self, words: &[String]) -> (Vec<usize>, Vec<usize>) {
+        let places: Vec<std::ops::Range<usize>> = (self.role_names.spans_as_written(words))
+            .into_iter()
             .filter(|span| {
                 (self.role_place_after.iter()).any(|p| words[span.end..].starts_with(p))
                     || (self.role_place_before.iter()).any(|p| words[..span.start].ends_with(p))
             })
-            .collect()
-    }
-
-    /// `words` with the roles named as places blanked out, to find the roles a message names.
-    fn roles_not_places(&self, words: &[String]) -> Vec<String> {
-        let mut kept = words.to_vec();
-        for span in self.place_spans(words) {
-            kept[span].fill(String::new());
+            .collect();
+        if places.is_empty() {
+            return (self.role_names.find(&self.analyzer, words), Vec::new());
         }
-        kept
-    }
-
-    /// The roles `words` name only as places.
-    fn roles_as_places(&self, words: &[String]) -> Vec<usize> {
-        let elsewhere = self
-            .role_names
-            .find(&self.analyzer, &self.roles_not_places(words));
-        (self.place_spans(words).into_iter())
+        let mut kept = words.to_vec();
+        for span in &places {
+            kept[span.clone()].fill(String::new());
+        }
+        let named = self.role_names.find(&self.analyzer, &kept);
+        let as_places = (places.into_iter())
             .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
-            .filter(|role| !elsewhere.contains(role))
-            .collect()
+            .filter(|role| !named.contains(role))
+            .collect();
+        (named, as_places)
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but
@@ -2317,7 +2312,6 @@ impl Engine {
     }
 }
 
-/// `content` without the words in `runs`.
 /// A line of an entry's answer, as `Engine::listed` reads it.
 struct Listed {
     /// The line is an item of a list ("- …", "1. …").
@@ -2330,6 +2324,7 @@ struct Listed {
     names: Option<usize>,
 }
 
+/// `content` without the words in `runs`.
 fn without_runs(mut content: Words, runs: &[std::ops::Range<usize>]) -> Words {
     if runs.is_empty() {
         return content;
