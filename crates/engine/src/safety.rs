@@ -118,6 +118,10 @@ enum Sign {
     Now,
     /// The event is in the past ("last year", "when I was little").
     Past,
+    /// A symptom that has lasted days or more, or comes and goes ("chest tightness on and off
+    /// for a week"): an emergency's signs in it are a health worry, unless something says it
+    /// is happening now.
+    Lasting,
     /// The event is over and help has come ("the ambulance came and he's ok now"): in the
     /// past whatever says "now" beside it.
     Over,
@@ -707,9 +711,14 @@ impl Signs {
         // unless something says it is happening now, or to someone the writer knows.
         let careers = careers_anywhere && !now;
         let framed = careers && (self.careers || !personal);
+        let emergency = self.has(Sign::Emergency) || self.red_flagged();
+        let lasting = self.has(Sign::Lasting) && !now;
+
         // A health worry: a symptom, or a condition not disclosed beside a careers question (a
         // red flag alone is none: "confused af" about careers).
-        let health = self.has(Sign::Health) || self.has(Sign::Condition) && !careers_anywhere;
+        let health = self.has(Sign::Health)
+            || self.has(Sign::Condition) && !careers_anywhere
+            || emergency && lasting;
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
         let background = !asks && personal && !past && self.has(Sign::Health);
@@ -719,7 +728,7 @@ impl Signs {
         // A symptom asked about, of no role ("is it normal to feel dizzy after a night
         // shift?"; not "do nurses often get back pain?").
         let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
-        if (self.has(Sign::Emergency) || self.red_flagged()) && !past && !framed {
+        if emergency && !past && !framed && !lasting {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
             Outcome::Crisis
