@@ -227,6 +227,10 @@ pub struct Engine {
     picked_after: FxHashSet<String>,
     /// `picked_opening` of `intents/messages.toml`, normalised.
     picked_opening: FxHashSet<String>,
+    /// `picked_ordinals` of `intents/messages.toml`, normalised, in order.
+    picked_ordinals: Vec<String>,
+    /// `picked_last` of `intents/messages.toml`, normalised.
+    picked_last: FxHashSet<String>,
     /// `sequence_after` of `intents/messages.toml`, normalised.
     sequence_after: Vec<Vec<String>>,
     /// `sequence_before` of `intents/messages.toml`, normalised.
@@ -397,6 +401,10 @@ impl Engine {
         let role_place_after = phrases(&messages.role_place_after);
         let role_place_before = phrases(&messages.role_place_before);
         let picked_opening = word_set(&messages.picked_opening);
+        let picked_ordinals = (messages.picked_ordinals.iter())
+            .flat_map(|w| analyzer.normal_words(w))
+            .collect();
+        let picked_last = word_set(&messages.picked_last);
         let sequence_after = phrases(&messages.sequence_after);
         let sequence_before = phrases(&messages.sequence_before);
         let job_before = phrases(&messages.job_before);
@@ -443,6 +451,8 @@ impl Engine {
             role_place_after,
             role_place_before,
             picked_opening,
+            picked_ordinals,
+            picked_last,
             sequence_after,
             sequence_before,
             role_define,
@@ -1862,6 +1872,18 @@ impl Engine {
     /// Programme: foundation leadership").
     fn picked(&self, state: &UserState, words: &[String]) -> Option<usize> {
         const WITHIN: usize = 3;
+        if let Some(place) = self.picked_place(words) {
+            let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+            let items: Vec<Listed> = (self.listed(topic).into_iter())
+                .filter(|line| line.item)
+                .collect();
+            let at = place.unwrap_or(items.len().checked_sub(1)?);
+            let item = items.get(at)?;
+            let index = self.knowledge.entries.iter().position(|e| std::ptr::eq(e, topic));
+            return (item.names)
+                .or(index.filter(|_| item.names_itself))
+                .or_else(|| self.names_one_entry(&item.words));
+        }
         let lexicon = self.analyzer.lexicon();
         let telling = words.iter().enumerate().find_map(|(end, word)| {
             if !self.picked_after.contains(word) {
@@ -1885,6 +1907,35 @@ impl Engine {
             .filter_map(|line| line.names);
         let first = picked.next()?;
         picked.all(|other| other == first).then_some(first)
+    }
+
+    /// The one entry whose title, label or subject `words` say ("Nye Bevan Programme: senior
+    /// leaders"), if only one.
+    fn names_one_entry(&self, words: &[String]) -> Option<usize> {
+        let mut named = (self.knowledge.entries.iter().enumerate())
+            .filter(|(_, entry)| {
+                [&entry.title, &entry.label, &entry.subject]
+                    .into_iter()
+                    .map(|name| self.analyzer.normal_words(name))
+                    .any(|name| !name.is_empty() && contains_phrase(words, &name))
+            })
+            .map(|(index, _)| index);
+        named.next().filter(|_| named.next().is_none())
+    }
+
+    /// Where in the list just given "the second one" picks: `Some(Some(1))`; "the last one"
+    /// `Some(None)`; `None` when the message picks no place.
+    fn picked_place(&self, words: &[String]) -> Option<Option<usize>> {
+        let place = (2..words.len()).find_map(|end| {
+            (self.picked_after.contains(&words[end])
+                && self.picked_opening.contains(&words[end - 2]))
+            .then(|| &words[end - 1])
+        })?;
+        if self.picked_last.contains(place) {
+            return Some(None);
+        }
+        let at = self.picked_ordinals.iter().position(|o| o == place)?;
+        Some(Some(at))
     }
 
     /// "What comes after that one?" after the Mary Seacole Programme: the related entry the
@@ -1963,6 +2014,7 @@ impl Engine {
                     names_itself: said(&words, &own_names),
                     stems: words.iter().map(|w| self.analyzer.stem(w)).collect(),
                     names,
+                    words,
                 }
             })
             .collect()
@@ -2322,6 +2374,8 @@ struct Listed {
     stems: Vec<String>,
     /// The one related entry the line names.
     names: Option<usize>,
+    /// The line's normalised words.
+    words: Vec<String>,
 }
 
 /// `content` without the words in `runs`.

@@ -133,6 +133,13 @@ pub struct Messages {
     /// Words that open what tells a picked thing apart ("the").
     #[serde(default)]
     pub picked_opening: Vec<String>,
+    /// Words that pick a thing just listed by its place in the list, in order ("the second
+    /// one").
+    #[serde(default)]
+    pub picked_ordinals: Vec<String>,
+    /// Words that pick the last thing just listed ("the last one").
+    #[serde(default)]
+    pub picked_last: Vec<String>,
     /// Words that ask for the thing listed after the one just answered ("what comes after
     /// that one").
     #[serde(default)]
