@@ -1879,7 +1879,11 @@ impl Engine {
                 .collect();
             let at = place.unwrap_or(items.len().checked_sub(1)?);
             let item = items.get(at)?;
-            let index = self.knowledge.entries.iter().position(|e| std::ptr::eq(e, topic));
+            let index = self
+                .knowledge
+                .entries
+                .iter()
+                .position(|e| std::ptr::eq(e, topic));
             return (item.names)
                 .or(index.filter(|_| item.names_itself))
                 .or_else(|| self.names_one_entry(&item.words));
