@@ -25,6 +25,9 @@ use crate::reading::Reading;
 /// careers question that no sign speaks for.
 const EMERGENCY_BESIDE_CAREERS: f32 = 0.75;
 
+/// How many words may sit between an emergency's signs and a sign that they have lasted.
+const LASTING_NEAR: usize = 1;
+
 /// What the safety stage makes of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "kebab-case")]
@@ -602,6 +605,7 @@ impl Safety {
         let own_care = found.contains(&Sign::Patient) && (cared_for || patient_signs >= 2);
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         Signs {
+            lasting: lasting(&kept),
             red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
@@ -630,6 +634,24 @@ impl Safety {
     }
 }
 
+/// True when a sign that something has lasted sits next to an emergency's or a red flag's
+/// words ("chest tightness on and off for a week"), within `LASTING_NEAR` words: what lasted
+/// is that sign, not something else told beside it ("had a cough for five days and he's
+/// collapsed").
+fn lasting(hits: &[&Hit]) -> bool {
+    let urgent = |h: &&&Hit| matches!(h.pattern.sign, Sign::Emergency | Sign::RedFlag);
+    (hits.iter().filter(|h| h.pattern.sign == Sign::Lasting)).any(|lasted| {
+        hits.iter().filter(urgent).all(|sign| {
+            let gap = if sign.span.end <= lasted.span.start {
+                lasted.span.start - sign.span.end
+            } else {
+                sign.span.start.saturating_sub(lasted.span.end)
+            };
+            gap <= LASTING_NEAR
+        })
+    })
+}
+
 /// How many red flags `hits` hold that do not overlap one another.
 fn red_flags(hits: &[&Hit]) -> usize {
     let mut flags: Vec<&std::ops::Range<usize>> = hits
@@ -651,6 +673,8 @@ fn red_flags(hits: &[&Hit]) -> usize {
 
 /// The signs found in one part of a clause.
 struct Signs {
+    /// Every emergency sign in the part is one that has lasted (`lasting`).
+    lasting: bool,
     found: HashSet<Sign>,
     /// The red flags found, as many as do not overlap one another.
     red_flags: usize,
@@ -691,6 +715,7 @@ impl Signs {
             found.insert(Sign::Health);
         }
         Signs {
+            lasting: self.lasting,
             careers: false,
             symptom: self.symptom,
             role_named: self.role_named,
@@ -712,7 +737,7 @@ impl Signs {
         let careers = careers_anywhere && !now;
         let framed = careers && (self.careers || !personal);
         let emergency = self.has(Sign::Emergency) || self.red_flagged();
-        let lasting = self.has(Sign::Lasting) && !now;
+        let lasting = self.lasting && !now;
 
         // A health worry: a symptom, or a condition not disclosed beside a careers question (a
         // red flag alone is none: "confused af" about careers).
