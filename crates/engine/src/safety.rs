@@ -25,9 +25,6 @@ use crate::reading::Reading;
 /// careers question that no sign speaks for.
 const EMERGENCY_BESIDE_CAREERS: f32 = 0.75;
 
-/// How many words may sit between an emergency's signs and a sign that they have lasted.
-const LASTING_NEAR: usize = 1;
-
 /// What the safety stage makes of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "kebab-case")]
@@ -634,21 +631,14 @@ impl Safety {
     }
 }
 
-/// True when a sign that something has lasted sits next to an emergency's or a red flag's
-/// words ("chest tightness on and off for a week"), within `LASTING_NEAR` words: what lasted
-/// is that sign, not something else told beside it ("had a cough for five days and he's
-/// collapsed").
+/// True when a sign that something has lasted sits right next to every emergency's or red
+/// flag's words ("chest tightness on and off for a week"): what lasted is that sign, not
+/// something else told beside it ("had a cough for five days and he collapsed").
 fn lasting(hits: &[&Hit]) -> bool {
     let urgent = |h: &&&Hit| matches!(h.pattern.sign, Sign::Emergency | Sign::RedFlag);
     (hits.iter().filter(|h| h.pattern.sign == Sign::Lasting)).any(|lasted| {
-        hits.iter().filter(urgent).all(|sign| {
-            let gap = if sign.span.end <= lasted.span.start {
-                lasted.span.start - sign.span.end
-            } else {
-                sign.span.start.saturating_sub(lasted.span.end)
-            };
-            gap <= LASTING_NEAR
-        })
+        (hits.iter().filter(urgent))
+            .all(|sign| sign.span.start <= lasted.span.end && lasted.span.start <= sign.span.end)
     })
 }
 
@@ -842,6 +832,10 @@ sign = "past"
 patterns = ["last year"]
 
 [[signs]]
+sign = "lasting"
+patterns = ["for # days"]
+
+[[signs]]
 sign = "over"
 patterns = ["is ok now"]
 
@@ -977,6 +971,13 @@ patterns = ["i", "my", "<person>"]
         check("not sure but i want to die", Outcome::Crisis);
         check("her face is drooping", Outcome::Careers); // "face drooping" needs the words in a run
         check("face drooping", Outcome::Emergency);
+        // What has lasted days next to an emergency's signs is a health worry, unless it is
+        // happening now; days told apart from them are no reason to wait.
+        check("face drooping for five days", Outcome::Health);
+        check("face drooping for 5 days", Outcome::Health);
+        check("face drooping for five days right now", Outcome::Emergency);
+        check("face drooping, a cough for five days", Outcome::Emergency);
+        check("a cough for five days and he collapsed", Outcome::Emergency);
         check("i just want to die", Outcome::Crisis);
         check("everyone would be better off without me", Outcome::Crisis);
         check("i have a sore throat", Outcome::Health);
