@@ -221,6 +221,10 @@ pub struct Engine {
     role_define: Vec<Vec<String>>,
     /// `role_place_after` of `intents/messages.toml`, normalised.
     role_place_after: Vec<Vec<String>>,
+    /// `role_messenger_after` of `intents/messages.toml`, normalised.
+    role_messenger_after: Vec<Vec<String>>,
+    /// `role_messenger_before` of `intents/messages.toml`, normalised.
+    role_messenger_before: Vec<Vec<String>>,
     /// `role_place_before` of `intents/messages.toml`, normalised.
     role_place_before: Vec<Vec<String>>,
     /// `picked_after` of `intents/messages.toml`, normalised.
@@ -399,6 +403,8 @@ impl Engine {
         let roles_joined = word_set(&messages.roles_joined);
         let picked_after = word_set(&messages.picked_after);
         let role_place_after = phrases(&messages.role_place_after);
+        let role_messenger_after = phrases(&messages.role_messenger_after);
+        let role_messenger_before = phrases(&messages.role_messenger_before);
         let role_place_before = phrases(&messages.role_place_before);
         let picked_opening = word_set(&messages.picked_opening);
         let picked_ordinals = (messages.picked_ordinals.iter())
@@ -449,6 +455,8 @@ impl Engine {
             role_switch,
             picked_after,
             role_place_after,
+            role_messenger_after,
+            role_messenger_before,
             role_place_before,
             picked_opening,
             picked_ordinals,
@@ -1567,14 +1575,20 @@ impl Engine {
     }
 
     /// The roles `words` name, and the roles they name only as places ("at the gp", "gp
-    /// surgery": `role_place_before`, `role_place_after`), which are where someone works, not
+    /// surgery": `role_place_before`, `role_place_after`), which are where someone works, or as
+    /// who told the writer something ("my manager mentioned": `role_messenger_after`): not
     /// roles asked about.
     fn roles_named(&self, words: &[String]) -> (Vec<usize>, Vec<usize>) {
         let places: Vec<std::ops::Range<usize>> = (self.role_names.spans_as_written(words))
             .into_iter()
             .filter(|span| {
-                (self.role_place_after.iter()).any(|p| words[span.end..].starts_with(p))
-                    || (self.role_place_before.iter()).any(|p| words[..span.start].ends_with(p))
+                let after =
+                    |list: &[Vec<String>]| list.iter().any(|p| words[span.end..].starts_with(p));
+                let before =
+                    |list: &[Vec<String>]| list.iter().any(|p| words[..span.start].ends_with(p));
+                after(&self.role_place_after)
+                    || after(&self.role_messenger_after) && before(&self.role_messenger_before)
+                    || before(&self.role_place_before)
             })
             .collect();
         if places.is_empty() {

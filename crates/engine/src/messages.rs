@@ -123,6 +123,14 @@ pub struct Messages {
     /// Words after a role's name that make it a place ("gp surgery").
     #[serde(default)]
     pub role_place_after: Vec<String>,
+    /// Words after a role's name that make it who told the writer something ("my manager
+    /// mentioned").
+    #[serde(default)]
+    pub role_messenger_after: Vec<String>,
+    /// Words before a role's name that, with `role_messenger_after`, make it who told the
+    /// writer something ("my").
+    #[serde(default)]
+    pub role_messenger_before: Vec<String>,
     /// Words before a role's name that make it a place ("at the gp").
     #[serde(default)]
     pub role_place_before: Vec<String>,
