@@ -1932,13 +1932,20 @@ impl Engine {
     fn names_one_entry(&self, words: &[String]) -> Option<usize> {
         let mut named = (self.knowledge.entries.iter().enumerate())
             .filter(|(_, entry)| {
-                [&entry.title, &entry.label, &entry.subject]
-                    .into_iter()
-                    .map(|name| self.analyzer.normal_words(name))
-                    .any(|name| !name.is_empty() && contains_phrase(words, &name))
+                (self.entry_names(entry).iter()).any(|name| contains_phrase(words, name))
             })
             .map(|(index, _)| index);
         named.next().filter(|_| named.next().is_none())
+    }
+
+    /// An entry's title, label and subject as normalised words: the names a line of an answer
+    /// may call it by.
+    fn entry_names(&self, entry: &Entry) -> Vec<Vec<String>> {
+        [&entry.title, &entry.label, &entry.subject]
+            .into_iter()
+            .map(|name| self.analyzer.normal_words(name))
+            .filter(|name| !name.is_empty())
+            .collect()
     }
 
     /// Where in the list just given "the second one" picks: `Some(Some(1))`; "the last one"
@@ -2001,17 +2008,10 @@ impl Engine {
     /// The lines of an entry's answer: each line's word stems, whether it is an item of a
     /// list, whether it names the entry itself, and the one related entry it names, if any.
     fn listed(&self, entry: &Entry) -> Vec<Listed> {
-        let names_of = |entry: &Entry| -> Vec<Vec<String>> {
-            [&entry.title, &entry.label, &entry.subject]
-                .into_iter()
-                .map(|name| self.analyzer.normal_words(name))
-                .filter(|name| !name.is_empty())
-                .collect()
-        };
-        let own_names = names_of(entry);
+        let own_names = self.entry_names(entry);
         let related: Vec<(usize, Vec<Vec<String>>)> = (entry.related.iter())
             .filter_map(|id| self.knowledge.entries.iter().position(|e| &e.id == id))
-            .map(|index| (index, names_of(&self.knowledge.entries[index])))
+            .map(|index| (index, self.entry_names(&self.knowledge.entries[index])))
             .collect();
         let said = |line: &[String], names: &[Vec<String>]| {
             names.iter().any(|name| contains_phrase(line, name))
