@@ -25,7 +25,8 @@ pub use any::{AnyStore, StoreUrl};
 pub use redis_store::{DEFAULT_PREFIX, RedisOptions, RedisStore};
 
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use engine::{
     Commit, DELIVERY_MEMORY, MAX_UNANSWERED, StateStore, StoreError, Unanswered, UserKey,
@@ -49,12 +50,18 @@ const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 /// How long opening waits for the lock on the database file that a store just closed in this
 /// process may still hold: sled's flusher thread lets go of it a moment after the last handle is
 /// dropped. Another process holding it is reported once this has passed.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+const LOCK_RETRY: Duration = Duration::from_millis(20);
+
+/// How long a flush may run before the store's watchdog flushes beside it. sled 0.34 can miss
+/// waking a flush whose write failed (a full disk: the write that fails may be one a background
+/// thread started, which records the error without waking anyone), and then the flush waits for
+/// ever; a second flush sees the recorded error and wakes the first, which returns it.
+const NUDGE_AFTER: Duration = Duration::from_millis(500);
 
 /// Opens sled's database in `dir`, waiting up to `LOCK_WAIT` for its file lock.
 fn open_db(dir: &Path) -> sled::Result<sled::Db> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     loop {
         let opened = sled::Config::new()
             .path(dir)
@@ -76,7 +83,7 @@ fn open_db(dir: &Path) -> sled::Result<sled::Db> {
 /// A sled-backed state store. Clones share the database.
 #[derive(Clone)]
 pub struct SledStore {
-    db: sled::Db,
+    db: Arc<sled::Db>,
     states: sled::Tree,
     unanswered: sled::Tree,
     deliveries: sled::Tree,
@@ -105,8 +112,8 @@ struct Progress {
     /// The latest flush that finished, and the latest that succeeded.
     finished: u64,
     durable: u64,
-    /// A flush is under way.
-    running: bool,
+    /// When the flush under way began, if one is.
+    running: Option<Instant>,
     /// Why the latest failed flush failed.
     error: Option<String>,
     /// Writes so far (for statistics).
@@ -203,12 +210,16 @@ impl SledStore {
         let deliveries = db
             .open_tree(DELIVERIES)
             .map_err(|e| storage("opening the database", &e))?;
+        let db = Arc::new(db);
+        let flushes = Arc::<Flushes>::default();
+        spawn_watchdog(Arc::downgrade(&db), Arc::clone(&flushes))
+            .map_err(|e| StoreError::Storage(format!("starting the flush watchdog: {e}")))?;
         Ok(SledStore {
             db,
             states,
             unanswered,
             deliveries,
-            flushes: Arc::default(),
+            flushes,
         })
     }
 
@@ -275,6 +286,32 @@ impl SledStore {
     }
 }
 
+/// Watches the store's flushes until the store is closed (`db` gone): a flush that has run for
+/// `NUDGE_AFTER` gets a second flush beside it (see `NUDGE_AFTER`). Holding `db` only weakly, it
+/// never keeps a closed store's files open.
+fn spawn_watchdog(db: Weak<sled::Db>, flushes: Arc<Flushes>) -> std::io::Result<()> {
+    let watch = move || {
+        while db.strong_count() > 0 {
+            std::thread::sleep(NUDGE_AFTER);
+            let stuck = flushes
+                .progress
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .running
+                .is_some_and(|began| began.elapsed() >= NUDGE_AFTER);
+            if let (true, Some(db)) = (stuck, db.upgrade())
+                && let Err(error) = db.flush()
+            {
+                tracing::warn!(%error, "a flush has failed");
+            }
+        }
+    };
+    std::thread::Builder::new()
+        .name("store-watchdog".to_owned())
+        .spawn(watch)
+        .map(drop)
+}
+
 /// Marks the flush under way as finished, even if flushing panicked, so that no writer waits
 /// for ever.
 struct Flushing<'a> {
@@ -286,7 +323,7 @@ struct Flushing<'a> {
 impl Drop for Flushing<'_> {
     fn drop(&mut self) {
         let mut progress = self.store.progress();
-        progress.running = false;
+        progress.running = None;
         progress.finished = progress.finished.max(self.number);
         match self.result.take() {
             Some(Ok(())) => progress.durable = progress.durable.max(self.number),
@@ -442,7 +479,7 @@ impl StateStore for SledStore {
                 let error = progress.error.clone().unwrap_or_default();
                 return Err(StoreError::Storage(format!("flushing to disk: {error}")));
             }
-            if progress.running {
+            if progress.running.is_some() {
                 progress = self
                     .flushes
                     .finished
@@ -450,7 +487,7 @@ impl StateStore for SledStore {
                     .unwrap_or_else(PoisonError::into_inner);
                 continue;
             }
-            progress.running = true;
+            progress.running = Some(Instant::now());
             progress.started += 1;
             let mut flushing = Flushing {
                 store: self,
