@@ -906,14 +906,13 @@ impl Engine {
                 return self.intent_reply(m.doc, m.confidence, state, next, &analysis.words);
             }
         }
-        let analysis = self.analyzer.weigh(
-            self.without_alternatives(self.without_roles_denied(reading.content())),
-            true,
-        );
+        let content = self.without_alternatives(self.without_roles_denied(reading.content()));
+        let analysis = self.analyzer.weigh(content.clone(), true);
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
         let (mut named, named_as_places) = self.roles_named(&analysis.words);
+        let named_at_first = named.clone();
         if let Some(reply) = self.compare_named(&named, &analysis.words, state, next) {
             return reply;
         }
@@ -928,10 +927,12 @@ impl Engine {
         }
         // "Do doctors have to register with someone like nurses do?": the role compared with
         // is not what is asked about.
+        let mut compared_with = Vec::new();
         if named.len() > 1 {
             let compared = self.roles_compared(&analysis.words);
             if compared.len() < named.len() {
                 named.retain(|role| !compared.contains(role));
+                compared_with = compared;
             }
         }
         // "Retired nurse, thinking of coming back part time": a wish that says what it is and
@@ -1004,7 +1005,8 @@ impl Engine {
         // "I'm a pharmacist and would like to move into leadership": the writer's job is who
         // they are, not what they ask about, when the rest of the message is answered without
         // it by an entry about something else.
-        let whole = self.search(&analysis);
+        let searched: Vec<usize> = named.iter().chain(&compared_with).copied().collect();
+        let whole = self.search_without_roles(content, &named_at_first, &searched, &analysis);
         // Not when the whole message already finds an entry surely that is not about the job
         // ("im a registered nurse from the philippines… how can i work in the NHS?": working
         // here from abroad, not NHS experience valued abroad).
@@ -1635,6 +1637,34 @@ impl Engine {
             }
         }
         replacing_runs(content, &denied, &self.role_denied_stand_in)
+    }
+
+    /// The hits for the message, without the names of the roles it names (`named_at_first`)
+    /// that are neither what it asks about nor compared with it (`named`): "I'm an HCA and
+    /// want to be a nurse, what would I need" is not asked of HCAs' qualifications.
+    fn search_without_roles(
+        &self,
+        content: Words,
+        named_at_first: &[usize],
+        named: &[usize],
+        analysis: &Analysis,
+    ) -> Vec<Hit> {
+        if named.is_empty()
+            || named_at_first.len() < 2
+            || named_at_first.iter().all(|role| named.contains(role))
+        {
+            return self.search(analysis);
+        }
+        let dropped: Vec<_> = (self.role_names.spans_as_written(&content.words))
+            .into_iter()
+            .filter(|span| {
+                let roles = self
+                    .role_names
+                    .find(&self.analyzer, &content.words[span.clone()]);
+                !roles.is_empty() && roles.iter().all(|role| !named.contains(role))
+            })
+            .collect();
+        self.search(&self.analyzer.weigh(without_runs(content, &dropped), true))
     }
 
     /// The hits for the message without the name of the writer's `job`, when an entry that is
