@@ -296,6 +296,9 @@ struct ReadingFile {
     place_before: Vec<String>,
     place_after: Vec<String>,
     wishes: Vec<String>,
+    /// Words that, opening a piece after a comma that follows a question, say something of the
+    /// writer's own: that piece is told, not part of the question.
+    told_openings: Vec<String>,
     /// Whom a greeting or thanks is addressed to ("hun", "my friend"): noise straight after one.
     addressed: Vec<String>,
     /// Words, as typed, that open the reason for what was said before them ("cos").
@@ -401,6 +404,7 @@ pub struct Reader {
     places: PhraseSet<String>,
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
+    told_openings: PhraseSet<()>,
     addressed: PhraseSet<()>,
     /// `reasons`, lowercased as typed.
     reasons: Vec<String>,
@@ -468,6 +472,7 @@ impl Reader {
         reader.place_after = set(&data.place_after);
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
+        reader.told_openings = set(&data.told_openings);
         reader.addressed = set(&data.addressed);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
@@ -533,7 +538,7 @@ impl Reader {
             self.mark_wishes(&mut clause);
             reading.clauses.push(clause);
         }
-        merge_fragments(&mut reading.clauses);
+        self.merge_fragments(&mut reading.clauses);
         reading
     }
 
@@ -708,31 +713,46 @@ fn note_noise(kind: Noise, reading: &mut Reading) {
     }
 }
 
-/// A clause that came after a comma and is neither a question nor noise joins the clause
-/// before it again ("do I need maths, english and science"): only a clause that asks, or is
-/// noise, or follows noise, stands on its own after a comma.
-fn merge_fragments(clauses: &mut Vec<Clause>) {
-    let mut merged: Vec<Clause> = Vec::with_capacity(clauses.len());
-    for clause in clauses.drain(..) {
-        match merged.last_mut() {
-            Some(last)
-                if clause.after_comma && !clause.asks && !clause.is_noise() && !last.is_noise() =>
-            {
-                last.text.push_str(", ");
-                last.text.push_str(&clause.text);
-                last.pieces.push(last.words.len());
-                let offset = last.words.len();
-                last.wish_ends
-                    .extend(clause.wish_ends.iter().map(|end| end + offset));
-                last.words.extend(clause.words);
-                last.factors.extend(clause.factors);
-                last.parts.extend(clause.parts);
-                last.wants |= clause.wants;
-            }
-            _ => merged.push(clause),
-        }
+impl Reader {
+    /// True when `clause` tells something of the writer's own straight after `last`, a
+    /// question (`told_openings`).
+    fn tells_after_question(&self, last: &Clause, clause: &Clause) -> bool {
+        last.asks && self.told_openings.longest_at(&clause.words, 0).is_some()
     }
-    *clauses = merged;
+
+    /// A clause that came after a comma and is neither a question nor noise joins the clause
+    /// before it again ("do I need maths, english and science"): only a clause that asks, or
+    /// is noise, or follows noise, stands on its own after a comma, or one that tells something
+    /// of the writer's own after a question ("what is the STP, keep hearing about it from my
+    /// lecturers": `told_openings`).
+    fn merge_fragments(&self, clauses: &mut Vec<Clause>) {
+        let mut merged: Vec<Clause> = Vec::with_capacity(clauses.len());
+        for clause in clauses.drain(..) {
+            let joins = |last: &Clause| {
+                clause.after_comma
+                    && !clause.asks
+                    && !clause.is_noise()
+                    && !last.is_noise()
+                    && !self.tells_after_question(last, &clause)
+            };
+            match merged.last_mut() {
+                Some(last) if joins(last) => {
+                    last.text.push_str(", ");
+                    last.text.push_str(&clause.text);
+                    last.pieces.push(last.words.len());
+                    let offset = last.words.len();
+                    last.wish_ends
+                        .extend(clause.wish_ends.iter().map(|end| end + offset));
+                    last.words.extend(clause.words);
+                    last.factors.extend(clause.factors);
+                    last.parts.extend(clause.parts);
+                    last.wants |= clause.wants;
+                }
+                _ => merged.push(clause),
+            }
+        }
+        *clauses = merged;
+    }
 }
 
 /// The clauses of a text, each with whether it follows a comma: split at sentence ends, new

@@ -488,10 +488,13 @@ impl Engine {
                 // "She wants to deliver babies, what does she need to do to get into that?":
                 // an entry about another role, found with certainty in words of the message's
                 // own, is what "that" is.
+                // Not an entry about the wider kind of role the one under discussion is ("how
+                // do u train for it, im 31 so not keen on loads of uni" after dietitians is not
+                // asked of allied health professions).
                 let entry_about_another = !self.follows_up(words, false)
                     && certain_role
                         .and_then(|(_, about)| about)
-                        .is_some_and(|about| about != role);
+                        .is_some_and(|about| about != role && !self.same_kind(about, role));
                 // "What does it actually involve?" just after an answer about no role (return
                 // to practice, after "I qualified as a midwife"): that answer is what "it" is.
                 let answered_since = (state.turns.last())
