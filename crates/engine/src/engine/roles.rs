@@ -375,11 +375,14 @@ impl Engine {
         // A fact that an entry answers for every role is asked only where the message asks:
         // "QA vs QC in hospital pharmacy, what's the difference? interview tmrw" is not about
         // interviews. A question that refers back asks about what was said before it
-        // ("retired paramedic wanting to come back part time, is that possible?").
+        // ("retired paramedic wanting to come back part time, is that possible?"); "they" there
+        // are people, not what was said ("got an interview… what checks do they do before i can
+        // start" asks about the checks, not the interview).
         let aspect = self.aspect(words).filter(|aspect| {
             aspect.entry.is_none()
                 || asked.is_none_or(|asked| {
                     self.analyzer.lexicon().refers_back(asked)
+                        && !asked.iter().any(|w| matches!(w.as_str(), "they" | "them"))
                         || self
                             .aspect(asked)
                             .is_some_and(|found| std::ptr::eq(found, *aspect))
