@@ -223,6 +223,8 @@ pub struct Engine {
     role_place_after: Vec<Vec<String>>,
     /// `role_messenger_after` of `intents/messages.toml`, normalised.
     role_messenger_after: Vec<Vec<String>>,
+    /// `role_origin_before` of `intents/messages.toml`, normalised.
+    role_origin_before: Vec<Vec<String>>,
     /// `role_messenger_before` of `intents/messages.toml`, normalised.
     role_messenger_before: Vec<Vec<String>>,
     /// `role_place_before` of `intents/messages.toml`, normalised.
@@ -405,6 +407,7 @@ impl Engine {
         let role_place_after = phrases(&messages.role_place_after);
         let role_messenger_after = phrases(&messages.role_messenger_after);
         let role_messenger_before = phrases(&messages.role_messenger_before);
+        let role_origin_before = phrases(&messages.role_origin_before);
         let role_place_before = phrases(&messages.role_place_before);
         let picked_opening = word_set(&messages.picked_opening);
         let picked_ordinals = (messages.picked_ordinals.iter())
@@ -457,6 +460,7 @@ impl Engine {
             role_place_after,
             role_messenger_after,
             role_messenger_before,
+            role_origin_before,
             role_place_before,
             picked_opening,
             picked_ordinals,
@@ -924,6 +928,14 @@ impl Engine {
             && let Some(job) = job
         {
             named.retain(|role| *role != job);
+        }
+        // "How does a doctor go from junior to consultant": the role moved from is not what is
+        // asked about.
+        if named.len() > 1 {
+            let origins = self.roles_moved_from(&analysis.words);
+            if origins.len() < named.len() {
+                named.retain(|role| !origins.contains(role));
+            }
         }
         // "Do doctors have to register with someone like nurses do?": the role compared with
         // is not what is asked about.
@@ -1606,6 +1618,18 @@ impl Engine {
             .filter(|role| !named.contains(role))
             .collect();
         (named, as_places)
+    }
+
+    /// The roles `words` name straight after a phrase of `role_origin_before` ("from junior"):
+    /// where someone moves from.
+    fn roles_moved_from(&self, words: &[String]) -> Vec<usize> {
+        (self.role_names.spans_as_written(words).into_iter())
+            .filter(|span| {
+                let before = &words[..span.start];
+                self.role_origin_before.iter().any(|p| before.ends_with(p))
+            })
+            .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
+            .collect()
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

@@ -131,6 +131,10 @@ pub struct Messages {
     /// writer something ("my").
     #[serde(default)]
     pub role_messenger_before: Vec<String>,
+    /// Words before a role's name that make it where the writer comes from, when another role
+    /// is named ("go from junior to consultant").
+    #[serde(default)]
+    pub role_origin_before: Vec<String>,
     /// Words before a role's name that make it a place ("at the gp").
     #[serde(default)]
     pub role_place_before: Vec<String>,
