@@ -910,8 +910,7 @@ impl Engine {
                 return self.intent_reply(m.doc, m.confidence, state, next, &analysis.words);
             }
         }
-        let content = self.without_alternatives(self.without_roles_denied(reading.content()));
-        let analysis = self.analyzer.weigh(content.clone(), true);
+        let analysis = self.analyzer.weigh(self.searched_content(reading), true);
         if let Some(intent) = self.triggered(&analysis) {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
@@ -1018,7 +1017,7 @@ impl Engine {
         // they are, not what they ask about, when the rest of the message is answered without
         // it by an entry about something else.
         let searched: Vec<usize> = named.iter().chain(&compared_with).copied().collect();
-        let whole = self.search_without_roles(content, &named_at_first, &searched, &analysis);
+        let whole = self.search_without_roles(reading, &named_at_first, &searched, &analysis);
         // Not when the whole message already finds an entry surely that is not about the job
         // ("im a registered nurse from the philippines… how can i work in the NHS?": working
         // here from abroad, not NHS experience valued abroad).
@@ -1663,12 +1662,18 @@ impl Engine {
         replacing_runs(content, &denied, &self.role_denied_stand_in)
     }
 
+    /// The words of the message that are searched: its content without the roles it says are
+    /// not meant and without the alternatives it sets aside.
+    fn searched_content(&self, reading: &Reading) -> Words {
+        self.without_alternatives(self.without_roles_denied(reading.content()))
+    }
+
     /// The hits for the message, without the names of the roles it names (`named_at_first`)
     /// that are neither what it asks about nor compared with it (`named`): "I'm an HCA and
     /// want to be a nurse, what would I need" is not asked of HCAs' qualifications.
     fn search_without_roles(
         &self,
-        content: Words,
+        reading: &Reading,
         named_at_first: &[usize],
         named: &[usize],
         analysis: &Analysis,
@@ -1679,6 +1684,7 @@ impl Engine {
         {
             return self.search(analysis);
         }
+        let content = self.searched_content(reading);
         let dropped: Vec<_> = (self.role_names.spans_as_written(&content.words))
             .into_iter()
             .filter(|span| {
