@@ -724,9 +724,14 @@ impl Engine {
                 continue;
             }
             let vector = self.meaning.encode(&clause.words.join(" "));
-            let Some((outcome, similarity)) = self.bank.vote(&vector) else {
+            let Some((mut outcome, similarity)) = self.bank.vote(&vector) else {
                 continue;
             };
+            // Near emergencies, but the person is fine now or help has come ("bumped his head,
+            // acting totally normal now but there's a big egg on it"): a worry for NHS 111.
+            if assessment.over && outcome == Outcome::Emergency {
+                outcome = Outcome::Health;
+            }
             if outcome.urgency() > assessment.outcome.urgency() {
                 assessment.outcome = outcome;
                 assessment.clause = Some(index);

@@ -74,6 +74,9 @@ pub struct Assessment {
     /// Some part holds an everyday saying ("what's the point of doing one"): its words are
     /// explained, so the semantic check has nothing to catch there.
     pub idiom: bool,
+    /// Some part says the event is over or the person is fine now ("acting totally normal
+    /// now"): no emergency is happening for the semantic check to catch.
+    pub over: bool,
 }
 
 /// What a pattern says about a clause.
@@ -391,6 +394,7 @@ impl Safety {
             careers_words,
             cared_for,
             idiom,
+            over: false,
         };
         // A message about the writer or someone they know: its pieces without a subject are
         // too ("so stressed since starting my placement, can't eat properly").
@@ -398,6 +402,7 @@ impl Safety {
         // Help has come and the event is over ("ambulance came and hes ok now, they think he
         // fainted"): an emergency told beside it is what happened, unless it is still going on.
         let over = parts.iter().any(|(_, _, signs)| signs.has(Sign::Over));
+        best.over = over;
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
             let mut outcome = signs.outcome(careers_anywhere, asks);
             if over && outcome == Outcome::Emergency && !signs.has(Sign::Now) {
@@ -481,6 +486,7 @@ impl Safety {
                     careers_words,
                     cared_for,
                     idiom,
+                    over,
                 };
             } else if best.clause.is_none() {
                 best.signals.extend(signs.signals);
