@@ -711,7 +711,10 @@ impl Engine {
             |words| self.bank.confirm(&self.meaning.encode(&words.join(" "))),
         );
         // The bank is weaker than a sign: it speaks only where no sign does.
-        let unsigned = matches!(assessment.outcome, Outcome::Careers | Outcome::Patient);
+        // A red flag alone is a health worry the bank may find an emergency ("my uncle has
+        // been out in the cold all night and is now confused").
+        let unsigned =
+            matches!(assessment.outcome, Outcome::Careers | Outcome::Patient) || assessment.flagged;
         if assessment.careers || assessment.idiom || !unsigned || self.asks_known(reading) {
             return assessment;
         }
@@ -724,13 +727,22 @@ impl Engine {
                 continue;
             }
             let vector = self.meaning.encode(&clause.words.join(" "));
-            let Some((mut outcome, similarity)) = self.bank.vote(&vector) else {
+            // A red flag is a sign the bank confirms, as it confirms a held-back health worry.
+            let vote = if assessment.flagged {
+                self.bank.confirm(&vector)
+            } else {
+                self.bank.vote(&vector)
+            };
+            let Some((mut outcome, similarity)) = vote else {
                 continue;
             };
             // Near emergencies, but the person is fine now or help has come ("bumped his head,
             // acting totally normal now but there's a big egg on it"): a worry for NHS 111.
             if assessment.over && outcome == Outcome::Emergency {
                 outcome = Outcome::Health;
+            }
+            if assessment.flagged && outcome != Outcome::Emergency {
+                continue;
             }
             if outcome.urgency() > assessment.outcome.urgency() {
                 assessment.outcome = outcome;

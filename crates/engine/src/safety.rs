@@ -77,6 +77,9 @@ pub struct Assessment {
     /// Some part says the event is over or the person is fine now ("acting totally normal
     /// now"): no emergency is happening for the semantic check to catch.
     pub over: bool,
+    /// The health worry is only a red flag of someone the writer knows ("my nan is confused
+    /// today"): the semantic check may find it an emergency.
+    pub flagged: bool,
 }
 
 /// What a pattern says about a clause.
@@ -99,8 +102,9 @@ enum Sign {
     Condition,
     /// A symptom that with another makes an emergency (NHS "red flags": confusion after a
     /// head injury, a purple rash with a stiff neck, the worst headache of their life with
-    /// sight lost): an emergency when two come together, alone no sign (the health words in
-    /// it still count: "a purple rash" is a rash).
+    /// sight lost): an emergency when two come together; alone, of someone the writer knows, a
+    /// health worry that the bank of examples may find an emergency, and of the writer no
+    /// sign (the health words in it still count: "a purple rash" is a rash).
     RedFlag,
     /// Using NHS services as a patient.
     Patient,
@@ -130,6 +134,8 @@ enum Sign {
     Over,
     /// The clause is about the writer or someone they know ("I", "my mum").
     Personal,
+    /// The clause is about someone the writer knows ("my nan", "he"), not the writer.
+    Someone,
 }
 
 #[derive(Debug, Clone)]
@@ -395,6 +401,7 @@ impl Safety {
             cared_for,
             idiom,
             over: false,
+            flagged: false,
         };
         // A message about the writer or someone they know: its pieces without a subject are
         // too ("so stressed since starting my placement, can't eat properly").
@@ -478,6 +485,7 @@ impl Safety {
                 signs.signals.push(vote.into());
             }
             if outcome.urgency() > best.outcome.urgency() {
+                let flagged = outcome == Outcome::Health && signs.flagged_only(careers_anywhere);
                 best = Assessment {
                     outcome,
                     clause: Some(index),
@@ -487,6 +495,7 @@ impl Safety {
                     cared_for,
                     idiom,
                     over,
+                    flagged,
                 };
             } else if best.clause.is_none() {
                 best.signals.extend(signs.signals);
@@ -570,7 +579,7 @@ impl Safety {
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
         let covered = |hit: &Hit| {
-            hit.pattern.sign != Sign::Personal
+            !matches!(hit.pattern.sign, Sign::Personal | Sign::Someone)
                 && hits.iter().any(|other| {
                     other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
@@ -699,6 +708,24 @@ impl Signs {
         self.red_flagged() && !self.has(Sign::Emergency)
     }
 
+    /// A red flag of someone the writer knows, with nothing of careers in the message and
+    /// nothing over ("my nan is confused today"): a health worry.
+    fn flagged(&self, careers_anywhere: bool) -> bool {
+        self.red_flags >= 1
+            && self.has(Sign::Someone)
+            && !careers_anywhere
+            && !self.has(Sign::Past)
+            && !self.has(Sign::Over)
+    }
+
+    /// A health worry only because of `flagged`: no other sign of health.
+    fn flagged_only(&self, careers_anywhere: bool) -> bool {
+        self.flagged(careers_anywhere)
+            && !self.has(Sign::Health)
+            && !self.has(Sign::Condition)
+            && !self.has(Sign::Emergency)
+    }
+
     /// The outcome of this part were it not framed by careers words of its own; `personal`
     /// when the message is about the writer or someone they know.
     fn unframed(&self, careers_anywhere: bool, personal: bool, asks: bool) -> Outcome {
@@ -735,11 +762,13 @@ impl Signs {
         let emergency = self.has(Sign::Emergency) || self.red_flagged();
         let lasting = self.lasting && !now;
 
-        // A health worry: a symptom, or a condition not disclosed beside a careers question (a
-        // red flag alone is none: "confused af" about careers).
+        // A health worry: a symptom, a condition not disclosed beside a careers question, or a
+        // red flag of someone the writer knows (of the writer, alone, none: "confused af"
+        // about careers).
         let health = self.has(Sign::Health)
             || self.has(Sign::Condition) && !careers_anywhere
-            || emergency && lasting;
+            || emergency && lasting
+            || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
         let background = !asks && personal && !past && self.has(Sign::Health);
@@ -768,7 +797,7 @@ impl Sign {
     /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
     /// rash" is still a rash).
     fn is_reading(self) -> bool {
-        !matches!(self, Sign::Personal | Sign::RedFlag)
+        !matches!(self, Sign::Personal | Sign::Someone | Sign::RedFlag)
     }
 }
 
