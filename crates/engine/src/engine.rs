@@ -726,7 +726,18 @@ impl Engine {
             if careers_answered && clause.asks && lexicon.refers_back(&clause.words) {
                 continue;
             }
-            let vector = self.meaning.encode(&clause.words.join(" "));
+            // A telling that refers back to what the question before it asks about is read
+            // with that question ("wat even is agenda for change, my mate keeps going on about
+            // it"): its "it" is the question's subject, not a person's trouble.
+            let asked_before = index
+                .checked_sub(1)
+                .map(|before| &reading.clauses[before])
+                .filter(|before| before.asks && !clause.asks && lexicon.refers_back(&clause.words));
+            let text = match asked_before {
+                Some(before) => format!("{} {}", before.words.join(" "), clause.words.join(" ")),
+                None => clause.words.join(" "),
+            };
+            let vector = self.meaning.encode(&text);
             // A red flag is a sign the bank confirms, as it confirms a held-back health worry.
             let vote = if assessment.flagged {
                 self.bank.confirm(&vector)
