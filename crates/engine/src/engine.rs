@@ -77,6 +77,9 @@ const FOLLOW_UP_MARGIN: f32 = 0.1;
 /// A follow-up reading gives way to the message alone when the message's own words back the
 /// entry it finds by less than the message's own best by more than this.
 const OWN_SUPPORT_GAP: f32 = 0.15;
+/// How close the two entries a question's frame finds alone must be for the frame to name no
+/// subject of its own (`Engine::with_context`: "what's involved in that?").
+const FRAME_MARGIN: f32 = 0.05;
 /// The most words a remark beside thanks has ("ty, that's really helpful").
 const REMARK_WORDS: usize = 5;
 /// An entry at least this near in meaning, and this far ahead of the next nearest, comes
@@ -1869,7 +1872,28 @@ impl Engine {
             return None;
         }
         let topic = self.knowledge.entry(state.topic.as_deref()?)?;
-        let alone_best = alone.first().map_or(0.0, |h| h.confidence);
+        // "What's involved in that?" after return to practice: a question's frame, its subject
+        // left to the reference. The frame alone finds entries of different kinds as well as
+        // each other ("what's involved in nursing", "… in physics"), none of whose subjects
+        // the message says: no rival to the follow-up.
+        let frame_only = refers
+            && self.own_words(&analysis.words) <= BARE_WORDS
+            && match alone {
+                [first, second, ..] => {
+                    let kind = |h: &Hit| self.knowledge.entries[h.entry].id.split('.').next();
+                    second.confidence + FRAME_MARGIN >= first.confidence
+                        && kind(first) != kind(second)
+                        && [first, second].iter().all(|h| {
+                            !self.says_subject(&analysis.words, &self.knowledge.entries[h.entry])
+                        })
+                }
+                _ => false,
+            };
+        let alone_best = match alone.first() {
+            Some(_) if frame_only => 0.0,
+            Some(hit) => hit.confidence,
+            None => 0.0,
+        };
         // A short question the message alone answers only unsurely may still follow up what
         // was just answered, in no words that refer back ("would i have to retrain from
         // scratch?" after return to practice): the follow-up reading, when clearly better.
