@@ -578,11 +578,15 @@ impl Safety {
             .collect();
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
+        // A health worry's long run hides no red flag and no "now" inside it ("nan's been sick
+        // loads and now shes really confused" is more than a worry about a muddled nan).
         let covered = |hit: &Hit| {
             !matches!(hit.pattern.sign, Sign::Personal | Sign::Someone)
                 && hits.iter().any(|other| {
                     other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
+                        && !(other.pattern.sign == Sign::Health
+                            && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
                         && other.span.start <= hit.span.start
                         && hit.span.end <= other.span.end
                         && other.span.len() > hit.span.len()
