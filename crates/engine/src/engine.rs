@@ -1071,7 +1071,12 @@ impl Engine {
         let wished = (beyond_job.is_none() && !described)
             .then(|| self.wished_alone(reading, &whole, &named, &jobs))
             .flatten();
-        let beyond_job = beyond_job.or(wished);
+        // "Applied for like 6 HCA posts and heard nothing. What happens once you press
+        // submit?": roles only told of beside a question that asks of something else.
+        let told_aside = (beyond_job.is_none() && wished.is_none() && !described && !interest)
+            .then(|| self.told_aside(reading, &named, &analysis.words))
+            .flatten();
+        let beyond_job = beyond_job.or(wished).or(told_aside);
         if beyond_job.is_some() {
             named.clear();
         }
@@ -1728,6 +1733,21 @@ impl Engine {
         self.search(&self.analyzer.weigh(without_runs(content, &dropped), true))
     }
 
+    /// The entries the question finds alone when the roles `named` are only told of, in
+    /// clauses that ask nothing, no aspect of a role is asked (`asked_without_roles`), and the
+    /// question's meaning agrees.
+    fn told_aside(&self, reading: &Reading, named: &[usize], words: &[String]) -> Option<Vec<Hit>> {
+        if named.is_empty() || self.aspect(words).is_some() {
+            return None;
+        }
+        // The question's meaning agrees: what it finds alone is among the entries nearest it.
+        let alone = self.asked_without_roles(reading, named)?;
+        let asked = reading.asked()?;
+        let best = alone.first()?.entry;
+        let nearest = self.nearest_in_meaning(&asked.words, CLEAR_NEAREST);
+        nearest.iter().any(|(entry, _)| *entry == best).then_some(alone)
+    }
+
     /// The hits for the message without the name of the writer's `job`, when an entry that is
     /// not about that role answers them, the message asks no fact of a role and does not
     /// speak of the writer's own job ("is my job in demand?").
@@ -1749,22 +1769,8 @@ impl Engine {
         let rest = without_runs(content, &job_spans);
         // A question that says all it asks in its own words and finds its entry surely is
         // what is asked ("I'm a porter at my local hospital… how do I move up").
-        let lexicon = self.analyzer.lexicon();
-        if let Some(asked) = reading.asked()
-            && self.own_words(&asked.words) >= ASKED_WORDS
-            && !lexicon.refers_back(&asked.words)
-            && self
-                .role_names
-                .find(&self.analyzer, &asked.words)
-                .is_empty()
-        {
-            let alone = self.search(&self.analyzer.weigh(asked, true));
-            if alone.first().is_some_and(|best| {
-                best.confidence >= CERTAIN
-                    && self.entry_role(&self.knowledge.entries[best.entry]) != Some(job)
-            }) {
-                return Some(alone);
-            }
+        if let Some(alone) = self.asked_without_roles(reading, &[job]) {
+            return Some(alone);
         }
         let hits = self.search(&self.analyzer.weigh(rest, true));
         let best = hits.first()?;
@@ -1776,6 +1782,25 @@ impl Engine {
             STATEMENT_ANSWER_MIN
         };
         (best.confidence >= least && self.entry_role(entry) != Some(job)).then_some(hits)
+    }
+
+    /// The entries the question finds alone, when it says all it asks in its own words, names
+    /// no role and finds its entry surely, and that entry is about none of `roles`: the roles
+    /// told beside it are not what is asked ("I'm a porter at my local hospital… how do I move
+    /// up", "applied for 6 HCA posts and heard nothing, what happens once you press submit").
+    fn asked_without_roles(&self, reading: &Reading, roles: &[usize]) -> Option<Vec<Hit>> {
+        let asked = reading.asked()?;
+        if self.own_words(&asked.words) < ASKED_WORDS
+            || self.analyzer.lexicon().refers_back(&asked.words)
+            || !self.role_names.find(&self.analyzer, &asked.words).is_empty()
+        {
+            return None;
+        }
+        let alone = self.search(&self.analyzer.weigh(asked, true));
+        let best = alone.first()?;
+        let about = self.entry_role(&self.knowledge.entries[best.entry]);
+        (best.confidence >= CERTAIN && about.is_none_or(|role| !roles.contains(&role)))
+            .then_some(alone)
     }
 
     /// The `k` entries nearest in meaning to `words`, best first, with their similarity.

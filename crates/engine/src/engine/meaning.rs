@@ -119,6 +119,8 @@ impl std::fmt::Debug for Meaning {
 
 /// How many entries are taken from each signal, by words and by meaning.
 const CANDIDATES: usize = 10;
+/// How near the best rank a hit's is for the words to rank the two alike.
+const RANK_ALIKE: f32 = 0.001;
 /// Similarity in meaning up to this much adds nothing: unrelated texts score about this much.
 const MEANING_FLOOR: f32 = 0.5;
 /// How much each point of similarity above the floor adds to the confidence from the words,
@@ -202,6 +204,17 @@ impl Meaning {
         }
         hits.retain(|h| h.confidence > 0.0);
         hits.sort_by(|a, b| b.rank.total_cmp(&a.rank));
+        // Entries ranked alike with the best ("are there tech jobs in the nhs?" matches a
+        // question of three entries almost word for word): the nearest in meaning first.
+        if let Some(top) = hits.first().map(|h| h.rank) {
+            let alike = hits.iter().take_while(|h| top - h.rank <= RANK_ALIKE).count();
+            let nearest = (0..alike).max_by(|&a, &b| {
+                scores[hits[a].entry].total_cmp(&scores[hits[b].entry])
+            });
+            if let Some(at) = nearest {
+                hits[..=at].rotate_right(1);
+            }
+        }
         for hit in &mut hits {
             hit.confidence = hit.confidence.min(1.0);
         }
