@@ -151,6 +151,10 @@ struct Pattern {
 struct SignsFile {
     /// Words where a clause changes subject ("but", "also", "btw"): each part is read alone.
     breaks: Vec<String>,
+    /// Words straight after which a word of `breaks` changes no subject ("is the nhs actually
+    /// inclusive").
+    #[serde(default)]
+    breaks_not_after: Vec<String>,
     /// Words that make a role named straight after them the writer's own clinician ("my
     /// nurse said"), not a careers question.
     owners: Vec<String>,
@@ -189,6 +193,8 @@ pub struct Safety {
     index: PatternIndex,
     /// Words where a clause changes subject, as normalised words.
     breaks: Vec<Vec<String>>,
+    /// Words straight after which a word of `breaks` changes no subject, normalised.
+    breaks_not_after: HashSet<String>,
     /// Words that make a role named after them someone's own clinician, normalised.
     owners: HashSet<String>,
     /// Words straight before a role named that say it is the writer's job, normalised.
@@ -241,6 +247,9 @@ impl Safety {
             }
         }
         let breaks = data.breaks.iter().map(|b| normal(b)).collect();
+        let breaks_not_after = (data.breaks_not_after.iter())
+            .flat_map(|w| normal(w))
+            .collect();
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
         let jobs_before = data.jobs_before.iter().map(|j| normal(j)).collect();
         let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
@@ -249,6 +258,7 @@ impl Safety {
             index: PatternIndex::new(patterns.iter().map(|p| &p.words)),
             patterns,
             breaks,
+            breaks_not_after,
             owners,
             jobs_before,
             soft,
@@ -514,13 +524,13 @@ impl Safety {
         cuts.windows(2).map(|w| w[0]..w[1]).collect()
     }
 
-    /// The positions in `words` where a word of `breaks` begins.
+    /// The positions in `words` where a word of `breaks` begins, unless straight after a word
+    /// of `breaks_not_after`.
     fn cuts(&self, words: &[String]) -> Vec<usize> {
         (1..words.len())
             .filter(|&at| {
-                self.breaks
-                    .iter()
-                    .any(|b| !b.is_empty() && words[at..].starts_with(b))
+                !self.breaks_not_after.contains(&words[at - 1])
+                    && (self.breaks.iter()).any(|b| !b.is_empty() && words[at..].starts_with(b))
             })
             .collect()
     }
