@@ -1745,7 +1745,10 @@ impl Engine {
         let asked = reading.asked()?;
         let best = alone.first()?.entry;
         let nearest = self.nearest_in_meaning(&asked.words, CLEAR_NEAREST);
-        nearest.iter().any(|(entry, _)| *entry == best).then_some(alone)
+        nearest
+            .iter()
+            .any(|(entry, _)| *entry == best)
+            .then_some(alone)
     }
 
     /// The hits for the message without the name of the writer's `job`, when an entry that is
@@ -1792,7 +1795,10 @@ impl Engine {
         let asked = reading.asked()?;
         if self.own_words(&asked.words) < ASKED_WORDS
             || self.analyzer.lexicon().refers_back(&asked.words)
-            || !self.role_names.find(&self.analyzer, &asked.words).is_empty()
+            || !self
+                .role_names
+                .find(&self.analyzer, &asked.words)
+                .is_empty()
         {
             return None;
         }

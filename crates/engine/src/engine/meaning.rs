@@ -207,10 +207,12 @@ impl Meaning {
         // Entries ranked alike with the best ("are there tech jobs in the nhs?" matches a
         // question of three entries almost word for word): the nearest in meaning first.
         if let Some(top) = hits.first().map(|h| h.rank) {
-            let alike = hits.iter().take_while(|h| top - h.rank <= RANK_ALIKE).count();
-            let nearest = (0..alike).max_by(|&a, &b| {
-                scores[hits[a].entry].total_cmp(&scores[hits[b].entry])
-            });
+            let alike = hits
+                .iter()
+                .take_while(|h| top - h.rank <= RANK_ALIKE)
+                .count();
+            let nearest =
+                (0..alike).max_by(|&a, &b| scores[hits[a].entry].total_cmp(&scores[hits[b].entry]));
             if let Some(at) = nearest {
                 hits[..=at].rotate_right(1);
             }
