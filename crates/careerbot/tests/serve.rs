@@ -368,7 +368,14 @@ async fn serve_runs_both_bots_with_health_metrics_reload_and_unanswered_question
     );
     let report_text = report.to_string();
     // As JSON values: a bare "1001" may turn up inside a confidence's digits.
-    for user in ["\"7\"", "1001\"", ":1001,", ":1001}", "telegram:", "discord:"] {
+    for user in [
+        "\"7\"",
+        "1001\"",
+        ":1001,",
+        ":1001}",
+        "telegram:",
+        "discord:",
+    ] {
         assert!(
             !report_text.contains(user),
             "no user is recorded: {report_text}"
