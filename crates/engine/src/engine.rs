@@ -696,6 +696,16 @@ impl Engine {
         jobs
     }
 
+    /// True when the bot's last reply to this user answered from the knowledge base: an
+    /// entry or a role.
+    fn careers_answered(&self, state: &UserState) -> bool {
+        (state.turns.last())
+            .and_then(|turn| turn.topic.as_deref())
+            .is_some_and(|topic| {
+                self.knowledge.entry(topic).is_some() || self.knowledge.role(topic).is_some()
+            })
+    }
+
     /// The safety stage's assessment of a message that was read.
     /// When no sign of urgency speaks and nothing asks about careers, the bank of examples is
     /// the net: a clause close to examples of an emergency, a crisis or a health worry gets
@@ -721,9 +731,7 @@ impl Engine {
         if assessment.careers || assessment.idiom || !unsigned || self.asks_known(reading) {
             return assessment;
         }
-        let careers_answered = (state.turns.last())
-            .and_then(|turn| turn.topic.as_deref())
-            .is_some_and(|topic| self.knowledge.entry(topic).is_some());
+        let careers_answered = self.careers_answered(state);
         for (index, clause) in reading.clauses.iter().enumerate() {
             let lexicon = self.analyzer.lexicon();
             if careers_answered && clause.asks && lexicon.refers_back(&clause.words) {
@@ -1095,11 +1103,17 @@ impl Engine {
         // patient-services reply.
         // Nor is one that asks about a role named or described for the out-of-scope reply
         // ("the ones who drive people to hospital appointments, how do u get into that").
+        // Nor is a question that refers back to the careers answer before it ("is it nhs only
+        // or private too" after audiology).
+        let follows_careers =
+            self.careers_answered(state) && self.analyzer.lexicon().refers_back(&analysis.words);
         let intent = self.intent_index.rank(&analysis).into_iter().find(|m| {
             let kind = self.intents[m.doc].kind;
             !(kind.is_safety()
                 || kind == IntentKind::PatientServices && careers
-                || kind == IntentKind::OutOfScope && !named.is_empty() && reading.requests())
+                || kind == IntentKind::OutOfScope
+                    && (!named.is_empty() || follows_careers)
+                    && reading.requests())
         });
         let (intent, intent_confidence) =
             intent.map_or((None, 0.0), |m| (Some(m.doc), m.confidence));
