@@ -1079,8 +1079,8 @@ impl Engine {
         let wished = (beyond_job.is_none() && !described)
             .then(|| self.wished_alone(reading, &whole, &named, &jobs))
             .flatten();
-        // "Applied for like 6 HCA posts and heard nothing. What happens once you press
-        // submit?": roles only told of beside a question that asks of something else.
+        // "Paramedics have got her now… back to the receptionist job, how do i apply for one":
+        // roles only told of beside a question that asks of something else.
         let told_aside = (beyond_job.is_none() && wished.is_none() && !described && !interest)
             .then(|| self.told_aside(reading, &named, &analysis.words))
             .flatten();
@@ -1804,7 +1804,7 @@ impl Engine {
     /// The entries the question finds alone, when it says all it asks in its own words, names
     /// no role and finds its entry surely, and that entry is about none of `roles`: the roles
     /// told beside it are not what is asked ("I'm a porter at my local hospital… how do I move
-    /// up", "applied for 6 HCA posts and heard nothing, what happens once you press submit").
+    /// up"). A question that refers back ("does a human read it?") is not read alone.
     fn asked_without_roles(&self, reading: &Reading, roles: &[usize]) -> Option<Vec<Hit>> {
         let asked = reading.asked()?;
         if self.own_words(&asked.words) < ASKED_WORDS
