@@ -125,6 +125,12 @@ enum Sign {
     Now,
     /// The event is in the past ("last year", "when I was little").
     Past,
+    /// The event is long past ("when I was 17", "years ago"): a crisis told of so, beside a
+    /// careers question and with nothing happening now, is the writer's past, not a crisis
+    /// ("tried to kill myself at 17… im 25 now and want to be a wellbeing practitioner, how?").
+    LongAgo,
+    /// What comes back ("again", "lately"): a crisis long ago beside it is no past.
+    Recurring,
     /// A symptom that has lasted days or more, or comes and goes ("chest tightness on and off
     /// for a week"): an emergency's signs in it are a health worry, unless something says it
     /// is happening now.
@@ -600,6 +606,14 @@ impl Safety {
                         && other.span.start <= hit.span.start
                         && hit.span.end <= other.span.end
                         && other.span.len() > hit.span.len()
+                        // An idiom holding a crisis sign's last word cancels it too ("this
+                        // job search is killing me" is no search for a way to kill). Not a
+                        // symptom's: "my back's been killing me" is pain.
+                        || other.pattern.sign == Sign::Idiom
+                            && hit.pattern.sign == Sign::Crisis
+                            && other.span.start < hit.span.end
+                            && hit.span.end <= other.span.end
+                            && hit.span.start < other.span.start
                 })
         };
         let mut found: HashSet<Sign> = hits
@@ -613,6 +627,9 @@ impl Safety {
         });
         if found.contains(&Sign::HealthQuestion) {
             found.insert(Sign::Health);
+        }
+        if found.contains(&Sign::LongAgo) {
+            found.insert(Sign::Past);
         }
         let signals = hits
             .iter()
@@ -775,6 +792,7 @@ impl Signs {
         let framed = careers && (self.careers || !personal);
         let emergency = self.has(Sign::Emergency) || self.red_flagged();
         let lasting = self.lasting && !now;
+        let long_ago = self.has(Sign::LongAgo) && !now && !self.has(Sign::Recurring);
 
         // A health worry: a symptom, a condition not disclosed beside a careers question, or a
         // red flag of someone the writer knows (of the writer, alone, none: "confused af"
@@ -794,7 +812,9 @@ impl Signs {
         let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
         if emergency && !past && !framed && !lasting {
             Outcome::Emergency
-        } else if self.has(Sign::Crisis) || (self.has(Sign::CrisisTopic) && !past && !careers) {
+        } else if self.has(Sign::Crisis) && !(long_ago && careers_anywhere && asks)
+            || (self.has(Sign::CrisisTopic) && !past && !careers)
+        {
             Outcome::Crisis
         } else if health && (background || asks_symptom || !self.careers && !careers_topic) {
             Outcome::Health
