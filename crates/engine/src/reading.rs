@@ -611,11 +611,25 @@ impl Reader {
         }
         let mut end = words.len();
         while end > start {
-            let Some((len, kind)) = self
-                .noise
+            let noise_ending = |end: usize| {
+                self.noise
+                    .longest_ending(words, end)
+                    .filter(|(len, _)| end - len >= start)
+            };
+            // Whom the thanks at the end is addressed to ("amazing thanks hun").
+            let addressed = self
+                .addressed
                 .longest_ending(words, end)
-                .filter(|(len, _)| end - len >= start)
-            else {
+                .map(|(len, ())| len)
+                .filter(|&len| {
+                    end - len > start
+                        && noise_ending(end - len)
+                            .is_some_and(|(_, kind)| matches!(kind, Noise::Greeting | Noise::Thanks))
+                });
+            let Some((len, kind)) = (match addressed {
+                Some(to) => noise_ending(end - to).map(|(len, kind)| (len + to, kind)),
+                None => noise_ending(end),
+            }) else {
                 break;
             };
             note_noise(*kind, reading);
