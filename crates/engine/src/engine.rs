@@ -18,7 +18,7 @@ use crate::finder::Finder;
 use crate::messages::{fill, variant};
 use crate::pattern::{PatternIndex, WordPattern};
 use crate::profile::{FactFinder, Field};
-use crate::reading::{Clause, Reader, Reading};
+use crate::reading::{Clause, Part, Reader, Reading};
 use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
@@ -1342,6 +1342,19 @@ impl Engine {
             }
             return self.noted_before(reply, &facts);
         }
+        // Two questions joined in one clause ("whats a person spec and how am i meant to write
+        // the supporting info bit??"), neither of which the whole message finds surely: the
+        // first that finds its entry with certainty alone.
+        if named.is_empty()
+            && asks
+            && !assessment.is_some_and(|a| a.cared_for)
+            && let Some(hit) = self.joined_question(reading)
+        {
+            let entry = &self.knowledge.entries[hit.entry];
+            let reply = self.answer(entry, hit.confidence, next);
+            self.note_entry_role(entry, next);
+            return self.noted_before(reply, &facts);
+        }
         // Nothing answers the question, but it asks about careers and the one role named, or
         // the one the writer is thinking of ("I've always fancied being an OT, is it too
         // late?", "thinking about nursing, is that daft at my age"): that role's overview says
@@ -1453,6 +1466,46 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// The first of the questions a clause joins with "and", "but" or "also" ("whats a person
+    /// spec and how do i write the supporting info bit") that finds its entry with certainty
+    /// in words of its own, read alone.
+    fn joined_question(&self, reading: &Reading) -> Option<Hit> {
+        let lexicon = self.analyzer.lexicon();
+        for clause in reading.clauses.iter().filter(|c| c.asks) {
+            let words = &clause.words;
+            let joins: Vec<usize> = (1..words.len())
+                .filter(|&at| {
+                    matches!(words[at - 1].as_str(), "and" | "but" | "also" | "plus")
+                        && lexicon.is_question("", &words[at..])
+                })
+                .collect();
+            if joins.is_empty() {
+                continue;
+            }
+            let starts = std::iter::once(0).chain(joins.iter().copied());
+            let ends = joins.iter().map(|at| at - 1).chain([words.len()]);
+            for (start, end) in starts.zip(ends) {
+                let content: Vec<usize> = (start..end)
+                    .filter(|&at| clause.parts[at] == Part::Content)
+                    .collect();
+                let piece: Vec<String> = content.iter().map(|&at| words[at].clone()).collect();
+                if self.own_words(&piece) < ASKED_WORDS || lexicon.refers_back(&piece) {
+                    continue;
+                }
+                let read = Words {
+                    words: piece,
+                    factors: content.iter().map(|&at| clause.factors[at]).collect(),
+                    corrections: Vec::new(),
+                };
+                let found = self.search(&self.analyzer.weigh(read, true));
+                if let Some(hit) = found.first().filter(|h| h.confidence >= CERTAIN) {
+                    return Some(*hit);
+                }
+            }
+        }
+        None
     }
 
     /// What the clauses that tell say, alone, when the one clause that asks asks only about
