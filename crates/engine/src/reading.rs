@@ -623,8 +623,9 @@ impl Reader {
                 .map(|(len, ())| len)
                 .filter(|&len| {
                     end - len > start
-                        && noise_ending(end - len)
-                            .is_some_and(|(_, kind)| matches!(kind, Noise::Greeting | Noise::Thanks))
+                        && noise_ending(end - len).is_some_and(|(_, kind)| {
+                            matches!(kind, Noise::Greeting | Noise::Thanks)
+                        })
                 });
             let Some((len, kind)) = (match addressed {
                 Some(to) => noise_ending(end - to).map(|(len, kind)| (len + to, kind)),
