@@ -1796,6 +1796,7 @@ impl Engine {
                     .find(&self.analyzer, &content.words[span.clone()]);
                 !roles.is_empty() && roles.iter().all(|role| !named.contains(role))
             })
+            .map(|span| with_band_before(&content.words, span))
             .collect();
         self.search(&self.analyzer.weigh(without_runs(content, &dropped), true))
     }
@@ -2604,6 +2605,26 @@ struct Listed {
     names: Option<usize>,
     /// The line's normalised words.
     words: Vec<String>,
+}
+
+/// `span`, a role's name in `words`, with the pay band told straight before it ("band 6
+/// nurse"): the grade is part of who the writer is, not what they ask about.
+fn with_band_before(words: &[String], span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    const NUMBERS: [&str; 9] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let banded = span.start >= 2
+        && words[span.start - 2] == "band"
+        && (words[span.start - 1]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == 'a' || c == 'b')
+            && words[span.start - 1].starts_with(|c: char| c.is_ascii_digit())
+            || NUMBERS.contains(&words[span.start - 1].as_str()));
+    if banded {
+        span.start - 2..span.end
+    } else {
+        span
+    }
 }
 
 /// `content` without the words in `runs`.
