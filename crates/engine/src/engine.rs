@@ -2473,8 +2473,20 @@ impl Engine {
 
     /// Makes the role an entry is about the one under discussion, if it is about one.
     fn note_entry_role(&self, entry: &Entry, next: &mut UserState) {
-        if let Some(role) = self.entry_role(entry) {
-            next.role = Some(self.knowledge.roles[role].id.clone());
+        let Some(role) = self.entry_role(entry) else {
+            return;
+        };
+        let role = &self.knowledge.roles[role];
+        // An entry on the group that the role under discussion belongs to ("is it hard to get a
+        // job after?" after dietitian, answered by the demand for allied health professions)
+        // leaves that role under discussion, not the group's.
+        let in_group = next
+            .role
+            .as_deref()
+            .and_then(|id| self.knowledge.roles.iter().find(|r| r.id == id))
+            .is_some_and(|current| current.id != role.id && current.entry == role.entry);
+        if !in_group {
+            next.role = Some(role.id.clone());
         }
     }
 

@@ -1095,7 +1095,11 @@ impl Engine {
     /// True when a short message names one role and only turns to it ("what about medicine?",
     /// "and physios?": `role_switch`).
     fn only_names_role(&self, words: &[String], named: &[usize]) -> bool {
-        words.len() <= CARRY_WORDS
+        let soft = words
+            .iter()
+            .filter(|w| self.aspect_soft.contains(*w))
+            .count();
+        words.len() - soft <= CARRY_WORDS
             && self
                 .besides_role(words, named)
                 .is_some_and(|rest| self.role_switch.contains(&rest))
