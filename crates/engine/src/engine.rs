@@ -2480,10 +2480,9 @@ impl Engine {
         // An entry on the group that the role under discussion belongs to ("is it hard to get a
         // job after?" after dietitian, answered by the demand for allied health professions)
         // leaves that role under discussion, not the group's.
-        let in_group = next
-            .role
-            .as_deref()
-            .and_then(|id| self.knowledge.roles.iter().find(|r| r.id == id))
+        let in_group = (next.role.as_deref())
+            .and_then(|id| self.role_index(id))
+            .map(|current| &self.knowledge.roles[current])
             .is_some_and(|current| current.id != role.id && current.entry == role.entry);
         if !in_group {
             next.role = Some(role.id.clone());
@@ -2622,16 +2621,9 @@ struct Listed {
 /// `span`, a role's name in `words`, with the pay band told straight before it ("band 6
 /// nurse"): the grade is part of who the writer is, not what they ask about.
 fn with_band_before(words: &[String], span: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    const NUMBERS: [&str; 9] = [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
     let banded = span.start >= 2
         && words[span.start - 2] == "band"
-        && (words[span.start - 1]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == 'a' || c == 'b')
-            && words[span.start - 1].starts_with(|c: char| c.is_ascii_digit())
-            || NUMBERS.contains(&words[span.start - 1].as_str()));
+        && crate::pattern::is_number(&words[span.start - 1]);
     if banded {
         span.start - 2..span.end
     } else {

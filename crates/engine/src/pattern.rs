@@ -32,6 +32,11 @@ const NUMBER_WORDS: [&str; 19] = [
     "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
 ];
 
+/// True for a number, in digits or in words (`NUMBER_WORDS`): what `#` matches.
+pub(crate) fn is_number(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&word)
+}
+
 /// Up to this many soft words may sit between two words of a pattern.
 const MOST_SOFT: usize = 2;
 
@@ -316,7 +321,7 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
             .find_map(|skip| match_at(rest, text, at + skip, false)),
         Token::Number => words
             .get(at)
-            .filter(|w| w.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&w.as_str()))
+            .filter(|w| is_number(w))
             .and_then(|_| match_at(rest, text, at + 1, false)),
         Token::Except(options) => words
             .get(at)

@@ -829,9 +829,13 @@ impl Signs {
 impl Sign {
     /// True for signs whose longer matches hide shorter ones inside them ("help people", a
     /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
-    /// rash" is still a rash).
+    /// rash" is still a rash), nor does when something happened ("took an overdose at 16 and
+    /// just took another one tonight" still holds an overdose).
     fn is_reading(self) -> bool {
-        !matches!(self, Sign::Personal | Sign::Someone | Sign::RedFlag)
+        !matches!(
+            self,
+            Sign::Personal | Sign::Someone | Sign::RedFlag | Sign::LongAgo | Sign::Recurring
+        )
     }
 }
 
