@@ -6,7 +6,7 @@ use frostem::{Algorithm, Stemmer};
 
 use crate::{
     Lexicon,
-    normalize::words,
+    normalize::{information_technology, words},
     typos::{Vocabulary, count},
 };
 
@@ -172,7 +172,7 @@ impl Analyzer {
     /// A user's text as normalised words, typos corrected, each with how much it counts (less
     /// for a corrected word). At most `MAX_WORDS` words are read.
     pub fn read(&self, text: &str) -> Words {
-        let mut raw = words(text);
+        let mut raw = words(&information_technology(text));
         raw.truncate(MAX_WORDS);
         let raw = raw.into_iter().map(|word| self.unstretched(word)).collect();
         let mut read = Words::default();

@@ -60,6 +60,34 @@ pub fn words(text: &str) -> Vec<String> {
     }
 }
 
+/// `text` with "IT" written as a word in capitals, in a text that is not all capitals, read as
+/// "ICT": the field of work ("could i move into IT later on"), which lowercase would make the
+/// pronoun "it".
+pub(crate) fn information_technology(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("IT") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let text_chars = text.chars().take(MAX_CHARS_READ);
+    let upper = text_chars.clone().filter(|c| c.is_uppercase()).count();
+    let lower = text_chars.filter(|c| c.is_lowercase()).count();
+    if upper >= lower {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '\'';
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find("IT") {
+        let (before, after) = (&rest[..at], &rest[at + 2..]);
+        let alone = !before.chars().next_back().is_some_and(is_word_char)
+            && !after.chars().next().is_some_and(is_word_char);
+        out.push_str(before);
+        out.push_str(if alone { "ICT" } else { "IT" });
+        rest = after;
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// `words`, of a text's folded characters.
 fn words_of(chars: impl Iterator<Item = char>) -> Vec<String> {
     let mut out = Vec::new();
@@ -101,6 +129,17 @@ mod tests {
 
     fn check(input: &str, expect: &[&str]) {
         assert_eq!(words(input), expect, "words({input:?})");
+    }
+
+    #[test]
+    fn it_in_capitals_is_the_field_of_work() {
+        let check = |input: &str, expect: &[&str]| {
+            assert_eq!(words(&information_technology(input)), expect, "{input:?}");
+        };
+        check("could i move into IT later", &["could", "i", "move", "into", "ict", "later"]);
+        check("is it hard", &["is", "it", "hard"]);
+        check("IS IT HARD", &["is", "it", "hard"]);
+        check("IT's fine, ITV and SPLIT", &["it's", "fine", "itv", "and", "split"]);
     }
 
     #[test]

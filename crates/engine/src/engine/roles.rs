@@ -1,6 +1,7 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
 use knowledge::Role;
+use rustc_hash::FxHashSet;
 use matcher::{Analysis, Analyzer};
 
 use super::meaning::Meaning;
@@ -723,6 +724,19 @@ impl Engine {
             .iter()
             .chain(&self.role_verbs)
             .any(|cue| contains_phrase(words, cue))
+    }
+
+    /// True when `words` say something of their own besides the phrases and verbs that say a
+    /// job is described: "who runs them?" says nothing, it refers back.
+    pub(super) fn says_more_than_cues(&self, words: &[String]) -> bool {
+        let rest = self.without_phrases(words, &self.role_cues);
+        let verbs: FxHashSet<&str> = (self.role_verbs.iter().flatten())
+            .map(String::as_str)
+            .collect();
+        let rest: Vec<&str> = (rest.split_whitespace())
+            .filter(|w| !verbs.contains(w))
+            .collect();
+        self.own_words(&rest) > 0
     }
 
     /// `words` without the phrases that say a job is being described (role names in them
