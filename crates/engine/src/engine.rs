@@ -1035,8 +1035,8 @@ impl Engine {
         // people at home": a role more specific than the one named.
         // A wish with no role named may describe one ("always wanted to make artificial legs
         // for people"), when the description fits a role well.
-        let cued = self.describes_role(&analysis.words)
-            && self.says_more_than_cues(&analysis.words);
+        let cued =
+            self.describes_role(&analysis.words) && self.says_more_than_cues(&analysis.words);
         let wish_describes = interest && named.is_empty();
         let description = (cued || wish_describes).then(|| self.description(reading, &analysis));
         let described_with = description

@@ -136,10 +136,16 @@ mod tests {
         let check = |input: &str, expect: &[&str]| {
             assert_eq!(words(&information_technology(input)), expect, "{input:?}");
         };
-        check("could i move into IT later", &["could", "i", "move", "into", "ict", "later"]);
+        check(
+            "could i move into IT later",
+            &["could", "i", "move", "into", "ict", "later"],
+        );
         check("is it hard", &["is", "it", "hard"]);
         check("IS IT HARD", &["is", "it", "hard"]);
-        check("IT's fine, ITV and SPLIT", &["it's", "fine", "itv", "and", "split"]);
+        check(
+            "IT's fine, ITV and SPLIT",
+            &["it's", "fine", "itv", "and", "split"],
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Roles named in a message, found in the role catalogue, and "compare X and Y" answered from it.
 
 use knowledge::Role;
-use rustc_hash::FxHashSet;
 use matcher::{Analysis, Analyzer};
+use rustc_hash::FxHashSet;
 
 use super::meaning::Meaning;
 use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
