@@ -47,6 +47,9 @@ const STATEMENT_ANSWER_MIN: f32 = 0.7;
 const CLEAR_MIN: f32 = 0.33;
 const CLEAR_MARGIN: f32 = 0.1;
 const CLEAR_NEAREST: usize = 3;
+/// How many words before an employer outside the NHS may say it is the writer's own ("i've
+/// worked at tesco").
+const ELSEWHERE_OWN_WORDS: usize = 3;
 /// A best entry at least this sure that is also the entry nearest in meaning, with at least
 /// this similarity and this far ahead of the next nearest, answers though under
 /// `ANSWER_MIN`: the two signals agree.
@@ -260,6 +263,14 @@ pub struct Engine {
     own_job: Vec<Vec<String>>,
     /// `role_denied_before` of `intents/messages.toml`, as normalised words.
     role_denied_before: Vec<Vec<String>>,
+    /// `elsewhere` of `intents/messages.toml`, as normalised words.
+    elsewhere: Vec<Vec<String>>,
+    /// `in_the_nhs` of `intents/messages.toml`, normalised.
+    in_the_nhs: FxHashSet<String>,
+    /// `elsewhere_own` of `intents/messages.toml`, normalised.
+    elsewhere_own: FxHashSet<String>,
+    /// The intent named by `elsewhere_intent` of `intents/messages.toml`.
+    elsewhere_intent: Option<usize>,
     /// `role_denied_stand_in` of `intents/messages.toml`, as normalised words.
     role_denied_stand_in: Vec<String>,
     /// `alternative_before` of `intents/messages.toml`, as normalised words.
@@ -339,6 +350,7 @@ impl Engine {
             return Err(Error::content(&reading_file.path, 1, message));
         }
         analyzer.protect(quoted(&places_file.text).flat_map(str::split_whitespace));
+        analyzer.protect(messages.elsewhere.iter().flat_map(|p| p.split_whitespace()));
         let english = content.intents_file(ENGLISH)?;
         analyzer.protect(english.text.lines().filter(|l| !l.starts_with('#')));
         let safety = Safety::parse(
@@ -422,6 +434,16 @@ impl Engine {
         let job_before = phrases(&messages.job_before);
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
+        let elsewhere = phrases(&messages.elsewhere);
+        let in_the_nhs = word_set(&messages.in_the_nhs);
+        let elsewhere_own = word_set(&messages.elsewhere_own);
+        let elsewhere_intent = match messages.elsewhere_intent.as_deref() {
+            Some(id) => Some(intents.iter().position(|i| i.id == id).ok_or_else(|| {
+                let message = format!("elsewhere_intent names {id:?}, which is no intent");
+                Error::content(&messages_file.path, 1, message)
+            })?),
+            None => None,
+        };
         let role_denied_stand_in = analyzer.normal_words(&messages.role_denied_stand_in);
         let alternative_before = phrases(&messages.alternative_before);
         let job_not_after = word_set(&messages.job_not_after);
@@ -479,6 +501,10 @@ impl Engine {
             job_left_before,
             own_job,
             role_denied_before,
+            elsewhere,
+            in_the_nhs,
+            elsewhere_own,
+            elsewhere_intent,
             role_denied_stand_in,
             alternative_before,
             compare_words,
@@ -951,6 +977,11 @@ impl Engine {
         }
         let analysis = self.analyzer.weigh(self.searched_content(reading), true);
         if let Some(intent) = self.triggered(&analysis) {
+            return self.intent_reply(intent, 1.0, state, next, &analysis.words);
+        }
+        if let Some(intent) = self.elsewhere_intent
+            && self.asks_elsewhere(reading)
+        {
             return self.intent_reply(intent, 1.0, state, next, &analysis.words);
         }
         let (mut named, named_as_places) = self.roles_named(&analysis.words);
@@ -2248,6 +2279,38 @@ impl Engine {
                 }
             })
             .collect()
+    }
+
+    /// True when the message asks about an employer or a kind of work outside the NHS ("any
+    /// jobs going at tesco?", "what grades do you need to be a vet"), not the writer's own
+    /// ("i work at tesco, what could i do in the nhs"), and says nothing of the NHS, health
+    /// care or an NHS role besides.
+    fn asks_elsewhere(&self, reading: &Reading) -> bool {
+        let mut asked = false;
+        for clause in &reading.clauses {
+            let words = &clause.words;
+            if words.iter().any(|w| self.in_the_nhs.contains(w)) {
+                return false;
+            }
+            let mut rest = words.clone();
+            for at in 0..words.len() {
+                let longest = (self.elsewhere.iter())
+                    .filter(|p| !p.is_empty() && words[at..].starts_with(p))
+                    .max_by_key(|p| p.len());
+                let Some(found) = longest else {
+                    continue;
+                };
+                let before = &words[at.saturating_sub(ELSEWHERE_OWN_WORDS)..at];
+                asked |= !before.iter().any(|w| self.elsewhere_own.contains(w));
+                for word in &mut rest[at..at + found.len()] {
+                    word.clear();
+                }
+            }
+            if !self.role_names.find(&self.analyzer, &rest).is_empty() {
+                return false;
+            }
+        }
+        asked
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.

@@ -100,6 +100,21 @@ pub struct Messages {
     /// Words after which the writer names what they do not want instead ("instead of uni").
     #[serde(default)]
     pub alternative_before: Vec<String>,
+    /// Employers and kinds of work outside the NHS ("tesco", "vet"): a question about one of
+    /// them that says nothing of the NHS or health care (`in_the_nhs`) and names no NHS role
+    /// gets the reply of the intent `elsewhere_intent`.
+    #[serde(default)]
+    pub elsewhere: Vec<String>,
+    /// Words that say a message is about the NHS or health care after all.
+    #[serde(default)]
+    pub in_the_nhs: Vec<String>,
+    /// The intent that answers a question about work outside the NHS.
+    #[serde(default)]
+    pub elsewhere_intent: Option<String>,
+    /// Words before an employer of `elsewhere` that make it the writer's own ("i work at
+    /// tesco"): who they are, not what they ask about.
+    #[serde(default)]
+    pub elsewhere_own: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
