@@ -263,6 +263,8 @@ pub struct Engine {
     own_job: Vec<Vec<String>>,
     /// `role_denied_before` of `intents/messages.toml`, as normalised words.
     role_denied_before: Vec<Vec<String>>,
+    /// `in_general` of `intents/messages.toml`, as normalised words.
+    in_general: Vec<Vec<String>>,
     /// `elsewhere` of `intents/messages.toml`, as normalised words.
     elsewhere: Vec<Vec<String>>,
     /// `in_the_nhs` of `intents/messages.toml`, normalised.
@@ -435,6 +437,7 @@ impl Engine {
         let own_job = phrases(&messages.own_job);
         let role_denied_before = phrases(&messages.role_denied_before);
         let elsewhere = phrases(&messages.elsewhere);
+        let in_general = phrases(&messages.in_general);
         let in_the_nhs = word_set(&messages.in_the_nhs);
         let elsewhere_own = word_set(&messages.elsewhere_own);
         let elsewhere_intent = match messages.elsewhere_intent.as_deref() {
@@ -502,6 +505,7 @@ impl Engine {
             own_job,
             role_denied_before,
             elsewhere,
+            in_general,
             in_the_nhs,
             elsewhere_own,
             elsewhere_intent,

@@ -100,6 +100,10 @@ pub struct Messages {
     /// Words after which the writer names what they do not want instead ("instead of uni").
     #[serde(default)]
     pub alternative_before: Vec<String>,
+    /// Phrases that ask about NHS jobs in general ("most nhs jobs"), not the role under
+    /// discussion.
+    #[serde(default)]
+    pub in_general: Vec<String>,
     /// Employers and kinds of work outside the NHS ("tesco", "vet"): a question about one of
     /// them that says nothing of the NHS or health care (`in_the_nhs`) and names no NHS role
     /// gets the reply of the intent `elsewhere_intent`.

@@ -446,7 +446,8 @@ impl Engine {
         // A role under discussion counts when the question follows it up, not when it says
         // more of its own than an entry answers ("where are training posts advertised? a
         // friend mentioned Oriel").
-        let follows_role = state.role.is_some() && self.follows_up(words, refers);
+        let follows_role =
+            state.role.is_some() && self.follows_up(words, refers) && !self.asks_in_general(words);
         // Nor is an entry of another part of the knowledge than the aspect's entry ("how do i
         // find nursing jobs" is not asked of "Demand for nurses", as "where do I apply for
         // doctor training posts" is of Oriel's entry).
@@ -484,7 +485,10 @@ impl Engine {
             // entry about that role answers with certainty and is not the one just shown.
             // The same when no entry answers with certainty ("which council would I register
             // with once qualified?" about nursing is not about doctors' training).
-            [] if self.follows_up(words, refers) || certain.is_none() => {
+            // Not a question about NHS jobs in general ("wat gcses do most nhs jobs want").
+            [] if (self.follows_up(words, refers) || certain.is_none())
+                && !self.asks_in_general(words) =>
+            {
                 let role = self.role_index(state.role.as_deref()?)?;
                 let entry_says_more = certain_role.is_some_and(|(entry, about)| {
                     about == Some(role) && state.topic.as_deref() != Some(entry.id.as_str())
@@ -939,6 +943,12 @@ impl Engine {
             return reply;
         }
         self.role_reply(role, self.role_card(role, &ALL_FIELDS), None, next)
+    }
+
+    /// True when the words ask about NHS jobs in general ("most nhs jobs", "in general"), not
+    /// the role under discussion.
+    fn asks_in_general(&self, words: &[String]) -> bool {
+        (self.in_general.iter()).any(|phrase| contains_phrase(words, phrase))
     }
 
     /// The fact of a role the message asks about ("how long" asks about training).
