@@ -116,7 +116,8 @@ pub struct Messages {
     #[serde(default)]
     pub elsewhere_intent: Option<String>,
     /// Words before an employer of `elsewhere` that make it the writer's own ("i work at
-    /// tesco"): who they are, not what they ask about.
+    /// tesco") or what an NHS job is compared with ("better paid than tesco"): not what they
+    /// ask about.
     #[serde(default)]
     pub elsewhere_own: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
