@@ -221,6 +221,8 @@ pub struct Engine {
     role_cues_after_name: Vec<Vec<String>>,
     /// `role_verbs` of `intents/messages.toml`, normalised.
     role_verbs: Vec<Vec<String>>,
+    /// Every word of `role_verbs`.
+    role_verb_words: FxHashSet<String>,
     /// `role_switch` of `intents/messages.toml`, normalised.
     role_switch: Vec<Vec<String>>,
     /// `role_define` of `intents/messages.toml`, normalised.
@@ -413,6 +415,7 @@ impl Engine {
             .chain(role_cues_after_name.iter().cloned())
             .collect();
         let role_verbs = phrases(&messages.role_verbs);
+        let role_verb_words = role_verbs.iter().flatten().cloned().collect();
         let role_switch = phrases(&messages.role_switch);
         let role_define = phrases(&messages.role_define);
         let word_set = |list: &[String]| -> FxHashSet<String> {
@@ -483,6 +486,7 @@ impl Engine {
             role_cues,
             role_cues_after_name,
             role_verbs,
+            role_verb_words,
             role_switch,
             picked_after,
             role_place_after,
@@ -2290,31 +2294,45 @@ impl Engine {
     /// ("i work at tesco, what could i do in the nhs"), and says nothing of the NHS, health
     /// care or an NHS role besides.
     fn asks_elsewhere(&self, reading: &Reading) -> bool {
+        // Where each employer named starts in each clause, and how many words it has.
+        let found: Vec<Vec<(usize, usize)>> = (reading.clauses.iter())
+            .map(|clause| self.elsewhere_spans(&clause.words))
+            .collect();
+        if found.iter().all(Vec::is_empty) {
+            return false;
+        }
         let mut asked = false;
-        for clause in &reading.clauses {
+        for (clause, found) in reading.clauses.iter().zip(&found) {
             let words = &clause.words;
             if words.iter().any(|w| self.in_the_nhs.contains(w)) {
                 return false;
             }
-            let mut rest = words.clone();
-            for at in 0..words.len() {
-                let longest = (self.elsewhere.iter())
-                    .filter(|p| !p.is_empty() && words[at..].starts_with(p))
-                    .max_by_key(|p| p.len());
-                let Some(found) = longest else {
-                    continue;
-                };
+            let mut rest = std::borrow::Cow::Borrowed(words);
+            for &(at, len) in found {
                 let before = &words[at.saturating_sub(ELSEWHERE_OWN_WORDS)..at];
                 asked |= !before.iter().any(|w| self.elsewhere_own.contains(w));
-                for word in &mut rest[at..at + found.len()] {
-                    word.clear();
-                }
+                rest.to_mut()[at..at + len]
+                    .iter_mut()
+                    .for_each(String::clear);
             }
             if !self.role_names.find(&self.analyzer, &rest).is_empty() {
                 return false;
             }
         }
         asked
+    }
+
+    /// Where each employer of `elsewhere` starts in `words` (the longest there), and how many
+    /// words it has.
+    fn elsewhere_spans(&self, words: &[String]) -> Vec<(usize, usize)> {
+        (0..words.len())
+            .filter_map(|at| {
+                (self.elsewhere.iter())
+                    .filter(|p| !p.is_empty() && words[at..].starts_with(p))
+                    .map(|p| (at, p.len()))
+                    .max_by_key(|&(_, len)| len)
+            })
+            .collect()
     }
 
     /// The intent whose trigger phrase the message contains, emergencies first.

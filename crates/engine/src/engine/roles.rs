@@ -2,7 +2,6 @@
 
 use knowledge::Role;
 use matcher::{Analysis, Analyzer};
-use rustc_hash::FxHashSet;
 
 use super::meaning::Meaning;
 use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
@@ -734,11 +733,8 @@ impl Engine {
     /// job is described: "who runs them?" says nothing, it refers back.
     pub(super) fn says_more_than_cues(&self, words: &[String]) -> bool {
         let rest = self.without_phrases(words, &self.role_cues);
-        let verbs: FxHashSet<&str> = (self.role_verbs.iter().flatten())
-            .map(String::as_str)
-            .collect();
         let rest: Vec<&str> = (rest.split_whitespace())
-            .filter(|w| !verbs.contains(w))
+            .filter(|w| !self.role_verb_words.contains(*w))
             .collect();
         self.own_words(&rest) > 0
     }
