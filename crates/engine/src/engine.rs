@@ -286,6 +286,9 @@ pub struct Engine {
     /// For each knowledge entry, the phrases of its subject and keywords with two words or
     /// more that are not stop words, as normalised words: how a message names its subject.
     subject_phrases: Vec<Vec<Vec<String>>>,
+    /// The first keyword of each entry about a group of roles (tagged `roles`), as normalised
+    /// words: the group's own name ("ambulance", "digital").
+    group_names: Vec<Vec<String>>,
     /// The knowledge's subjects and keywords of one word (besides stop words), normalised:
     /// words that name what a message is about ("hsst", "digital").
     subject_words: FxHashSet<String>,
@@ -409,6 +412,11 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let compared_before = phrases(&messages.compared_before);
         let subject_phrases = subject_phrases(&knowledge, &analyzer);
+        let group_names = (knowledge.entries.iter())
+            .filter(|entry| entry.tags.iter().any(|t| t == "roles"))
+            .filter_map(|entry| entry.keywords.first())
+            .map(|name| analyzer.normal_words(name))
+            .collect();
         let subject_words = subject_words(&knowledge, &analyzer);
         let role_cues_after_name: Vec<Vec<String>> = phrases(&messages.role_cues_after_name);
         let role_cues = (phrases(&messages.role_cues).into_iter())
@@ -467,6 +475,7 @@ impl Engine {
         Ok(Engine {
             compared_before,
             subject_phrases,
+            group_names,
             subject_words,
             knowledge,
             intents,
@@ -1329,6 +1338,30 @@ impl Engine {
         ) {
             return self.noted_before(reply, &facts);
         }
+        // A fact asked of no role that one entry answers for everyone ("do they take people my
+        // age?" after the non-clinical jobs, "am i too old at 45 to start"): that entry.
+        // So is a fact the same for every role asked of a group of roles ("where do i look for
+        // ambulance vacancies").
+        if named.is_empty()
+            && state.role.is_none()
+            && let Some(aspect) = self.aspect(words)
+        {
+            let entry = match aspect.otherwise.as_deref() {
+                Some(id) => self.knowledge.entry(id),
+                // Unless what the message finds is already of that kind ("where do u apply for
+                // dental foundation training": how doctors and dentists apply).
+                None => (aspect.entry.as_deref())
+                    .filter(|id| {
+                        self.names_group(words)
+                            && !best_entry.is_some_and(|b| same_section(&b.id, id))
+                    })
+                    .and_then(|id| self.knowledge.entry(id)),
+            };
+            if let Some(entry) = entry {
+                let reply = self.answer(entry, ANSWER_MIN, next);
+                return self.noted_before(reply, &facts);
+            }
+        }
         // "How long does that take?" with nothing under discussion: ask, don't guess.
         let no_context = state.topic.is_none() && state.role.is_none() && named.is_empty();
         let short = words.len() <= SHORT_FOLLOW_UP;
@@ -1728,6 +1761,11 @@ impl Engine {
             })
             .collect();
         without_runs(content, &runs)
+    }
+
+    /// True when `words` name a group of roles by its subject ("ambulance", "digital").
+    fn names_group(&self, words: &[String]) -> bool {
+        (self.group_names.iter()).any(|name| contains_phrase(words, name))
     }
 
     /// The roles `words` name, and the roles they name only as places ("at the gp", "gp
@@ -2768,6 +2806,13 @@ pub(crate) fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
     phrase_position(words, phrase).is_some()
 }
 
+/// True when two entry ids are in the same section of the knowledge ("apply.oriel" and
+/// "apply.nhs-jobs").
+fn same_section(one: &str, other: &str) -> bool {
+    one.split_once('.').map(|(section, _)| section)
+        == other.split_once('.').map(|(section, _)| section)
+}
+
 /// Where the phrase (normalised words) first occurs in `words` as a run.
 pub(crate) fn phrase_position(words: &[String], phrase: &[String]) -> Option<usize> {
     if phrase.is_empty() {
@@ -2843,6 +2888,12 @@ fn aspect_patterns(
             let at = file.text.find(&format!("\"{}\"", aspect.ask)).unwrap_or(0);
             matcher::line_of(&file.text, at)
         };
+        if let Some(id) = aspect.otherwise.as_deref()
+            && knowledge.entry(id).is_none()
+        {
+            let message = format!("aspect '{}': no knowledge entry '{id}'", aspect.ask);
+            return Err(Error::content(&file.path, line(), message));
+        }
         match aspect.entry.as_deref() {
             Some(id) if knowledge.entry(id).is_none() => {
                 let message = format!("aspect '{}': no knowledge entry '{id}'", aspect.ask);

@@ -237,6 +237,10 @@ pub struct Aspect {
     /// nation), instead of facts from the role's record.
     #[serde(default)]
     pub entry: Option<String>,
+    /// A knowledge entry that answers this question when no role is named or under
+    /// discussion ("do they take people my age?" after the non-clinical jobs).
+    #[serde(default)]
+    pub otherwise: Option<String>,
     /// How people ask about it.
     pub phrases: Vec<String>,
     /// A button that asks about it ("How long is the training?").

@@ -382,14 +382,15 @@ impl Safety {
             .iter()
             .any(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks);
         // The clauses that ask about a job, a role or a course, and not as a patient or about
-        // the writer's own care.
+        // the writer's own care; the writer's own way into a job is no care of theirs ("how do
+        // i get into audiology, my hearing aid lady made it look class").
         let careers_asked: HashSet<usize> = parts
             .iter()
             .filter(|(index, _, signs)| {
                 signs.careers
                     && reading.clauses[*index].asks
                     && !signs.has(Sign::Patient)
-                    && !signs.has(Sign::Personal)
+                    && (!signs.has(Sign::Personal) || signs.has(Sign::Careers))
             })
             .map(|(index, _, _)| *index)
             .collect();

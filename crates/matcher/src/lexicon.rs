@@ -164,15 +164,21 @@ impl Lexicon {
         // "did", "have", "has" and "had" before an article tell what the writer did or has,
         // with the "I" dropped: "did a computing HND", "have a degree in biology".
         // "would love to", "would like to" wish rather than ask, without a question mark.
+        // "can not", "do not" tell what the writer cannot do or does not, with the "I"
+        // dropped ("cant sleep, lying awake till 4am"), unless a subject follows ("dont you
+        // need a degree").
         let first_two = (
             words.first().map(String::as_str),
             words.get(1).map(String::as_str),
         );
-        let told = matches!(
-            first_two,
-            (Some("did" | "have" | "has" | "had"), Some("a" | "an"))
-                | (Some("would"), Some("love" | "like"))
-        );
+        let denies = first_two.1 == Some("not")
+            && !words.get(2).is_some_and(|w| SUBJECTS.contains(&w.as_str()));
+        let told = denies
+            || matches!(
+                first_two,
+                (Some("did" | "have" | "has" | "had"), Some("a" | "an"))
+                    | (Some("would"), Some("love" | "like"))
+            );
         let opens = words.first().is_some_and(asks)
             && !told
             && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
