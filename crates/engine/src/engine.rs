@@ -1340,17 +1340,16 @@ impl Engine {
         }
         // A fact asked of no role that one entry answers for everyone ("do they take people my
         // age?" after the non-clinical jobs, "am i too old at 45 to start"): that entry.
-        // So is a fact the same for every role asked of a group of roles ("where do i look for
-        // ambulance vacancies").
+        // So is a fact the same for every role asked of a group of roles, whatever role was
+        // under discussion ("where do i look for ambulance vacancies").
         if named.is_empty()
-            && state.role.is_none()
             && let Some(aspect) = self.aspect(words)
         {
             let entry = match aspect.otherwise.as_deref() {
-                Some(id) => self.knowledge.entry(id),
+                Some(id) if state.role.is_none() => self.knowledge.entry(id),
                 // Unless what the message finds is already of that kind ("where do u apply for
                 // dental foundation training": how doctors and dentists apply).
-                None => (aspect.entry.as_deref())
+                _ => (aspect.entry.as_deref())
                     .filter(|id| {
                         self.names_group(words)
                             && !best_entry.is_some_and(|b| same_section(&b.id, id))

@@ -241,6 +241,10 @@ pub struct Aspect {
     /// discussion ("do they take people my age?" after the non-clinical jobs).
     #[serde(default)]
     pub otherwise: Option<String>,
+    /// True when the writer's situation tells it, wherever the message asks: trained abroad
+    /// and asking whether they can work as a midwife asks about joining from overseas.
+    #[serde(default)]
+    pub told: bool,
     /// How people ask about it.
     pub phrases: Vec<String>,
     /// A button that asks about it ("How long is the training?").

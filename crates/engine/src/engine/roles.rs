@@ -378,8 +378,22 @@ impl Engine {
         // ("retired paramedic wanting to come back part time, is that possible?"); "they" there
         // are people, not what was said ("got an interview… what checks do they do before i can
         // start" asks about the checks, not the interview).
+        // A fact told as the writer's situation stands where the question asks nothing of its
+        // own and no other entry answers it ("qualified as a midwife in nigeria… can i
+        // work as a midwife in the nhs"; not "does his nursing degree from ghana count").
+        let told = |aspect: &Aspect| {
+            aspect.told
+                && asked.is_none_or(|asked| self.aspect(asked).is_none())
+                && best.is_none_or(|(entry, confidence)| {
+                    confidence < ANSWER_MIN
+                        || named
+                            .iter()
+                            .any(|&r| self.knowledge.roles[r].entry == entry.id)
+                })
+        };
         let aspect = self.aspect(words).filter(|aspect| {
             aspect.entry.is_none()
+                || told(aspect)
                 || asked.is_none_or(|asked| {
                     self.analyzer.lexicon().refers_back(asked)
                         && !asked.iter().any(|w| matches!(w.as_str(), "they" | "them"))
