@@ -1338,6 +1338,21 @@ impl Engine {
         ) {
             return self.noted_before(reply, &facts);
         }
+        // A place told with a question that only refers back ("I'm in Swansea tho, what about
+        // there?"): the answer under discussion again, for that nation.
+        let refers_to_place = words.iter().any(|w| matches!(w.as_str(), "there" | "here"));
+        if reading.place.is_some()
+            && (refers || refers_to_place)
+            && named.is_empty()
+            && self.own_words(words) == 0
+            && let Some(entry) = state
+                .topic
+                .as_deref()
+                .and_then(|id| self.knowledge.entry(id))
+        {
+            let reply = self.answer(entry, ANSWER_MIN, next);
+            return self.noted_before(reply, &facts);
+        }
         // A fact asked of no role that one entry answers for everyone ("do they take people my
         // age?" after the non-clinical jobs, "am i too old at 45 to start"): that entry.
         // So is a fact the same for every role asked of a group of roles, whatever role was
