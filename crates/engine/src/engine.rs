@@ -1777,6 +1777,20 @@ impl Engine {
         without_runs(content, &runs)
     }
 
+    /// True when the subject of `entry` is one word besides stop words and `words` turn to it
+    /// ("what about apprenticeships", "how about apprenticeships").
+    fn turns_to_one_word_subject(&self, words: &[String], entry: &Entry) -> bool {
+        let lexicon = self.analyzer.lexicon();
+        let subject = self.analyzer.normal_words(&entry.subject);
+        let own: Vec<&String> = (subject.iter())
+            .filter(|w| !lexicon.is_stop_word(w))
+            .collect();
+        match own[..] {
+            [word] => words.windows(2).any(|p| p[0] == "about" && &p[1] == word),
+            _ => false,
+        }
+    }
+
     /// True when `words` name a group of roles by its subject ("ambulance", "digital").
     fn names_group(&self, words: &[String]) -> bool {
         (self.group_names.iter()).any(|name| contains_phrase(words, name))
@@ -2097,9 +2111,13 @@ impl Engine {
         }
         // "How is specialty training recruited, is it nhs jobs?" after psychiatry: "it" is the
         // subject the message names, of the entry it finds with certainty.
+        // So is a subject of one word turned to ("wat about apprenticeships, is it paid??"
+        // after jobs from school).
         if alone.first().is_some_and(|h| {
+            let entry = &self.knowledge.entries[h.entry];
             h.confidence >= CERTAIN
-                && self.says_subject(&analysis.words, &self.knowledge.entries[h.entry])
+                && (self.says_subject(&analysis.words, entry)
+                    || self.turns_to_one_word_subject(&analysis.words, entry))
         }) {
             return None;
         }
