@@ -297,6 +297,9 @@ program = "programme"
         assert!(!is_question("would love to get into research"));
         assert!(is_question("would i need a degree"));
         assert!(is_question("would love to know, can i apply?"));
+        // "can't" is read "can not": a statement with the "I" dropped, unless a subject follows.
+        assert!(!is_question("can not sleep lying awake till 4am"));
+        assert!(is_question("can not you apply online"));
     }
 
     #[test]
