@@ -1110,7 +1110,8 @@ impl Engine {
         named: &[usize],
         state: &UserState,
     ) -> Option<&Aspect> {
-        if named.len() != 1 || words.len() > CARRY_WORDS {
+        // "Whats audiology": what the role is, not the fact asked before.
+        if named.len() != 1 || words.len() > CARRY_WORDS || self.asks_what_role_is(words, named) {
             return None;
         }
         state
