@@ -1361,7 +1361,11 @@ impl Engine {
             && let Some(aspect) = self.aspect(words)
         {
             let entry = match aspect.otherwise.as_deref() {
-                Some(id) if state.role.is_none() => self.knowledge.entry(id),
+                // Unless an entry answers the message surely ("will i get any experience of
+                // leadership on the mary seacole programme").
+                Some(id) if state.role.is_none() && knowledge_confidence < CERTAIN => {
+                    self.knowledge.entry(id)
+                }
                 // Unless what the message finds is already of that kind ("where do u apply for
                 // dental foundation training": how doctors and dentists apply).
                 _ => (aspect.entry.as_deref())
