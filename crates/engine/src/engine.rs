@@ -287,7 +287,7 @@ pub struct Engine {
     /// more that are not stop words, as normalised words: how a message names its subject.
     subject_phrases: Vec<Vec<Vec<String>>>,
     /// The first keyword of each entry about a group of roles (tagged `roles`), as normalised
-    /// words: the group's own name ("ambulance", "digital").
+    /// words: the group's own name ("ambulance", "digital"; see `knowledge/README.md`).
     group_names: Vec<Vec<String>>,
     /// The knowledge's subjects and keywords of one word (besides stop words), normalised:
     /// words that name what a message is about ("hsst", "digital").
@@ -2089,9 +2089,9 @@ impl Engine {
             && self.own_words(&analysis.words) <= BARE_WORDS
             && match alone {
                 [first, second, ..] => {
-                    let kind = |h: &Hit| self.knowledge.entries[h.entry].id.split('.').next();
+                    let id = |h: &Hit| self.knowledge.entries[h.entry].id.as_str();
                     second.confidence + FRAME_MARGIN >= first.confidence
-                        && kind(first) != kind(second)
+                        && !same_section(id(first), id(second))
                         && [first, second].iter().all(|h| {
                             !self.says_subject(&analysis.words, &self.knowledge.entries[h.entry])
                         })
@@ -2845,8 +2845,7 @@ pub(crate) fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
 /// True when two entry ids are in the same section of the knowledge ("apply.oriel" and
 /// "apply.nhs-jobs").
 fn same_section(one: &str, other: &str) -> bool {
-    one.split_once('.').map(|(section, _)| section)
-        == other.split_once('.').map(|(section, _)| section)
+    one.split('.').next() == other.split('.').next()
 }
 
 /// Where the phrase (normalised words) first occurs in `words` as a run.

@@ -238,7 +238,8 @@ pub struct Aspect {
     #[serde(default)]
     pub entry: Option<String>,
     /// A knowledge entry that answers this question when no role is named or under
-    /// discussion ("do they take people my age?" after the non-clinical jobs).
+    /// discussion and no entry answers the message surely ("do they take people my age?"
+    /// after the non-clinical jobs).
     #[serde(default)]
     pub otherwise: Option<String>,
     /// True when the writer's situation tells it, wherever the message asks: trained abroad
