@@ -89,6 +89,12 @@ const REMARK_WORDS: usize = 5;
 /// before the words' best when the words are unsure (`Engine::meaning_first`).
 const MEANING_FIRST_SIMILARITY: f32 = 0.6;
 const MEANING_FIRST_GAP: f32 = 0.1;
+/// A best by words at least this sure is never overruled by meaning.
+const MEANING_OVERRULES_BELOW: f32 = 0.7;
+/// A best by words from `CERTAIN` up is overruled only by an entry this near in meaning, when
+/// the words' best is not among the `MEANING_FAR` nearest.
+const MEANING_SURE_SIMILARITY: f32 = 0.68;
+const MEANING_FAR: usize = 5;
 /// How far ahead, by words and meaning together, what a wish alone finds first must be of an
 /// unrelated next entry (`Engine::wished_alone`).
 const WISH_GAP: f32 = 0.05;
@@ -2030,13 +2036,19 @@ impl Engine {
         let Some(best) = hits.first() else {
             return hits;
         };
-        if best.confidence >= CERTAIN {
+        if best.confidence >= MEANING_OVERRULES_BELOW {
             return hits;
         }
-        let [(nearest, similarity), (_, second), ..] = self.nearest_in_meaning(words, 2)[..] else {
+        let nearest_few = self.nearest_in_meaning(words, MEANING_FAR);
+        let [(nearest, similarity), (_, second), ..] = nearest_few[..] else {
             return hits;
         };
+        // A sure best by words is overruled only when far from the message in meaning.
+        let far = best.confidence < CERTAIN
+            || similarity >= MEANING_SURE_SIMILARITY
+                && !nearest_few.iter().any(|&(entry, _)| entry == best.entry);
         if nearest == best.entry
+            || !far
             || similarity < MEANING_FIRST_SIMILARITY
             || similarity - second < MEANING_FIRST_GAP
         {

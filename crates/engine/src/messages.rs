@@ -246,10 +246,23 @@ pub struct Aspect {
     /// and asking whether they can work as a midwife asks about joining from overseas.
     #[serde(default)]
     pub told: bool,
+    /// The knowledge sections whose entries about no role may answer it for a role named,
+    /// instead of the role's record: "what do i need to be a doctor, the whole thing start to
+    /// finish" is not asked of the stages of applying. Empty: any section's.
+    #[serde(default)]
+    pub sections: Vec<String>,
     /// How people ask about it.
     pub phrases: Vec<String>,
     /// A button that asks about it ("How long is the training?").
     pub ask: String,
+}
+
+impl Aspect {
+    /// True when an entry about no role of the section of `id` may answer it (`sections`).
+    pub(crate) fn answered_in(&self, id: &str) -> bool {
+        let section = id.split_once('.').map_or(id, |(section, _)| section);
+        self.sections.is_empty() || self.sections.iter().any(|s| s == section)
+    }
 }
 
 /// The names of what is stored about a user.

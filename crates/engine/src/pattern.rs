@@ -10,7 +10,9 @@
 //! - `<class>`: one of the phrases of a named class;
 //! - `~word`: any form of the word (`~kill` is kill, kills, killing, killed);
 //! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number;
-//! - `!a|b`: one word that is none of these ("what do !i|we * do" is not "what do i do").
+//! - `!a|b`: one word that is none of these ("what do !i|we * do" is not "what do i do");
+//! - `$`: the end of the text or part matched on, after any soft words ("where can i get help
+//!   $" is not "where can i get help with my cv").
 //!
 //! Matching is linear in the words times the pattern's gaps: no backtracking beyond a gap's
 //! few positions.
@@ -53,6 +55,8 @@ enum Token {
     Number,
     /// One word that is none of these.
     Except(Vec<String>),
+    /// The end of the words, after any soft words.
+    End,
 }
 
 /// A pattern, read.
@@ -212,6 +216,7 @@ fn token(
         "*" => Token::Gap(SHORT_GAP),
         "**" => Token::Gap(LONG_GAP),
         "#" => Token::Number,
+        "$" => Token::End,
         except if except.starts_with('!') => {
             let options: Vec<String> = except[1..].split('|').flat_map(normal).collect();
             if options.is_empty() {
@@ -319,6 +324,11 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
         Token::Gap(most) => (0..=*most)
             .filter(|skip| at + skip <= words.len())
             .find_map(|skip| match_at(rest, text, at + skip, false)),
+        Token::End => text
+            .next_at(at)
+            .any(|i| i == words.len())
+            .then(|| match_at(rest, text, at, false))
+            .flatten(),
         Token::Number => words
             .get(at)
             .filter(|w| is_number(w))
@@ -389,6 +399,10 @@ mod tests {
             Some(0..5),
         );
         check("what do !i|we * do", "what do i do", None);
+        // The end, after soft words only.
+        check("get help $", "where can i get help", Some(3..5));
+        check("get help $", "where can i get help really", Some(3..5));
+        check("get help $", "get help with my cv", None);
         // Soft words inside a run, never before it.
         check("feeling down", "feeling really so down", Some(0..4));
         check("feeling down", "really feeling down", Some(1..3));

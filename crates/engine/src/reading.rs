@@ -24,6 +24,8 @@ const CONTEXT: f32 = 0.6;
 const ABOUT_WRITER: f32 = 0.6;
 /// How many words of a place name are read at most ("newcastle upon tyne").
 const LONGEST_PLACE: usize = 4;
+/// The most words a fragment continuing the sentence before it holds ("on everything").
+const CONTINUATION_MAX_WORDS: usize = 4;
 
 /// What one word of a clause is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -304,6 +306,9 @@ struct ReadingFile {
     /// Words, as typed, that open the reason for what was said before them ("cos").
     #[serde(default)]
     reasons: Vec<String>,
+    /// Words that open a short fragment continuing the sentence before it ("on everything").
+    #[serde(default)]
+    continuations: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -405,6 +410,7 @@ pub struct Reader {
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
     told_openings: PhraseSet<()>,
+    continuations: PhraseSet<()>,
     addressed: PhraseSet<()>,
     /// `reasons`, lowercased as typed.
     reasons: Vec<String>,
@@ -473,6 +479,7 @@ impl Reader {
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
         reader.told_openings = set(&data.told_openings);
+        reader.continuations = set(&data.continuations);
         reader.addressed = set(&data.addressed);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
@@ -740,11 +747,15 @@ impl Reader {
     /// is noise, or follows noise, stands on its own after a comma, or one that tells something
     /// of the writer's own after a question ("what is the STP, keep hearing about it from my
     /// lecturers": `told_openings`).
+    /// So does a short fragment that continues the sentence before it ("its ok to give up. on
+    /// everything": `continuations`).
     fn merge_fragments(&self, clauses: &mut Vec<Clause>) {
         let mut merged: Vec<Clause> = Vec::with_capacity(clauses.len());
         for clause in clauses.drain(..) {
+            let continues = clause.words.len() <= CONTINUATION_MAX_WORDS
+                && self.continuations.longest_at(&clause.words, 0).is_some();
             let joins = |last: &Clause| {
-                clause.after_comma
+                (clause.after_comma || continues)
                     && !clause.asks
                     && !clause.is_noise()
                     && !last.is_noise()
@@ -881,6 +892,27 @@ mod tests {
             wish_ends,
             ..Clause::default()
         }
+    }
+
+    #[test]
+    fn a_short_fragment_continuing_a_sentence_joins_it() {
+        let mut reader = Reader::default();
+        reader.continuations.insert(vec!["on".to_owned()], ());
+        let texts = ["its ok to give up", "on everything", "on living", "i like it"];
+        let mut clauses: Vec<Clause> = texts.iter().map(|t| clause(t, Vec::new())).collect();
+        reader.merge_fragments(&mut clauses);
+        let read: Vec<&str> = clauses.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            read,
+            ["its ok to give up, on everything, on living", "i like it"]
+        );
+        // Not one that asks, nor one longer than a fragment.
+        let mut asking = clause("on the website?", Vec::new());
+        asking.asks = true;
+        let long = clause("on the other hand i like it", Vec::new());
+        let mut clauses = vec![clause("i applied", Vec::new()), asking, long];
+        reader.merge_fragments(&mut clauses);
+        assert_eq!(clauses.len(), 3);
     }
 
     #[test]

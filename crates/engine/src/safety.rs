@@ -427,6 +427,11 @@ impl Safety {
         // fainted"): an emergency told beside it is what happened, unless it is still going on.
         let over = parts.iter().any(|(_, _, signs)| signs.has(Sign::Over));
         best.over = over;
+        // Suicide or self-harm named anywhere in the message, if only as a careers topic ("does
+        // the nhs take people who've tried to kill themselves before?").
+        let crisis_named = parts
+            .iter()
+            .any(|(_, _, signs)| signs.has(Sign::Crisis) || signs.has(Sign::CrisisTopic));
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
             let mut outcome = signs.outcome(careers_anywhere, asks);
             if over && outcome == Outcome::Emergency && !signs.has(Sign::Now) {
@@ -495,6 +500,22 @@ impl Safety {
                 outcome = Outcome::Emergency;
                 let vote = "emergency: a part of its own, near the bank's agreed emergencies";
                 signs.signals.push(vote.into());
+            }
+            // The writer back there now, beside suicide or self-harm named ("… asking bc im
+            // kinda back in that place again atm"): a crisis, whatever careers words frame the
+            // naming.
+            if outcome == Outcome::Careers
+                && crisis_named
+                && !signs.careers
+                && !signs.has(Sign::Idiom)
+                && [Sign::Personal, Sign::Recurring, Sign::Now]
+                    .iter()
+                    .all(|&sign| signs.has(sign))
+            {
+                outcome = Outcome::Crisis;
+                signs
+                    .signals
+                    .push("crisis: back again now, beside a crisis named".into());
             }
             if outcome == Outcome::Health && careers_words && nothing_of_health {
                 outcome = Outcome::Careers;
@@ -791,6 +812,10 @@ impl Signs {
         // unless something says it is happening now, or to someone the writer knows.
         let careers = careers_anywhere && !now;
         let framed = careers && (self.careers || !personal);
+        // A role merely named, in a message that asks nothing, beside someone the writer knows,
+        // is who it happened to ("the electrician got a shock and he's not breathing"), not the
+        // job asked about.
+        let named_only = !self.has(Sign::Careers) && !asks && self.has(Sign::Someone);
         let emergency = self.has(Sign::Emergency) || self.red_flagged();
         let lasting = self.lasting && !now;
         let long_ago = self.has(Sign::LongAgo) && !now && !self.has(Sign::Recurring);
@@ -811,7 +836,7 @@ impl Signs {
         // A symptom asked about, of no role ("is it normal to feel dizzy after a night
         // shift?"; not "do nurses often get back pain?").
         let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
-        if emergency && !past && !framed && !lasting {
+        if emergency && !past && (!framed || named_only) && !lasting {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) && !(long_ago && careers_anywhere && asks)
             || (self.has(Sign::CrisisTopic) && !past && !careers)

@@ -486,10 +486,12 @@ impl Engine {
         let answering = best_entry.filter(|_| knowledge_confidence >= ANSWER_MIN);
         let role = match *named {
             // A role named: the catalogue answers, unless an entry about that kind of role
-            // answers, or another entry answers with certainty and is not about a role of
-            // another kind ("become a paramedic" is not about doctors).
+            // answers, or another entry answers with certainty, or names its subject in the
+            // message's words ("staff nurse here, dying for a change. how do i become an
+            // advanced clinical practitioner"), and is not about a role of another kind
+            // ("become a paramedic" is not about doctors).
             [one] => {
-                if answering.is_some_and(|entry| self.entry_answers(entry, one, aspect, certain)) {
+                if answering.is_some_and(|entry| self.entry_answers(entry, one, aspect, certain.or(named_subject))) {
                     return None;
                 }
                 one
@@ -728,6 +730,7 @@ impl Engine {
             None => {
                 let asks_what = aspect.fields.first() == Some(&RoleField::What);
                 certain.is_some()
+                    && aspect.answered_in(&entry.id)
                     && !other_fact
                     && (own && (asks_what || same_fact) || !own && !asks_what)
             }
