@@ -406,7 +406,13 @@ impl Engine {
             Some(aspect) => aspect,
             // "And for midwives?": the same question as before, about another role.
             None => {
-                let Some(carried) = self.carried_aspect(words, named, state) else {
+                // Not when the message says more than the role and finds its own entry surely
+                // ("are HCAs needed much?" after what HCAs need: the demand for them).
+                let own_entry = knowledge_confidence >= CERTAIN && !self.only_names_role(words, named);
+                let carried = (!own_entry)
+                    .then(|| self.carried_aspect(words, named, state))
+                    .flatten();
+                let Some(carried) = carried else {
                     // "What about medicine?" with no fact asked before: the role itself,
                     // unless the entry found names it ("and for midwives?" after demand).
                     let role = &self.knowledge.roles[*named.first()?];
