@@ -23,7 +23,7 @@ use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
-use meaning::{Meaning, SafetyBank};
+use meaning::{Elsewhere, Meaning, SafetyBank};
 use roles::{FIT_NEAR, FOLLOW_UP_WORDS, Question, RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
@@ -95,6 +95,10 @@ const MEANING_OVERRULES_BELOW: f32 = 0.7;
 /// the words' best is not among the `MEANING_FAR` nearest.
 const MEANING_SURE_SIMILARITY: f32 = 0.68;
 const MEANING_FAR: usize = 5;
+/// How near an out-of-scope example a message must be, and how much nearer than to any entry,
+/// to be declined though no intent's words say so (`Engine::off_topic`).
+const ELSEWHERE_MIN: f32 = 0.65;
+const ELSEWHERE_GAP: f32 = 0.3;
 /// How far ahead, by words and meaning together, what a wish alone finds first must be of an
 /// unrelated next entry (`Engine::wished_alone`).
 const WISH_GAP: f32 = 0.05;
@@ -211,6 +215,9 @@ pub struct Engine {
     safety: Safety,
     /// The safety stage's examples, encoded.
     bank: SafetyBank,
+    /// The out-of-scope intents' examples, encoded, and that intent's index.
+    declined: Elsewhere,
+    out_of_scope: Option<usize>,
     retriever: Retriever,
     meaning: Meaning,
     intent_index: PhraseIndex,
@@ -386,6 +393,11 @@ impl Engine {
         let bank = SafetyBank::new(&meaning, &bank_file.path, &bank_file.text, |t| {
             analyzer.normal_words(t)
         })?;
+        let declined = intents.iter().filter(|i| i.kind == IntentKind::OutOfScope);
+        let declined = Elsewhere::new(&meaning, declined.flat_map(|i| &i.examples), |t| {
+            analyzer.normal_words(t)
+        })?;
+        let out_of_scope = intents.iter().position(|i| i.kind == IntentKind::OutOfScope);
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
             .map(|i| PhraseDoc {
@@ -490,6 +502,8 @@ impl Engine {
             reader,
             safety,
             bank,
+            declined,
+            out_of_scope,
             retriever,
             meaning,
             intent_index,
@@ -1270,6 +1284,23 @@ impl Engine {
             }
             _ => (intent, intent_confidence),
         };
+        // Near what the bot does not answer and far from every entry, naming no role, in no
+        // careers words, following nothing up and matching no intent ("should i put money into
+        // bitcoin"): declined.
+        let (intent, intent_confidence) = match self.out_of_scope {
+            Some(declined)
+                if intent_confidence < INTENT_MIN
+                    && named.is_empty()
+                    && !described
+                    && !careers_words
+                    && !refers
+                    && knowledge_confidence < CERTAIN
+                    && self.off_topic(&analysis.words) =>
+            {
+                (Some(declined), DECLINE_MIN.max(knowledge_confidence))
+            }
+            _ => (intent, intent_confidence),
+        };
         // Small talk beside a careers question an entry answers is no reply to it ("can i
         // still get a job in the nhs or am i wasting my time").
         let answered = asks && careers_words && knowledge_confidence >= ANSWER_MIN;
@@ -1997,6 +2028,15 @@ impl Engine {
     fn nearest_in_meaning(&self, words: &[String], k: usize) -> Vec<(usize, f32)> {
         self.meaning
             .entries(&self.meaning.encode(&words.join(" ")), k)
+    }
+
+    /// True when `words` are near an example of what the bot does not answer and far nearer
+    /// to it than to any entry (`ELSEWHERE_MIN`, `ELSEWHERE_GAP`).
+    fn off_topic(&self, words: &[String]) -> bool {
+        let vector = self.meaning.encode(&words.join(" "));
+        let elsewhere = self.declined.nearest(&vector);
+        let entry = self.meaning.entries(&vector, 1).first().map_or(0.0, |e| e.1);
+        elsewhere >= ELSEWHERE_MIN && elsewhere - entry >= ELSEWHERE_GAP
     }
 
     /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by

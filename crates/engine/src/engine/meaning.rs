@@ -101,6 +101,44 @@ impl SafetyBank {
     }
 }
 
+/// The examples of the intents that decline what is not about NHS careers (`out-of-scope` in
+/// `intents/safety.toml`), encoded: how near a message is to what the bot does not answer.
+pub(super) struct Elsewhere {
+    examples: VectorIndex<()>,
+}
+
+impl std::fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Elsewhere")
+            .field("examples", &self.examples.len())
+            .finish()
+    }
+}
+
+impl Elsewhere {
+    /// Encodes `examples`; `normal` normalises each as messages are.
+    pub(super) fn new<'e>(
+        meaning: &Meaning,
+        examples: impl IntoIterator<Item = &'e String>,
+        normal: impl Fn(&str) -> Vec<String>,
+    ) -> Result<Elsewhere, Error> {
+        let mut index = VectorIndex::new(meaning.encoder.dims());
+        for example in examples {
+            let vector = meaning.encode(&normal(example).join(" "));
+            index.push((), &vector).map_err(semantic_error)?;
+        }
+        Ok(Elsewhere { examples: index })
+    }
+
+    /// The similarity of the example nearest to `vector` (0 when there are none).
+    pub(super) fn nearest(&self, vector: &[f32]) -> f32 {
+        self.examples
+            .top_k(vector, 1)
+            .first()
+            .map_or(0.0, |hit| hit.score)
+    }
+}
+
 /// An emergency, a crisis or a health worry.
 fn is_urgent(outcome: Outcome) -> bool {
     matches!(
