@@ -397,7 +397,9 @@ impl Engine {
         let declined = Elsewhere::new(&meaning, declined.flat_map(|i| &i.examples), |t| {
             analyzer.normal_words(t)
         })?;
-        let out_of_scope = intents.iter().position(|i| i.kind == IntentKind::OutOfScope);
+        let out_of_scope = intents
+            .iter()
+            .position(|i| i.kind == IntentKind::OutOfScope);
         let intent_docs: Vec<PhraseDoc> = intents
             .iter()
             .map(|i| PhraseDoc {
@@ -2035,7 +2037,11 @@ impl Engine {
     fn off_topic(&self, words: &[String]) -> bool {
         let vector = self.meaning.encode(&words.join(" "));
         let elsewhere = self.declined.nearest(&vector);
-        let entry = self.meaning.entries(&vector, 1).first().map_or(0.0, |e| e.1);
+        let entry = self
+            .meaning
+            .entries(&vector, 1)
+            .first()
+            .map_or(0.0, |e| e.1);
         elsewhere >= ELSEWHERE_MIN && elsewhere - entry >= ELSEWHERE_GAP
     }
 

@@ -898,7 +898,12 @@ mod tests {
     fn a_short_fragment_continuing_a_sentence_joins_it() {
         let mut reader = Reader::default();
         reader.continuations.insert(vec!["on".to_owned()], ());
-        let texts = ["its ok to give up", "on everything", "on living", "i like it"];
+        let texts = [
+            "its ok to give up",
+            "on everything",
+            "on living",
+            "i like it",
+        ];
         let mut clauses: Vec<Clause> = texts.iter().map(|t| clause(t, Vec::new())).collect();
         reader.merge_fragments(&mut clauses);
         let read: Vec<&str> = clauses.iter().map(|c| c.text.as_str()).collect();

@@ -408,7 +408,8 @@ impl Engine {
             None => {
                 // Not when the message says more than the role and finds its own entry surely
                 // ("are HCAs needed much?" after what HCAs need: the demand for them).
-                let own_entry = knowledge_confidence >= CERTAIN && !self.only_names_role(words, named);
+                let own_entry =
+                    knowledge_confidence >= CERTAIN && !self.only_names_role(words, named);
                 let carried = (!own_entry)
                     .then(|| self.carried_aspect(words, named, state))
                     .flatten();
@@ -497,7 +498,9 @@ impl Engine {
             // advanced clinical practitioner"), and is not about a role of another kind
             // ("become a paramedic" is not about doctors).
             [one] => {
-                if answering.is_some_and(|entry| self.entry_answers(entry, one, aspect, certain.or(named_subject))) {
+                if answering.is_some_and(|entry| {
+                    self.entry_answers(entry, one, aspect, certain.or(named_subject))
+                }) {
                     return None;
                 }
                 one
