@@ -1459,8 +1459,10 @@ impl Engine {
             h.confidence >= ANSWER_MIN
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
-            let stage_told =
-                next.profile.stage.is_some() && next.profile.stage != state.profile.stage;
+            // A life stage or a qualification (or the lack of one) just told.
+            let stage_told = next.profile.stage.is_some()
+                && next.profile.stage != state.profile.stage
+                || next.profile.qualifications.len() > state.profile.qualifications.len();
             let best = match self.settle(best, &hits, words, &named, &next.profile, stage_told) {
                 Ok(hit) => hit,
                 Err(did_you_mean) => return did_you_mean,
@@ -2506,7 +2508,8 @@ impl Engine {
             self.facts
                 .tailors
                 .iter()
-                .filter(|t| t.field == Field::Stage && t.holds(profile))
+                .filter(|t| matches!(t.field, Field::Stage | Field::Qualification))
+                .filter(|t| t.holds(profile))
                 .any(|t| t.suggest.as_deref() == Some(entry.id.as_str()))
         };
         // The entry the stage the writer has just told suggests, not far behind an uncertain

@@ -56,6 +56,10 @@ pub(crate) struct Fact {
     /// How the bot repeats it back ("you're a school leaver").
     pub note: String,
     pub phrases: Vec<String>,
+    /// True when the fact's words are also what the writer asks about ("no qualifications":
+    /// the entry on entry-level jobs answers them): they keep their weight as content.
+    #[serde(default)]
+    pub asked: bool,
 }
 
 /// A note added to some answers for users with a given profile ("As you're in Scotland, …").
@@ -149,7 +153,8 @@ impl FactFinder {
             .collect();
         let interest = phrases(&parsed.interest);
         let mut about_writer = PhraseSet::default();
-        for phrase in facts.iter().flat_map(|(_, p)| p).chain(&interest) {
+        let told = facts.iter().filter(|(fact, _)| !fact.asked);
+        for phrase in told.flat_map(|(_, p)| p).chain(&interest) {
             about_writer.insert(phrase.clone(), ());
         }
         Ok(FactFinder {
@@ -335,6 +340,12 @@ field = "nation"
 value = "Scotland"
 note = "you're in Scotland"
 phrases = ["live in scotland"]
+[[fact]]
+field = "qualification"
+value = "few or none"
+note = "you have few or no formal qualifications"
+asked = true
+phrases = ["i have no gcses"]
 "#;
 
     fn learn(text: &str) -> (Profile, Vec<String>) {
@@ -358,6 +369,23 @@ phrases = ["live in scotland"]
         // Supposed, not told.
         let (profile, notes) = learn("do i need to do a levels first");
         assert!(profile.qualifications.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn the_words_of_a_fact_also_asked_stay_content() {
+        let normal = |t: &str| matcher::words(t);
+        let finder = FactFinder::parse("profile.toml", FACTS, normal).expect("facts");
+        let words = normal("i have no gcses and i live in scotland");
+        let mut parts = vec![Part::Content; words.len()];
+        finder.mark(&words, &mut parts);
+        let about_writer: Vec<&str> = (words.iter().zip(&parts))
+            .filter(|(_, part)| **part == Part::AboutWriter)
+            .map(|(word, _)| word.as_str())
+            .collect();
+        assert_eq!(about_writer, ["live", "in", "scotland"]);
+        let (profile, notes) = learn("i have no gcses");
+        assert_eq!(profile.qualifications, ["few or none"]);
+        assert_eq!(notes, ["you have few or no formal qualifications"]);
     }
 
     #[test]
