@@ -309,6 +309,9 @@ struct ReadingFile {
     /// Words that open a short fragment continuing the sentence before it ("on everything").
     #[serde(default)]
     continuations: Vec<String>,
+    /// Words that make a place abroad where the writer trained or worked ("qualified").
+    #[serde(default)]
+    abroad_background: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -411,6 +414,8 @@ pub struct Reader {
     wishes: PhraseSet<()>,
     told_openings: PhraseSet<()>,
     continuations: PhraseSet<()>,
+    /// `abroad_background`, normalised.
+    abroad_background: Vec<String>,
     addressed: PhraseSet<()>,
     /// `reasons`, lowercased as typed.
     reasons: Vec<String>,
@@ -480,6 +485,7 @@ impl Reader {
         reader.wishes = set(&data.wishes);
         reader.told_openings = set(&data.told_openings);
         reader.continuations = set(&data.continuations);
+        reader.abroad_background = data.abroad_background.iter().flat_map(|w| normal(w)).collect();
         reader.addressed = set(&data.addressed);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
@@ -717,7 +723,9 @@ impl Reader {
                 clause.parts[at] = Part::Abroad;
                 let third_party =
                     words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
-                if !third_party && reading.abroad.is_none() {
+                // Where the writer trained or worked, not a trip or a job there.
+                let background = (words.iter()).any(|w| self.abroad_background.contains(w));
+                if !third_party && background && reading.abroad.is_none() {
                     reading.abroad = Some(words[at..at + len].join(" "));
                 }
                 return;
