@@ -485,7 +485,11 @@ impl Reader {
         reader.wishes = set(&data.wishes);
         reader.told_openings = set(&data.told_openings);
         reader.continuations = set(&data.continuations);
-        reader.abroad_background = data.abroad_background.iter().flat_map(|w| normal(w)).collect();
+        reader.abroad_background = data
+            .abroad_background
+            .iter()
+            .flat_map(|w| normal(w))
+            .collect();
         reader.addressed = set(&data.addressed);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
