@@ -1286,9 +1286,9 @@ impl Engine {
             }
             _ => (intent, intent_confidence),
         };
-        // Near what the bot does not answer and far from every entry, naming no role, in no
-        // careers words, following nothing up and matching no intent ("should i put money into
-        // bitcoin"): declined.
+        // Near what the bot does not answer and far from every entry, naming no role and not
+        // the NHS (`in_the_nhs`), in no careers words, following nothing up and matching no
+        // intent ("should i put money into bitcoin"): declined.
         let (intent, intent_confidence) = match self.out_of_scope {
             Some(declined)
                 if intent_confidence < INTENT_MIN
@@ -1297,6 +1297,7 @@ impl Engine {
                     && !careers_words
                     && !refers
                     && knowledge_confidence < CERTAIN
+                    && !analysis.words.iter().any(|w| self.in_the_nhs.contains(w))
                     && self.off_topic(&analysis.words) =>
             {
                 (Some(declined), DECLINE_MIN.max(knowledge_confidence))
