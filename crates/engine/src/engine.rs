@@ -2040,12 +2040,10 @@ impl Engine {
     fn off_topic(&self, words: &[String]) -> bool {
         let vector = self.meaning.encode(&words.join(" "));
         let elsewhere = self.declined.nearest(&vector);
-        let entry = self
-            .meaning
-            .entries(&vector, 1)
-            .first()
-            .map_or(0.0, |e| e.1);
-        elsewhere >= ELSEWHERE_MIN && elsewhere - entry >= ELSEWHERE_GAP
+        // The few examples first: the many entries only for a message near one of them.
+        elsewhere >= ELSEWHERE_MIN
+            && (self.meaning.entries(&vector, 1).first())
+                .is_none_or(|&(_, entry)| elsewhere - entry >= ELSEWHERE_GAP)
     }
 
     /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by
