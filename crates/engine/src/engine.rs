@@ -23,7 +23,7 @@ use crate::safety::{Assessment, Outcome, Safety};
 use crate::{
     Action, Content, Error, Intent, IntentKind, Messages, Offer, Pending, Profile, UserState,
 };
-use meaning::{Elsewhere, Meaning, SafetyBank};
+use meaning::{Declined, Meaning, SafetyBank};
 use roles::{FIT_NEAR, FOLLOW_UP_WORDS, Question, RoleNames, SHORT_FOLLOW_UP};
 
 /// The least confidence with which a knowledge entry is given as the answer.
@@ -97,8 +97,8 @@ const MEANING_SURE_SIMILARITY: f32 = 0.68;
 const MEANING_FAR: usize = 5;
 /// How near an out-of-scope example a message must be, and how much nearer than to any entry,
 /// to be declined though no intent's words say so (`Engine::off_topic`).
-const ELSEWHERE_MIN: f32 = 0.65;
-const ELSEWHERE_GAP: f32 = 0.3;
+const OFF_TOPIC_MIN: f32 = 0.65;
+const OFF_TOPIC_GAP: f32 = 0.3;
 /// How far ahead, by words and meaning together, what a wish alone finds first must be of an
 /// unrelated next entry (`Engine::wished_alone`).
 const WISH_GAP: f32 = 0.05;
@@ -216,7 +216,7 @@ pub struct Engine {
     /// The safety stage's examples, encoded.
     bank: SafetyBank,
     /// The out-of-scope intents' examples, encoded, and that intent's index.
-    declined: Elsewhere,
+    declined: Declined,
     out_of_scope: Option<usize>,
     retriever: Retriever,
     meaning: Meaning,
@@ -394,7 +394,7 @@ impl Engine {
             analyzer.normal_words(t)
         })?;
         let declined = intents.iter().filter(|i| i.kind == IntentKind::OutOfScope);
-        let declined = Elsewhere::new(&meaning, declined.flat_map(|i| &i.examples), |t| {
+        let declined = Declined::new(&meaning, declined.flat_map(|i| &i.examples), |t| {
             analyzer.normal_words(t)
         })?;
         let out_of_scope = intents
@@ -1461,10 +1461,11 @@ impl Engine {
                 || named.is_empty() && notes.is_empty() && asks && self.clear_winner(&hits, words)
         }) {
             // A life stage or a qualification (or the lack of one) just told.
-            let stage_told = next.profile.stage.is_some()
+            let situation_told = next.profile.stage.is_some()
                 && next.profile.stage != state.profile.stage
                 || next.profile.qualifications.len() > state.profile.qualifications.len();
-            let best = match self.settle(best, &hits, words, &named, &next.profile, stage_told) {
+            let best = match self.settle(best, &hits, words, &named, &next.profile, situation_told)
+            {
                 Ok(hit) => hit,
                 Err(did_you_mean) => return did_you_mean,
             };
@@ -2036,14 +2037,14 @@ impl Engine {
     }
 
     /// True when `words` are near an example of what the bot does not answer and far nearer
-    /// to it than to any entry (`ELSEWHERE_MIN`, `ELSEWHERE_GAP`).
+    /// to it than to any entry (`OFF_TOPIC_MIN`, `OFF_TOPIC_GAP`).
     fn off_topic(&self, words: &[String]) -> bool {
         let vector = self.meaning.encode(&words.join(" "));
-        let elsewhere = self.declined.nearest(&vector);
+        let declined = self.declined.nearest(&vector);
         // The few examples first: the many entries only for a message near one of them.
-        elsewhere >= ELSEWHERE_MIN
+        declined >= OFF_TOPIC_MIN
             && (self.meaning.entries(&vector, 1).first())
-                .is_none_or(|&(_, entry)| elsewhere - entry >= ELSEWHERE_GAP)
+                .is_none_or(|&(_, entry)| declined - entry >= OFF_TOPIC_GAP)
     }
 
     /// True when the best hit, though under `ANSWER_MIN`, is clearly ahead of the next by
@@ -2486,10 +2487,11 @@ impl Engine {
             .entry(suggested.or(self.messages.wish_entry.as_deref())?)
     }
 
-    /// The entry to answer with: `best`, unless the entry the life stage the writer has just
-    /// told suggests is near behind it (`SUGGESTED_MARGIN`), or the next is too close to choose
-    /// between by confidence. Then the one of the two that the writer's life stage suggests
-    /// (return to practice for a returner), or the one nearest in meaning to the message's
+    /// The entry to answer with: `best`, unless the entry the life stage or qualification the
+    /// writer has just told (`situation_told`) suggests is near behind it (`SUGGESTED_MARGIN`),
+    /// or the next is too close to choose between by confidence. Then the one of the two that
+    /// the writer's situation suggests (return to practice for a returner, the entry-level roles
+    /// for someone with few qualifications), or the one nearest in meaning to the message's
     /// `words` when the nearest entry of all is one of them; otherwise "did you mean A or B?".
     fn settle(
         &self,
@@ -2498,7 +2500,7 @@ impl Engine {
         words: &[String],
         named: &[usize],
         profile: &Profile,
-        stage_told: bool,
+        situation_told: bool,
     ) -> Result<Hit, Reply> {
         let Some(&second) = hits.get(1) else {
             return Ok(best);
@@ -2514,7 +2516,7 @@ impl Engine {
         // The entry the stage the writer has just told suggests, not far behind an uncertain
         // best ("registered nurse from the philippines, 6 yrs experience… how can i work in the
         // NHS?": joining from overseas, not working abroad later).
-        if stage_told
+        if situation_told
             && best.confidence < CERTAIN
             && let Some(&near) = hits.iter().skip(1).find(|h| {
                 h.confidence >= best.confidence - SUGGESTED_MARGIN
@@ -2525,7 +2527,7 @@ impl Engine {
         }
         // The best is that entry: no near one takes its place ("… registered nurse in
         // philippines… how can i work as nurse in nhs?" is not nursing's own entry).
-        if stage_told && suggested(&self.knowledge.entries[best.entry]) {
+        if situation_told && suggested(&self.knowledge.entries[best.entry]) {
             return Ok(best);
         }
         let close = second.confidence >= best.confidence - AMBIGUITY_MARGIN;
@@ -2902,10 +2904,15 @@ pub(crate) fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
     phrase_position(words, phrase).is_some()
 }
 
+/// The section of the knowledge an entry id belongs to: `apply` for `apply.oriel`.
+pub(crate) fn section(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(section, _)| section)
+}
+
 /// True when two entry ids are in the same section of the knowledge ("apply.oriel" and
 /// "apply.nhs-jobs").
 fn same_section(one: &str, other: &str) -> bool {
-    one.split('.').next() == other.split('.').next()
+    section(one) == section(other)
 }
 
 /// Where the phrase (normalised words) first occurs in `words` as a run.

@@ -260,7 +260,7 @@ pub struct Aspect {
 impl Aspect {
     /// True when an entry about no role of the section of `id` may answer it (`sections`).
     pub(crate) fn answered_in(&self, id: &str) -> bool {
-        let section = id.split_once('.').map_or(id, |(section, _)| section);
+        let section = crate::engine::section(id);
         self.sections.is_empty() || self.sections.iter().any(|s| s == section)
     }
 }

@@ -103,31 +103,31 @@ impl SafetyBank {
 
 /// The examples of the intents that decline what is not about NHS careers (`out-of-scope` in
 /// `intents/safety.toml`), encoded: how near a message is to what the bot does not answer.
-pub(super) struct Elsewhere {
+pub(super) struct Declined {
     examples: VectorIndex<()>,
 }
 
-impl std::fmt::Debug for Elsewhere {
+impl std::fmt::Debug for Declined {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Elsewhere")
+        f.debug_struct("Declined")
             .field("examples", &self.examples.len())
             .finish()
     }
 }
 
-impl Elsewhere {
+impl Declined {
     /// Encodes `examples`; `normal` normalises each as messages are.
     pub(super) fn new<'e>(
         meaning: &Meaning,
         examples: impl IntoIterator<Item = &'e String>,
         normal: impl Fn(&str) -> Vec<String>,
-    ) -> Result<Elsewhere, Error> {
+    ) -> Result<Declined, Error> {
         let mut index = VectorIndex::new(meaning.encoder.dims());
         for example in examples {
             let vector = meaning.encode(&normal(example).join(" "));
             index.push((), &vector).map_err(semantic_error)?;
         }
-        Ok(Elsewhere { examples: index })
+        Ok(Declined { examples: index })
     }
 
     /// The similarity of the example nearest to `vector` (0 when there are none).

@@ -4,7 +4,7 @@ use knowledge::Role;
 use matcher::{Analysis, Analyzer};
 
 use super::meaning::Meaning;
-use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase};
+use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase, section};
 use crate::UserState;
 use crate::messages::{Aspect, RoleField, fill};
 use crate::pattern::Words;
@@ -475,7 +475,7 @@ impl Engine {
             aspect
                 .entry
                 .as_deref()
-                .is_some_and(|id| knowledge_group(id) != knowledge_group(&entry.id))
+                .is_some_and(|id| section(id) != section(&entry.id))
         };
         if (!named.is_empty() || follows_role || knowledge_confidence < ANSWER_MIN)
             && certain.or(named_subject).is_none_or(|entry| {
@@ -1205,13 +1205,8 @@ fn join_names(names: &[&str], and: &str) -> String {
     }
 }
 
-/// The part of the knowledge an entry id belongs to: `apply` for `apply.oriel`.
 /// The tag of the entries that give an overview of a category of roles (`knowledge/groups/`).
 const CATEGORY_TAG: &str = "roles";
-
-fn knowledge_group(id: &str) -> &str {
-    id.split_once('.').map_or(id, |(group, _)| group)
-}
 
 #[cfg(test)]
 mod tests {
