@@ -9,7 +9,8 @@
 //!   `a|b|c`: one of them (`no_one` for two words);
 //! - `<class>`: one of the phrases of a named class;
 //! - `~word`: any form of the word (`~kill` is kill, kills, killing, killed);
-//! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number;
+//! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number, `#10`: a number of 10 or
+//!   more ("took like 40 of my tablets", not "took 2 paracetamol");
 //! - `!a|b`: one word that is none of these ("what do !i|we * do" is not "what do i do");
 //! - `$`: the end of the text or part matched on, after any soft words ("where can i get help
 //!   $" is not "where can i get help with my cv").
@@ -34,9 +35,23 @@ const NUMBER_WORDS: [&str; 19] = [
     "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
 ];
 
+/// The values of `NUMBER_WORDS`, in their order.
+const NUMBER_VALUES: [u64; 19] = [
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 20, 30, 40, 50, 60, 70, 80,
+];
+
 /// True for a number, in digits or in words (`NUMBER_WORDS`): what `#` matches.
 pub(crate) fn is_number(word: &str) -> bool {
     !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&word)
+}
+
+/// The value of a number in digits or in words; digits too many for a `u64` are `u64::MAX`.
+fn number_value(word: &str) -> Option<u64> {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
+        return Some(word.parse().unwrap_or(u64::MAX));
+    }
+    let at = NUMBER_WORDS.iter().position(|w| *w == word)?;
+    Some(NUMBER_VALUES[at])
 }
 
 /// Up to this many soft words may sit between two words of a pattern.
@@ -51,8 +66,8 @@ enum Token {
     Stems(Vec<String>),
     /// Up to this many words of anything.
     Gap(usize),
-    /// A number.
-    Number,
+    /// A number of at least this much (`#` is `#0`).
+    Number(u64),
     /// One word that is none of these.
     Except(Vec<String>),
     /// The end of the words, after any soft words.
@@ -215,7 +230,11 @@ fn token(
     Ok(match part {
         "*" => Token::Gap(SHORT_GAP),
         "**" => Token::Gap(LONG_GAP),
-        "#" => Token::Number,
+        "#" => Token::Number(0),
+        least if least.starts_with('#') => match least[1..].parse() {
+            Ok(least) => Token::Number(least),
+            Err(_) => return Err(format!("pattern '{written}': '{least}' is no number")),
+        },
         "$" => Token::End,
         except if except.starts_with('!') => {
             let options: Vec<String> = except[1..].split('|').flat_map(normal).collect();
@@ -329,9 +348,9 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
             .any(|i| i == words.len())
             .then(|| match_at(rest, text, at, false))
             .flatten(),
-        Token::Number => words
+        Token::Number(least) => words
             .get(at)
-            .filter(|w| is_number(w))
+            .filter(|w| number_value(w).is_some_and(|value| value >= *least))
             .and_then(|_| match_at(rest, text, at + 1, false)),
         Token::Except(options) => words
             .get(at)
@@ -392,6 +411,11 @@ mod tests {
         check("for # years", "for six years", Some(0..3));
         check("for # years", "for many years", None);
         check("make it to #", "make it to one of the open days", None);
+        // A number of at least so much, in digits or words.
+        check("took * #10 ** tablets", "took like 40 of my tablets", Some(0..6));
+        check("took * #10 ** tablets", "took forty tablets", Some(0..3));
+        check("took * #10 ** tablets", "took 2 of my tablets", None);
+        check("took * #10 ** tablets", "took 99999999999999999999999 tablets", Some(0..3));
         check("no_one|nobody cares", "no one cares", Some(0..3));
         check(
             "what do !i|we * do",
@@ -441,7 +465,7 @@ mod tests {
     #[test]
     fn a_pattern_needs_words_and_known_classes() {
         let classes = HashMap::new();
-        for bad in ["*", "* #", "<nobody> here", "~ here", "! here"] {
+        for bad in ["*", "* #", "<nobody> here", "~ here", "! here", "took #a pills"] {
             assert!(
                 WordPattern::parse(bad, &classes, &normal, &stem).is_err(),
                 "{bad}"
