@@ -378,9 +378,12 @@ impl Safety {
             (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));
         // A clause that asks with careers words of its own ("any admin jobs I could move
         // into?"): the examples cannot outvote it.
-        let asks_careers = parts
+        let careers_question = parts
             .iter()
-            .any(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks);
+            .filter(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks)
+            .map(|(index, _, _)| *index)
+            .min();
+        let asks_careers = careers_question.is_some();
         // The clauses that ask about a job, a role or a course, and not as a patient or about
         // the writer's own care; the writer's own way into a job is no care of theirs ("how do
         // i get into audiology, my hearing aid lady made it look class").
@@ -408,7 +411,12 @@ impl Safety {
                 .iter()
                 .any(|&sign| signs.has(sign))
         });
-        let one_subject = self.cuts(&joined).is_empty();
+        // The writer turns to another subject after asking about careers ("… also my throat
+        // is killing me"); a subject changed before the question is what leads up to it
+        // ("been a hairdresser 18 yrs but my wrist is knackered. are there science jobs…").
+        let question_start = careers_question
+            .map_or(0, |question| clause_of.iter().take_while(|&&c| c < question).count());
+        let turned_from_careers = self.cuts(&joined).iter().any(|&cut| cut > question_start);
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
@@ -449,8 +457,8 @@ impl Safety {
             // A symptom told beside a clause that asks about jobs in words of its own is why
             // the writer asks ("my wrists ache from the hoisting, any admin jobs I could move
             // into?"), unless they ask about the symptom or turn to it as another subject
-            // ("… also my throat is killing me").
-            if outcome == Outcome::Health && asks_careers && !asks_health && one_subject {
+            // after the question.
+            if outcome == Outcome::Health && asks_careers && !asks_health && !turned_from_careers {
                 outcome = Outcome::Careers;
                 signs
                     .signals
