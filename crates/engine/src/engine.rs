@@ -1246,7 +1246,7 @@ impl Engine {
             return self.noted_before(reply, &notes.join(", "));
         }
         let hits = self
-            .with_context(state, &analysis, &alone, refers, reading.asks())
+            .with_context(state, reading, &analysis, &alone, refers)
             .unwrap_or(alone);
         // Only a question with nothing beside it and nothing under discussion: meaning read
         // over several clauses or a conversation drifts to what the rest says.
@@ -2131,11 +2131,12 @@ impl Engine {
     fn with_context(
         &self,
         state: &UserState,
+        reading: &Reading,
         analysis: &Analysis,
         alone: &[Hit],
         refers: bool,
-        asks: bool,
     ) -> Option<Vec<Hit>> {
+        let asks = reading.asks();
         // A message with no words of its own (only emoji) follows nothing up.
         if analysis.words.is_empty() {
             return None;
@@ -2183,6 +2184,9 @@ impl Engine {
                 && (self.says_subject(&analysis.words, entry)
                     || self.turns_to_one_word_subject(&analysis.words, entry))
         }) {
+            return None;
+        }
+        if refers && self.referent_within(reading, alone) {
             return None;
         }
         let mut together = analysis.clone();
@@ -2250,6 +2254,23 @@ impl Engine {
         // Checked last: they read the message's meaning.
         (better && moves_on && !(same_again && other_certain) && !says_otherwise() && !unrelated())
             .then_some(hits)
+    }
+
+    /// True when a message's question refers back to a sentence of its own told before it
+    /// ("she's been going on about the hearing job, what does that involve?"): that sentence
+    /// alone finds with certainty the entry the whole message finds, surely enough to answer.
+    fn referent_within(&self, reading: &Reading, alone: &[Hit]) -> bool {
+        let Some(best) = alone.first().filter(|h| h.confidence >= ANSWER_MIN) else {
+            return false;
+        };
+        let lexicon = self.analyzer.lexicon();
+        let Some(words) = reading.told_before_reference(|words| lexicon.refers_back(words)) else {
+            return false;
+        };
+        let found = self.search(&self.analyzer.weigh(words, true));
+        found
+            .first()
+            .is_some_and(|h| h.entry == best.entry && h.confidence >= CERTAIN)
     }
 
     /// "How many holidays would I get, cos the salon only gives me 20 days": what the message

@@ -245,6 +245,20 @@ impl Reading {
         Some(self.content_of(clauses))
     }
 
+    /// What the sentence told just before the first question that refers back says, alone
+    /// ("she's been going on about the hearing job, what does that involve?": "the hearing
+    /// job"); `refers` says whether words refer back. `None` when no such question follows a
+    /// sentence that says something, asks nothing and tells nothing of the writer.
+    pub fn told_before_reference(&self, refers: impl Fn(&[String]) -> bool) -> Option<Words> {
+        let asking = (self.clauses.iter()).position(|c| c.asks && refers(&c.words))?;
+        // Not what the writer tells of themselves ("i'm a nurse btw, how long does that
+        // take?" follows the conversation up).
+        let told = (self.clauses[..asking].iter())
+            .rfind(|c| c.has_content())
+            .filter(|c| !c.asks && !c.parts.contains(&Part::AboutWriter))?;
+        Some(self.content_of(vec![told.clone()]))
+    }
+
     /// What the writer says they want, alone: in each clause that wants, the words after its
     /// last wish ("7 yrs as a hospital pharmacist, keen to step up into leadership": "step up
     /// into leadership"). `None` when no clause wants anything after its wish.
