@@ -983,9 +983,14 @@ impl Engine {
         // stop words, when no intent but small talk answers it.
         let lexicon = self.analyzer.lexicon();
         let content = reading.content_words();
+        // What the writer will do themselves is no command to the bot, whatever intent its
+        // words are near ("thank you so much, I'll show her all this").
+        let writer_tells = (reading.clauses.iter())
+            .filter(|c| c.has_content())
+            .all(|c| matches!(c.words.first().map(String::as_str), Some("i" | "we")));
         let remark = content.len() <= REMARK_WORDS
             || content.iter().filter(|w| !lexicon.is_stop_word(w)).count() <= REMARK_WORDS
-                && !self.asks_other_than_small_talk(reading);
+                && (writer_tells || !self.asks_other_than_small_talk(reading));
         let thanks_only = reading.thanks && remark && !reading.requests() && notes.is_empty();
         if reading.is_only_noise() || thanks_only {
             // What the noise does comes first: "ok fair thanks for the help" thanks.
