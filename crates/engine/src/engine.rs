@@ -232,6 +232,9 @@ pub struct Engine {
     role_cues: Vec<Vec<String>>,
     /// `role_cues_after_name` of `intents/messages.toml`, normalised: also in `role_cues`.
     role_cues_after_name: Vec<Vec<String>>,
+    /// `role_cues_after_description` of `intents/messages.toml`, normalised: also in
+    /// `role_cues`.
+    role_cues_after_description: Vec<Vec<String>>,
     /// `role_verbs` of `intents/messages.toml`, normalised.
     role_verbs: Vec<Vec<String>>,
     /// Every word of `role_verbs`.
@@ -439,7 +442,12 @@ impl Engine {
             .collect();
         let subject_words = subject_words(&knowledge, &analyzer);
         let role_cues_after_name: Vec<Vec<String>> = phrases(&messages.role_cues_after_name);
-        let role_cues = (phrases(&messages.role_cues).into_iter())
+        let role_cues_after_description: Vec<Vec<String>> =
+            phrases(&messages.role_cues_after_description);
+        // Those asking what a job described before them is called first: "what is that job
+        // called" before "what is that job".
+        let role_cues = (role_cues_after_description.iter().cloned())
+            .chain(phrases(&messages.role_cues))
             .chain(role_cues_after_name.iter().cloned())
             .collect();
         let role_verbs = phrases(&messages.role_verbs);
@@ -516,6 +524,7 @@ impl Engine {
             role_index,
             role_cues,
             role_cues_after_name,
+            role_cues_after_description,
             role_verbs,
             role_verb_words,
             role_switch,

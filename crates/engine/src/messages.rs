@@ -127,6 +127,11 @@ pub struct Messages {
     /// at"): role cues that take the words before them.
     #[serde(default)]
     pub role_cues_after_name: Vec<String>,
+    /// Phrases that ask what a job described before them is called ("hospital cleaner jobs,
+    /// what are they called in nhs speak"): role cues that take the words before them, when
+    /// those say enough.
+    #[serde(default)]
+    pub role_cues_after_description: Vec<String>,
     /// Words that say a job is described by what it does and whose verb is part of the
     /// description ("who makes false legs"): they mark a description but are not removed
     /// from it, as `role_cues` are.

@@ -818,23 +818,39 @@ impl Engine {
         let cued: Vec<String> = reading
             .clauses
             .iter()
-            .filter(|clause| self.describes_role(&clause.words))
-            .flat_map(|clause| {
+            .enumerate()
+            .filter(|(_, clause)| self.describes_role(&clause.words))
+            .flat_map(|(index, clause)| {
                 let words = &clause.words;
+                // The sentence before, for a cue asking what a job described before it is
+                // called that opens its own ("hospital cleaner jobs, what are they called").
+                let before = index
+                    .checked_sub(1)
+                    .map(|before| &reading.clauses[before].words)
+                    .filter(|before| own_words(before) >= DESCRIPTION_WORDS);
                 let first = (0..words.len()).find_map(|at| {
                     let cue =
                         (markers.iter()).find(|m| !m.is_empty() && words[at..].starts_with(m))?;
                     // A cue that follows what names the person ("the front desk person at a
                     // gp surgery").
                     let named_before = self.role_cues_after_name.contains(cue);
+                    // A cue asking what the job described before it is called ("hospital
+                    // cleaner jobs, what are they called in nhs speak"): the words before it.
+                    let described_before = self.role_cues_after_description.contains(cue);
                     Some(if named_before {
-                        at.saturating_sub(NAMED_BEFORE_WORDS)
+                        (at.saturating_sub(NAMED_BEFORE_WORDS), false)
                     } else {
-                        at
+                        (at, described_before)
                     })
                 });
                 match first {
-                    Some(at) if own_words(&words[at..]) >= DESCRIPTION_WORDS => {
+                    Some((at, true)) if own_words(&words[..at]) >= DESCRIPTION_WORDS => {
+                        words[..at].to_vec()
+                    }
+                    Some((at, true)) if own_words(&words[..at]) == 0 && before.is_some() => {
+                        before.cloned().unwrap_or_default()
+                    }
+                    Some((at, _)) if own_words(&words[at..]) >= DESCRIPTION_WORDS => {
                         words[at..].to_vec()
                     }
                     _ => words.clone(),
