@@ -60,6 +60,10 @@ pub(crate) struct Fact {
     /// the entry on entry-level jobs answers them): they keep their weight as content.
     #[serde(default)]
     pub asked: bool,
+    /// The oldest age of whom the fact is told: none of a writer older ("left school at 15,
+    /// …, im 27 now" is no school leaver).
+    #[serde(default)]
+    pub up_to_age: Option<u8>,
 }
 
 /// A note added to some answers for users with a given profile ("As you're in Scotland, …").
@@ -185,7 +189,10 @@ impl FactFinder {
                     words[at..].starts_with(phrase) && !(supposable && self.supposed_at(words, at))
                 })
             };
-            if !phrases.iter().any(told) {
+            let too_old = fact
+                .up_to_age
+                .is_some_and(|most| profile.age.is_some_and(|age| age > most));
+            if too_old || !phrases.iter().any(told) {
                 continue;
             }
             let changed = match fact.field {
