@@ -326,6 +326,10 @@ struct ReadingFile {
     /// Words that make a place abroad where the writer trained or worked ("qualified").
     #[serde(default)]
     abroad_background: Vec<String>,
+    /// Words straight before a place abroad that make it where the writer is going ("move
+    /// to").
+    #[serde(default)]
+    abroad_destination_before: Vec<String>,
     small_talk: SmallTalk,
 }
 
@@ -430,6 +434,7 @@ pub struct Reader {
     continuations: PhraseSet<()>,
     /// `abroad_background`, normalised.
     abroad_background: Vec<String>,
+    abroad_destination_before: PhraseSet<()>,
     addressed: PhraseSet<()>,
     /// `reasons`, lowercased as typed.
     reasons: Vec<String>,
@@ -504,6 +509,7 @@ impl Reader {
             .iter()
             .flat_map(|w| normal(w))
             .collect();
+        reader.abroad_destination_before = set(&data.abroad_destination_before);
         reader.addressed = set(&data.addressed);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
@@ -741,8 +747,11 @@ impl Reader {
                 clause.parts[at] = Part::Abroad;
                 let third_party =
                     words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
-                // Where the writer trained or worked, not a trip or a job there.
-                let background = (words.iter()).any(|w| self.abroad_background.contains(w));
+                // Where the writer trained or worked, not a trip or a job there, nor where
+                // they are going ("nhs experience … if i move to aus").
+                let going = self.abroad_destination_before.longest_ending(&words, at).is_some();
+                let background =
+                    !going && (words.iter()).any(|w| self.abroad_background.contains(w));
                 if !third_party && background && reading.abroad.is_none() {
                     reading.abroad = Some(words[at..at + len].join(" "));
                 }
