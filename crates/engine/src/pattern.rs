@@ -412,10 +412,18 @@ mod tests {
         check("for # years", "for many years", None);
         check("make it to #", "make it to one of the open days", None);
         // A number of at least so much, in digits or words.
-        check("took * #10 ** tablets", "took like 40 of my tablets", Some(0..6));
+        check(
+            "took * #10 ** tablets",
+            "took like 40 of my tablets",
+            Some(0..6),
+        );
         check("took * #10 ** tablets", "took forty tablets", Some(0..3));
         check("took * #10 ** tablets", "took 2 of my tablets", None);
-        check("took * #10 ** tablets", "took 99999999999999999999999 tablets", Some(0..3));
+        check(
+            "took * #10 ** tablets",
+            "took 99999999999999999999999 tablets",
+            Some(0..3),
+        );
         check("no_one|nobody cares", "no one cares", Some(0..3));
         check(
             "what do !i|we * do",
@@ -465,7 +473,14 @@ mod tests {
     #[test]
     fn a_pattern_needs_words_and_known_classes() {
         let classes = HashMap::new();
-        for bad in ["*", "* #", "<nobody> here", "~ here", "! here", "took #a pills"] {
+        for bad in [
+            "*",
+            "* #",
+            "<nobody> here",
+            "~ here",
+            "! here",
+            "took #a pills",
+        ] {
             assert!(
                 WordPattern::parse(bad, &classes, &normal, &stem).is_err(),
                 "{bad}"

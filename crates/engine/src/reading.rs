@@ -749,7 +749,10 @@ impl Reader {
                     words.iter().any(|w| w == "my") && !words.iter().any(|w| w == "i");
                 // Where the writer trained or worked, not a trip or a job there, nor where
                 // they are going ("nhs experience … if i move to aus").
-                let going = self.abroad_destination_before.longest_ending(&words, at).is_some();
+                let going = self
+                    .abroad_destination_before
+                    .longest_ending(&words, at)
+                    .is_some();
                 let background =
                     !going && (words.iter()).any(|w| self.abroad_background.contains(w));
                 if !third_party && background && reading.abroad.is_none() {

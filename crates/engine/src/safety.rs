@@ -414,8 +414,9 @@ impl Safety {
         // The writer turns to another subject after asking about careers ("… also my throat
         // is killing me"); a subject changed before the question is what leads up to it
         // ("been a hairdresser 18 yrs but my wrist is knackered. are there science jobs…").
-        let question_start = careers_question
-            .map_or(0, |question| clause_of.iter().take_while(|&&c| c < question).count());
+        let question_start = careers_question.map_or(0, |question| {
+            clause_of.iter().take_while(|&&c| c < question).count()
+        });
         let turned_from_careers = self.cuts(&joined).iter().any(|&cut| cut > question_start);
         let mut best = Assessment {
             outcome: Outcome::Careers,
