@@ -1319,8 +1319,16 @@ impl Engine {
             _ => (intent, intent_confidence),
         };
         // Small talk beside a careers question an entry answers is no reply to it ("can i
-        // still get a job in the nhs or am i wasting my time").
-        let answered = asks && careers_words && knowledge_confidence >= ANSWER_MIN;
+        // still get a job in the nhs or am i wasting my time"), nor beside a question that
+        // names the subject of the entry that answers it ("genetics sounds cool, whats that
+        // about").
+        let names_entry = || {
+            best.is_some_and(|h| {
+                self.names_keyword(&analysis.words, &self.knowledge.entries[h.entry])
+            })
+        };
+        let answered =
+            asks && knowledge_confidence >= ANSWER_MIN && (careers_words || names_entry());
         if let Some(i) = intent.filter(|i| {
             let kind = self.intents[*i].kind;
             let declines = kind.is_fallback();
