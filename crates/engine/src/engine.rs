@@ -1328,14 +1328,14 @@ impl Engine {
             })
         };
         let answered =
-            asks && knowledge_confidence >= ANSWER_MIN && (careers_words || names_entry());
+            || asks && knowledge_confidence >= ANSWER_MIN && (careers_words || names_entry());
         if let Some(i) = intent.filter(|i| {
             let kind = self.intents[*i].kind;
             let declines = kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
             !(follows_up
                 || declines && (about_user || self.asked_is_careers(reading))
-                || kind == IntentKind::Smalltalk && answered)
+                || kind == IntentKind::Smalltalk && answered())
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {
