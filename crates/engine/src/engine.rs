@@ -302,6 +302,9 @@ pub struct Engine {
     /// For each knowledge entry, the phrases of its subject and keywords with two words or
     /// more that are not stop words, as normalised words: how a message names its subject.
     subject_phrases: Vec<Vec<Vec<String>>>,
+    /// For each knowledge entry, its subject and keywords of one word besides stop and weak
+    /// words, normalised: how a message names it in a word (`Engine::names_keyword`).
+    entry_words: Vec<Vec<String>>,
     /// The first keyword of each entry about a group of roles (tagged `roles`), as normalised
     /// words: the group's own name ("ambulance", "digital"; see `knowledge/README.md`).
     group_names: Vec<Vec<String>>,
@@ -435,6 +438,7 @@ impl Engine {
         let compare_words = phrases(&messages.compare_words);
         let compared_before = phrases(&messages.compared_before);
         let subject_phrases = subject_phrases(&knowledge, &analyzer);
+        let entry_words = entry_words(&knowledge, &analyzer);
         let group_names = (knowledge.entries.iter())
             .filter(|entry| entry.tags.iter().any(|t| t == "roles"))
             .filter_map(|entry| entry.keywords.first())
@@ -503,6 +507,7 @@ impl Engine {
         Ok(Engine {
             compared_before,
             subject_phrases,
+            entry_words,
             group_names,
             subject_words,
             knowledge,
@@ -1322,11 +1327,7 @@ impl Engine {
         // still get a job in the nhs or am i wasting my time"), nor beside a question that
         // names the subject of the entry that answers it ("genetics sounds cool, whats that
         // about").
-        let names_entry = || {
-            best.is_some_and(|h| {
-                self.names_keyword(&analysis.words, &self.knowledge.entries[h.entry])
-            })
-        };
+        let names_entry = || best.is_some_and(|h| self.names_keyword(&analysis.words, h.entry));
         let answered =
             || asks && knowledge_confidence >= ANSWER_MIN && (careers_words || names_entry());
         if let Some(i) = intent.filter(|i| {
@@ -3139,18 +3140,29 @@ fn subject_words(knowledge: &Knowledge, analyzer: &Analyzer) -> FxHashSet<String
         (knowledge.roles.iter()).flat_map(|role| std::iter::once(&role.name).chain(&role.aliases));
     entries
         .chain(roles)
-        .filter_map(|phrase| {
-            let words = analyzer.normal_words(phrase);
-            match &words
-                .iter()
-                .filter(|w| !lexicon.is_stop_word(w))
-                .collect::<Vec<_>>()[..]
-            {
-                [one] => Some((*one).clone()),
-                _ => None,
-            }
+        .filter_map(|phrase| one_word(phrase, analyzer, |w| !lexicon.is_stop_word(w)))
+        .collect()
+}
+
+/// For each knowledge entry, its subject and keywords that are one word besides stop and weak
+/// words ("genetics" of the genetic sciences), normalised: how a message names it in a word.
+fn entry_words(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<Vec<String>> {
+    let lexicon = analyzer.lexicon();
+    let kept = |w: &str| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w);
+    (knowledge.entries.iter())
+        .map(|entry| {
+            (std::iter::once(&entry.subject).chain(&entry.keywords))
+                .filter_map(|phrase| one_word(phrase, analyzer, kept))
+                .collect()
         })
         .collect()
+}
+
+/// The one word of `phrase`, normalised, that `kept` keeps, when it keeps exactly one.
+fn one_word(phrase: &str, analyzer: &Analyzer, kept: impl Fn(&str) -> bool) -> Option<String> {
+    let mut words = (analyzer.normal_words(phrase).into_iter()).filter(|w| kept(w));
+    let one = words.next()?;
+    words.next().is_none().then_some(one)
 }
 
 /// For each of `count` aspects, the words its phrases (`patterns`, with their aspect's

@@ -650,16 +650,10 @@ impl Engine {
         self.role_reply(role, text, Some(aspect), next)
     }
 
-    /// True when `words` hold a word that is on its own the subject or a keyword of `entry`
-    /// ("genetics" of the genetic sciences).
-    pub(super) fn names_keyword(&self, words: &[String], entry: &knowledge::Entry) -> bool {
-        let lexicon = self.analyzer.lexicon();
-        (std::iter::once(&entry.subject).chain(&entry.keywords)).any(|phrase| {
-            let own: Vec<String> = (self.analyzer.normal_words(phrase).into_iter())
-                .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
-                .collect();
-            matches!(&own[..], [one] if words.contains(one))
-        })
+    /// True when `words` hold a word that is on its own the subject or a keyword of the entry
+    /// numbered `entry` ("genetics" of the genetic sciences; `entry_words`).
+    pub(super) fn names_keyword(&self, words: &[String], entry: usize) -> bool {
+        (self.entry_words[entry].iter()).any(|word| words.contains(word))
     }
 
     /// True when `words` say the subject of `entry` in a phrase of its subject or keywords
