@@ -1477,7 +1477,13 @@ impl Engine {
         // A statement about the writer that asks nothing is noted; a question that cannot be
         // answered gets the fallback below, with the note in front.
         if !notes.is_empty() && knowledge_confidence < least && !asks && !wish_told {
-            return self.message(&fill(&self.messages.noted, &[("facts", &facts)]), false);
+            // "Hi, I'm asking on behalf of my daughter": greeted back.
+            let noted = if reading.greets {
+                &self.messages.noted_with_greeting
+            } else {
+                &self.messages.noted
+            };
+            return self.message(&fill(noted, &[("facts", &facts)]), false);
         }
         if let Some(best) = best.filter(|h| {
             h.confidence >= ANSWER_MIN

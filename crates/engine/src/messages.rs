@@ -25,6 +25,8 @@ pub struct Messages {
     pub empty: String,
     /// After the user told the bot about themselves: `{facts}`.
     pub noted: String,
+    /// The same, when the message also greeted ("Hi, I'm asking for my daughter"): `{facts}`.
+    pub noted_with_greeting: String,
     /// Before an answer, after the user also told the bot about themselves: `{facts}`.
     pub noted_briefly: String,
     /// The entry that answers a wish to work in the NHS that nothing else answers ("I'm 52 and

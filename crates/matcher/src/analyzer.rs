@@ -214,8 +214,15 @@ impl Analyzer {
     /// whichever is a known word (one letter when neither is). A known word is left as it is.
     fn unstretched(&self, word: String) -> String {
         let known = |w: &str| self.knows(w) || self.lexicon.rewrites.contains_key(w);
-        if !has_stretch(&word) || known(&word) {
+        if known(&word) {
             return word;
+        }
+        if !has_stretch(&word) {
+            // Held down once, on the last letter ("hii", "heyy", "pleasee").
+            return match without_doubled_end(&word) {
+                Some(short) if known(short) => short.to_string(),
+                _ => word,
+            };
         }
         let once = collapse_runs(&word, 1);
         if known(&once) {
@@ -301,6 +308,14 @@ fn has_stretch(word: &str) -> bool {
         }
     }
     false
+}
+
+/// The word without its last letter when that letter is doubled ("hii" is "hi").
+fn without_doubled_end(word: &str) -> Option<&str> {
+    let mut letters = word.char_indices().rev();
+    let (last_at, last) = letters.next()?;
+    let (_, before) = letters.next()?;
+    (last == before && last.is_alphabetic()).then(|| &word[..last_at])
 }
 
 /// The word with every run of three or more of one letter cut to `keep` letters; shorter runs
@@ -439,6 +454,11 @@ holiday = "annual leave"
         assert_eq!(analyzer.analyze("zzzz 1000").words, ["z", "1000"]);
         assert_eq!(collapse_runs("helloooo", 1), "hello");
         assert_eq!(collapse_runs("gooood", 2), "good");
+        // A last letter doubled once: the word meant when that is known, else as typed.
+        assert_eq!(analyzer.analyze("leavee staff").words, ["leave", "staff"]);
+        assert_eq!(analyzer.analyze("uu").words, ["you"]);
+        assert_eq!(without_doubled_end("zz"), Some("z"));
+        assert_eq!(without_doubled_end("a"), None);
     }
 
     #[test]

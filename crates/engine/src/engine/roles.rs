@@ -879,7 +879,14 @@ impl Engine {
         if own >= DESCRIPTION_WORDS && cued.len() < analysis.words.len() {
             cued
         } else {
-            analysis.words.clone()
+            // What stands in for a role denied describes no job.
+            self.without_phrases(
+                &analysis.words,
+                std::slice::from_ref(&self.role_denied_stand_in),
+            )
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
         }
     }
 
