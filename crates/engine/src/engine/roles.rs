@@ -446,7 +446,13 @@ impl Engine {
                 return Some(self.role_reply(role, text, Some(carried), next));
             }
         };
-        let certain = best_entry.filter(|_| knowledge_confidence >= CERTAIN);
+        // Against the entry that answers the fact for every role, an entry found surely that
+        // does not speak of the fact answers something else ("what would the pay be like once
+        // qualified" is not asked of the training of newly qualified doctors).
+        let certain = best_entry.filter(|entry| {
+            knowledge_confidence >= CERTAIN
+                && (aspect.entry.is_none() || self.speaks_of_aspect(entry, words))
+        });
         // Against the entry that answers a fact for every role, an entry is as good as certain
         // when the message names its subject in its own words ("where are the UK training
         // posts advertised? someone mentioned oriel").
@@ -1005,6 +1011,21 @@ impl Engine {
     /// The fact of a role the message asks about ("how long" asks about training).
     pub(super) fn aspect(&self, words: &[String]) -> Option<&Aspect> {
         self.aspect_span(words).map(|(aspect, _)| aspect)
+    }
+
+    /// True when the knowledge entry `entry` says a word of its own of those in `words` that
+    /// ask about a fact of a role ("pay" of "what would the pay be like once qualified").
+    fn speaks_of_aspect(&self, entry: &knowledge::Entry, words: &[String]) -> bool {
+        let lexicon = self.analyzer.lexicon();
+        let Some((number, (_, span))) = (self.knowledge.entries.iter())
+            .position(|e| e.id == entry.id)
+            .zip(self.aspect_span(words))
+        else {
+            return false;
+        };
+        (words[span].iter())
+            .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+            .any(|w| self.entry_stems[number].contains(&self.analyzer.stem(w)))
     }
 
     /// The fact of a role the message asks about, and the words that ask about it.
