@@ -2211,12 +2211,13 @@ impl Engine {
         // "How is specialty training recruited, is it nhs jobs?" after psychiatry: "it" is the
         // subject the message names, of the entry it finds with certainty.
         // So is a subject of one word turned to ("wat about apprenticeships, is it paid??"
-        // after jobs from school).
+        // after jobs from school), of an entry found at all ("what about radiopharmacy that
+        // sounds cool" after aseptic units: "that" is radiopharmacy).
         if alone.first().is_some_and(|h| {
             let entry = &self.knowledge.entries[h.entry];
-            h.confidence >= CERTAIN
-                && (self.says_subject(&analysis.words, entry)
-                    || self.turns_to_one_word_subject(&analysis.words, entry))
+            h.confidence >= CERTAIN && self.says_subject(&analysis.words, entry)
+                || h.confidence >= ANSWER_MIN
+                    && self.turns_to_one_word_subject(&analysis.words, entry)
         }) {
             return None;
         }
