@@ -435,7 +435,7 @@ impl Engine {
         })?;
         check_intent_entries(&intents, &knowledge, content)?;
         check_tailors(&facts, &knowledge, &profile_file.path)?;
-        let role_names = RoleNames::new(&knowledge.roles, &analyzer);
+        let role_names = RoleNames::new(&knowledge.roles, &messages.other_jobs, &analyzer);
         let phrases = |list: &[String]| list.iter().map(|p| analyzer.normal_words(p)).collect();
         let (yes_words, no_words) = (phrases(&messages.yes), phrases(&messages.no));
         let compare_words = phrases(&messages.compare_words);
@@ -2293,13 +2293,21 @@ impl Engine {
 
     /// True when a message's question refers back to a sentence of its own told before it
     /// ("she's been going on about the hearing job, what does that involve?"): that sentence
-    /// alone finds with certainty the entry the whole message finds, surely enough to answer.
+    /// names a role ("paramedic sounds right up my street. is that in demand?"), or alone finds
+    /// with certainty the entry the whole message finds, surely enough to answer.
     fn referent_within(&self, reading: &Reading, alone: &[Hit]) -> bool {
-        let Some(best) = alone.first().filter(|h| h.confidence >= ANSWER_MIN) else {
-            return false;
-        };
         let lexicon = self.analyzer.lexicon();
         let Some(words) = reading.told_before_reference(|words| lexicon.refers_back(words)) else {
+            return false;
+        };
+        if !self
+            .role_names
+            .find(&self.analyzer, &words.words)
+            .is_empty()
+        {
+            return true;
+        }
+        let Some(best) = alone.first().filter(|h| h.confidence >= ANSWER_MIN) else {
             return false;
         };
         let found = self.search(&self.analyzer.weigh(words, true));

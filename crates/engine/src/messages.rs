@@ -25,6 +25,10 @@ pub struct Messages {
     pub empty: String,
     /// After the user told the bot about themselves: `{facts}`.
     pub noted: String,
+    /// Jobs outside the NHS whose names hold a role's ("combat medic", "vet nurse"): they name
+    /// no role.
+    #[serde(default)]
+    pub other_jobs: Vec<String>,
     /// The same, when the message also greeted ("Hi, I'm asking for my daughter"): `{facts}`.
     pub noted_with_greeting: String,
     /// Before an answer, after the user also told the bot about themselves: `{facts}`.

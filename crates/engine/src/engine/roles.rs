@@ -54,6 +54,8 @@ const MAX_COMPARED: usize = 3;
 /// The names of every role, as stemmed word runs, longest first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleNames {
+    /// Each name as stems, with its role's position, or `OTHER_JOB` for a job outside the NHS
+    /// that holds a role's name ("combat medic").
     names: Vec<(Vec<String>, usize)>,
     /// The last word of each of `names` as written.
     last_words: Vec<String>,
@@ -61,6 +63,8 @@ pub(crate) struct RoleNames {
     names_by_first: PhraseSet<usize>,
     /// The names as normalised words, unstemmed.
     exact: Vec<Vec<String>>,
+    /// How many of `exact` are roles' names; the rest are other jobs'.
+    role_names: usize,
     /// The number of each of `exact`, filed by its first word.
     exact_by_first: PhraseSet<usize>,
 }
@@ -76,12 +80,14 @@ pub(super) struct Question<'a> {
 }
 
 impl RoleNames {
-    /// Indexes the names and aliases of `roles`.
-    pub(crate) fn new(roles: &[Role], analyzer: &Analyzer) -> RoleNames {
-        let mut written: Vec<(Vec<String>, usize, String)> = roles
-            .iter()
-            .enumerate()
-            .flat_map(|(i, role)| role.names().map(move |name| (name, i)))
+    /// Indexes the names and aliases of `roles`, and the names of `other_jobs`: jobs outside
+    /// the NHS whose names hold a role's ("combat medic", "vet nurse"), which name no role.
+    pub(crate) fn new(roles: &[Role], other_jobs: &[String], analyzer: &Analyzer) -> RoleNames {
+        let role_names = roles.iter().enumerate();
+        let role_names = role_names.flat_map(|(i, role)| role.names().map(move |name| (name, i)));
+        let others = other_jobs.iter().map(|name| (name.as_str(), OTHER_JOB));
+        let mut written: Vec<(Vec<String>, usize, String)> = role_names
+            .chain(others.clone())
             .filter_map(|(name, i)| {
                 let words = analyzer.normal_words(name);
                 let last = words.last()?.clone();
@@ -94,18 +100,22 @@ impl RoleNames {
             .into_iter()
             .map(|(stems, i, _)| (stems, i))
             .collect();
-        let exact: Vec<Vec<String>> = roles
-            .iter()
-            .flat_map(|role| role.names())
-            .map(|name| analyzer.normal_words(name))
-            .filter(|words| !words.is_empty())
-            .collect();
+        let exact_names = |names: Vec<&str>| -> Vec<Vec<String>> {
+            (names.into_iter())
+                .map(|name| analyzer.normal_words(name))
+                .filter(|words| !words.is_empty())
+                .collect()
+        };
+        let mut exact = exact_names(roles.iter().flat_map(|role| role.names()).collect());
+        let role_names = exact.len();
+        exact.extend(exact_names(others.map(|(name, _)| name).collect()));
         RoleNames {
             names_by_first: numbered(names.iter().map(|(stems, _)| stems)),
             names,
             last_words,
             exact_by_first: numbered(exact.iter()),
             exact,
+            role_names,
         }
     }
 
@@ -132,9 +142,17 @@ impl RoleNames {
             }
         }
         found.sort_unstable();
-        found
-            .into_iter()
-            .map(|(number, at)| at..at + self.exact[number].len())
+        let spans = |other: bool| {
+            (found.iter())
+                .filter(move |(number, _)| (*number >= self.role_names) == other)
+                .map(|&(number, at)| at..at + self.exact[number].len())
+        };
+        // A role's name inside another job's names no role ("combat medic").
+        let others: Vec<std::ops::Range<usize>> = spans(true).collect();
+        spans(false)
+            .filter(|span| {
+                !(others.iter()).any(|other| other.start <= span.start && span.end <= other.end)
+            })
             .collect()
     }
 
@@ -177,7 +195,7 @@ impl RoleNames {
         found.sort_unstable();
         let mut roles: Vec<usize> = Vec::new();
         for (_, role) in found {
-            if !roles.contains(&role) {
+            if role != OTHER_JOB && !roles.contains(&role) {
                 roles.push(role);
             }
         }
@@ -211,6 +229,9 @@ fn verb_of(word: &str, name: &str) -> bool {
 }
 
 /// Word runs, each filed by its first word with its number.
+/// The role position of a name of a job outside the NHS (`RoleNames::new`).
+const OTHER_JOB: usize = usize::MAX;
+
 fn numbered<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> PhraseSet<usize> {
     let mut set = PhraseSet::default();
     for (number, run) in runs.enumerate() {
