@@ -1429,9 +1429,13 @@ impl Engine {
             && let Some(aspect) = self.aspect(words)
         {
             let entry = match aspect.otherwise.as_deref() {
-                // Unless an entry answers the message surely ("will i get any experience of
-                // leadership on the mary seacole programme").
-                Some(id) if state.role.is_none() && knowledge_confidence < CERTAIN => {
+                // Unless another entry answers the message surely ("will i get any experience
+                // of leadership on the mary seacole programme").
+                Some(id)
+                    if state.role.is_none()
+                        && (knowledge_confidence < CERTAIN
+                            || best_entry.is_some_and(|best| best.id == id)) =>
+                {
                     self.knowledge.entry(id)
                 }
                 // Unless what the message finds is already of that kind ("where do u apply for
