@@ -332,19 +332,38 @@ impl Safety {
             .flat_map(|(index, clause)| {
                 self.parts(&clause.words, &clause.pieces)
                     .into_iter()
-                    .map(move |words| (index, words))
+                    .map(move |range| (index, range.start, &clause.words[range]))
             });
-        let mut words_read: Vec<(usize, &[String])> = clauses.collect();
+        let mut words_read: Vec<(usize, usize, &[String])> = clauses.collect();
         let segments_from = words_read.len();
-        words_read.extend(segments);
+        words_read.extend(segments.map(|(index, words)| (index, 0, words)));
         let mut parts: Vec<(usize, &[String], Signs)> = Vec::new();
-        for (index, words) in words_read {
+        // The urgent signs the whole clause reads inside a longer sign of another kind, where
+        // they start and end in it: no sign in its pieces either ("my shoulder is really
+        // stiff, cant raise my arm" is the stiff shoulder across the comma).
+        let mut covered_in_clause: Vec<std::ops::Range<usize>> = Vec::new();
+        for (at, (index, start, words)) in words_read.into_iter().enumerate() {
             let piece = Words::new(words, &stem, |w| self.soft.contains(w));
             let roles: Vec<_> = roles_named(words)
                 .into_iter()
                 .filter(|run| run.start == 0 || !self.owners.contains(&words[run.start - 1]))
                 .collect();
-            parts.push((index, words, self.signs(&piece, roles)));
+            let whole = start == 0
+                && at < segments_from
+                && words.len() == reading.clauses[index].words.len();
+            let covered: Vec<std::ops::Range<usize>> = if whole || at >= segments_from {
+                Vec::new()
+            } else {
+                (covered_in_clause.iter())
+                    .filter(|span| start <= span.start && span.end <= start + words.len())
+                    .map(|span| span.start - start..span.end - start)
+                    .collect()
+            };
+            let signs = self.signs(&piece, roles, &covered);
+            if whole {
+                covered_in_clause.clone_from(&signs.urgent_covered);
+            }
+            parts.push((index, words, signs));
         }
         // A message that asks about careers anywhere frames the rest: an emergency sign in it
         // needs a sign that it is happening now.
@@ -574,7 +593,7 @@ impl Safety {
 
     /// The parts of a clause: the whole; its segments, split at words that change the
     /// subject; and its pieces, split there and where a comma was.
-    fn parts<'w>(&self, words: &'w [String], pieces: &[usize]) -> Vec<&'w [String]> {
+    fn parts(&self, words: &[String], pieces: &[usize]) -> Vec<std::ops::Range<usize>> {
         let mut breaks = self.cuts(words);
         breaks.extend([0, words.len()]);
         breaks.sort_unstable();
@@ -584,10 +603,11 @@ impl Safety {
         // The whole clause and its segments too: a sign may run across a comma ("hit her
         // head, now she's being sick"; "my daughter keeps scratching her head, could it be
         // nits").
-        let mut parts = vec![words];
+        let mut parts: Vec<std::ops::Range<usize>> = Vec::new();
+        parts.push(0..words.len());
         for cuts in [&breaks, &starts] {
             for w in cuts.windows(2) {
-                let part = &words[w[0]..w[1]];
+                let part = w[0]..w[1];
                 if !part.is_empty() && !parts.contains(&part) {
                     parts.push(part);
                 }
@@ -597,7 +617,14 @@ impl Safety {
     }
 
     /// The signs in one part of a clause, where `roles` are the roles named in it.
-    fn signs(&self, part: &Words, roles: Vec<std::ops::Range<usize>>) -> Signs {
+    /// The urgent signs at `covered` (a longer sign of another kind holds them in the whole
+    /// clause) are none.
+    fn signs(
+        &self,
+        part: &Words,
+        roles: Vec<std::ops::Range<usize>>,
+        covered: &[std::ops::Range<usize>],
+    ) -> Signs {
         let present: FxHashSet<&str> = part.words.iter().map(String::as_str).collect();
         let hits: Vec<Hit> = self
             .index
@@ -607,6 +634,7 @@ impl Safety {
             .filter(|p| p.words.anchors().all(|a| present.contains(a)))
             .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
             .filter(|hit| !self.denied(hit, part.words))
+            .filter(|hit| !(hit.pattern.sign.is_urgent() && covered.contains(&hit.span)))
             .chain(roles.into_iter().map(|span| {
                 // "I'm a porter": the writer's job, with the words that say so.
                 let said =
@@ -678,7 +706,12 @@ impl Safety {
         let cared_for = found.contains(&Sign::Personal) || found.contains(&Sign::Health);
         let own_care = found.contains(&Sign::Patient) && (cared_for || patient_signs >= 2);
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
+        let urgent_covered = (hits.iter())
+            .filter(|h| h.pattern.sign.is_urgent() && covered(h))
+            .map(|h| h.span.clone())
+            .collect();
         Signs {
+            urgent_covered,
             lasting: lasting(&kept),
             red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
@@ -751,6 +784,8 @@ struct Signs {
     symptom: bool,
     /// A role of the catalogue is named.
     role_named: bool,
+    /// Where the urgent signs inside a longer sign of another kind are.
+    urgent_covered: Vec<std::ops::Range<usize>>,
     signals: Vec<String>,
 }
 
@@ -806,6 +841,7 @@ impl Signs {
             role_named: self.role_named,
             found,
             red_flags: self.red_flags,
+            urgent_covered: Vec::new(),
             signals: Vec::new(),
         }
         .outcome(careers_anywhere, asks)
@@ -866,6 +902,11 @@ impl Sign {
     /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
     /// rash" is still a rash), nor does when something happened ("took an overdose at 16 and
     /// just took another one tonight" still holds an overdose).
+    /// An emergency's or a crisis's sign.
+    fn is_urgent(self) -> bool {
+        matches!(self, Sign::Emergency | Sign::Crisis)
+    }
+
     fn is_reading(self) -> bool {
         !matches!(
             self,
