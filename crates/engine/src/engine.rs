@@ -2611,6 +2611,15 @@ impl Engine {
                 return Ok(second);
             }
         }
+        // Of two close entries, the one whose subject the message says in its words when the
+        // other's it does not ("what other non-clinical areas are there": not clinical roles).
+        if close
+            && best.confidence < CERTAIN
+            && self.says_subject(words, &self.knowledge.entries[second.entry])
+            && !self.says_subject(words, &self.knowledge.entries[best.entry])
+        {
+            return Ok(second);
+        }
         if !close || best.confidence >= CERTAIN {
             return Ok(best);
         }
