@@ -305,9 +305,6 @@ pub struct Engine {
     /// For each knowledge entry, its subject and keywords of one word besides stop and weak
     /// words, normalised: how a message names it in a word (`Engine::names_keyword`).
     entry_words: Vec<Vec<String>>,
-    /// For each knowledge entry, the stems of the words it says (subject, keywords, questions
-    /// and answer): whether it speaks of the fact a message asks (`speaks_of_aspect`).
-    entry_stems: Vec<FxHashSet<String>>,
     /// The first keyword of each entry about a group of roles (tagged `roles`), as normalised
     /// words: the group's own name ("ambulance", "digital"; see `knowledge/README.md`).
     group_names: Vec<Vec<String>>,
@@ -442,7 +439,6 @@ impl Engine {
         let compared_before = phrases(&messages.compared_before);
         let subject_phrases = subject_phrases(&knowledge, &analyzer);
         let entry_words = entry_words(&knowledge, &analyzer);
-        let entry_stems = entry_stems(&knowledge, &analyzer);
         let group_names = (knowledge.entries.iter())
             .filter(|entry| entry.tags.iter().any(|t| t == "roles"))
             .filter_map(|entry| entry.keywords.first())
@@ -512,7 +508,6 @@ impl Engine {
             compared_before,
             subject_phrases,
             entry_words,
-            entry_stems,
             group_names,
             subject_words,
             knowledge,
@@ -3186,23 +3181,6 @@ fn entry_words(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<Vec<String>> {
         .map(|entry| {
             (std::iter::once(&entry.subject).chain(&entry.keywords))
                 .filter_map(|phrase| one_word(phrase, analyzer, kept))
-                .collect()
-        })
-        .collect()
-}
-
-/// For each knowledge entry, the stems of the words of its subject, keywords, questions and
-/// answer.
-fn entry_stems(knowledge: &Knowledge, analyzer: &Analyzer) -> Vec<FxHashSet<String>> {
-    (knowledge.entries.iter())
-        .map(|entry| {
-            let texts = [&entry.subject, &entry.answer]
-                .into_iter()
-                .chain(&entry.keywords)
-                .chain(&entry.questions);
-            texts
-                .flat_map(|text| analyzer.normal_words(text))
-                .map(|word| analyzer.stem(&word))
                 .collect()
         })
         .collect()

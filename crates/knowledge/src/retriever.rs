@@ -147,6 +147,19 @@ impl Retriever {
         hits
     }
 
+    /// True when the entry at `entry` holds `word` (a normalised word of a message), stemmed
+    /// as the fields are indexed, in any of its fields.
+    pub fn entry_holds(&self, entry: usize, word: &str) -> bool {
+        let mut tokenizer = self.tokenizer.clone();
+        let mut tokens = tokenizer.token_stream(word);
+        let mut held = false;
+        while let Some(token) = tokens.next() {
+            held |= (self.term_scores.get(&token.text))
+                .is_some_and(|rows| rows.iter().any(|row| row.entry as usize == entry));
+        }
+        held
+    }
+
     /// BM25 scores: every term of the query's words in every field, boosted by the field's
     /// weight, summed as tantivy sums a query of one clause per word, itself a clause per
     /// term and field. The best `CANDIDATES`, best first (ties: the first entry first).

@@ -1046,7 +1046,7 @@ impl Engine {
         };
         (words[span].iter())
             .filter(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
-            .any(|w| self.entry_stems[number].contains(&self.analyzer.stem(w)))
+            .any(|w| self.retriever.entry_holds(number, w))
     }
 
     /// The fact of a role the message asks about, and the words that ask about it.
