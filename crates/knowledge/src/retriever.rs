@@ -314,6 +314,18 @@ mod tests {
         (knowledge, analyzer, retriever)
     }
 
+    #[test]
+    fn an_entry_holds_the_words_of_its_fields_in_any_form() {
+        let (knowledge, _, retriever) = retriever();
+        let position =
+            |id: &str| (knowledge.entries.iter().position(|e| e.id == id)).expect("entry");
+        let leave = position("benefits.annual-leave");
+        assert!(retriever.entry_holds(leave, "holidays"));
+        assert!(retriever.entry_holds(leave, "entitlements"));
+        assert!(!retriever.entry_holds(leave, "nursing"));
+        assert!(retriever.entry_holds(position("quals.nurses"), "nursing"));
+    }
+
     fn check(query: &str, expect: &str) {
         let (knowledge, analyzer, retriever) = retriever();
         let hits = retriever.search(&analyzer.analyze(query));
