@@ -902,16 +902,16 @@ impl Sign {
     /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
     /// rash" is still a rash), nor does when something happened ("took an overdose at 16 and
     /// just took another one tonight" still holds an overdose).
-    /// An emergency's or a crisis's sign.
-    fn is_urgent(self) -> bool {
-        matches!(self, Sign::Emergency | Sign::Crisis)
-    }
-
     fn is_reading(self) -> bool {
         !matches!(
             self,
             Sign::Personal | Sign::Someone | Sign::RedFlag | Sign::LongAgo | Sign::Recurring
         )
+    }
+
+    /// An emergency's or a crisis's sign.
+    fn is_urgent(self) -> bool {
+        matches!(self, Sign::Emergency | Sign::Crisis)
     }
 }
 

@@ -228,10 +228,10 @@ fn verb_of(word: &str, name: &str) -> bool {
     })
 }
 
-/// Word runs, each filed by its first word with its number.
 /// The role position of a name of a job outside the NHS (`RoleNames::new`).
 const OTHER_JOB: usize = usize::MAX;
 
+/// Word runs, each filed by its first word with its number.
 fn numbered<'a>(runs: impl Iterator<Item = &'a Vec<String>>) -> PhraseSet<usize> {
     let mut set = PhraseSet::default();
     for (number, run) in runs.enumerate() {
@@ -677,6 +677,11 @@ impl Engine {
         self.role_reply(role, text, Some(aspect), next)
     }
 
+    /// The position of `entry` among the knowledge's entries.
+    fn entry_number(&self, entry: &knowledge::Entry) -> Option<usize> {
+        (self.knowledge.entries.iter()).position(|e| std::ptr::eq(e, entry))
+    }
+
     /// True when `words` hold a word that is on its own the subject or a keyword of the entry
     /// numbered `entry` ("genetics" of the genetic sciences; `entry_words`).
     pub(super) fn names_keyword(&self, words: &[String], entry: usize) -> bool {
@@ -686,8 +691,7 @@ impl Engine {
     /// True when `words` say the subject of `entry` in a phrase of its subject or keywords
     /// (`subject_phrases`).
     pub(super) fn says_subject(&self, words: &[String], entry: &knowledge::Entry) -> bool {
-        let Some(number) = (self.knowledge.entries.iter()).position(|e| std::ptr::eq(e, entry))
-        else {
+        let Some(number) = self.entry_number(entry) else {
             return false;
         };
         self.subject_phrases[number]
@@ -1038,9 +1042,7 @@ impl Engine {
     /// ask about a fact of a role ("pay" of "what would the pay be like once qualified").
     fn speaks_of_aspect(&self, entry: &knowledge::Entry, words: &[String]) -> bool {
         let lexicon = self.analyzer.lexicon();
-        let Some((number, (_, span))) = (self.knowledge.entries.iter())
-            .position(|e| e.id == entry.id)
-            .zip(self.aspect_span(words))
+        let Some((number, (_, span))) = self.entry_number(entry).zip(self.aspect_span(words))
         else {
             return false;
         };
