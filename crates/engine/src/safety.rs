@@ -396,8 +396,9 @@ impl Safety {
         let cared_for =
             (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));
         // A clause that asks with careers words of its own ("any admin jobs I could move
-        // into?"): the examples cannot outvote it.
-        let careers_question = parts
+        // into?"): the examples cannot outvote it. Read in the clause itself, not in a run
+        // across sentences, which is filed under the clause it starts in.
+        let careers_question = parts[..segments_from]
             .iter()
             .filter(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks)
             .map(|(index, _, _)| *index)
@@ -706,8 +707,14 @@ impl Safety {
         let cared_for = found.contains(&Sign::Personal) || found.contains(&Sign::Health);
         let own_care = found.contains(&Sign::Patient) && (cared_for || patient_signs >= 2);
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
+        // An emergency's words that have lasted, with nothing happening now, are a worry in
+        // the pieces too ("been really forgetful lately, keeps asking the same thing").
+        let lasted = lasting(&kept) && !found.contains(&Sign::Now);
         let urgent_covered = (hits.iter())
-            .filter(|h| h.pattern.sign.is_urgent() && covered(h))
+            .filter(|h| {
+                h.pattern.sign.is_urgent() && covered(h)
+                    || lasted && h.pattern.sign == Sign::Emergency && !covered(h)
+            })
             .map(|h| h.span.clone())
             .collect();
         Signs {
@@ -742,13 +749,29 @@ impl Safety {
 }
 
 /// True when a sign that something has lasted sits right next to every emergency's or red
-/// flag's words ("chest tightness on and off for a week"): what lasted is that sign, not
-/// something else told beside it ("had a cough for five days and he collapsed").
+/// flag's words, or next to words of theirs that do ("chest tightness on and off for a week";
+/// "forgetful lately, keeps asking the same thing"): what lasted is that sign, not something
+/// else told beside it ("had a cough for five days and he collapsed").
 fn lasting(hits: &[&Hit]) -> bool {
-    let urgent = |h: &&&Hit| matches!(h.pattern.sign, Sign::Emergency | Sign::RedFlag);
+    let urgent: Vec<&std::ops::Range<usize>> = (hits.iter())
+        .filter(|h| matches!(h.pattern.sign, Sign::Emergency | Sign::RedFlag))
+        .map(|h| &h.span)
+        .collect();
+    let touches = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| {
+        a.start <= b.end && b.start <= a.end
+    };
     (hits.iter().filter(|h| h.pattern.sign == Sign::Lasting)).any(|lasted| {
-        (hits.iter().filter(urgent))
-            .all(|sign| sign.span.start <= lasted.span.end && lasted.span.start <= sign.span.end)
+        let mut reached = vec![false; urgent.len()];
+        let mut spans = vec![&lasted.span];
+        while let Some(span) = spans.pop() {
+            for (at, sign) in urgent.iter().enumerate() {
+                if !reached[at] && touches(span, sign) {
+                    reached[at] = true;
+                    spans.push(sign);
+                }
+            }
+        }
+        reached.iter().all(|&r| r)
     })
 }
 
@@ -806,9 +829,11 @@ impl Signs {
     }
 
     /// A red flag of someone the writer knows, with nothing of careers in the message and
-    /// nothing over ("my nan is confused today"): a health worry.
+    /// nothing over ("my nan is confused today"): a health worry, that the bank may find an
+    /// emergency unless it has lasted.
     fn flagged(&self, careers_anywhere: bool) -> bool {
         self.red_flags >= 1
+            && !self.lasting
             && self.has(Sign::Someone)
             && !careers_anywhere
             && !self.has(Sign::Past)
@@ -870,7 +895,7 @@ impl Signs {
         // about careers).
         let health = self.has(Sign::Health)
             || self.has(Sign::Condition) && !careers_anywhere
-            || emergency && lasting
+            || (emergency || self.red_flags >= 1 && self.has(Sign::Someone)) && lasting
             || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.

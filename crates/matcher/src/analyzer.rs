@@ -177,11 +177,6 @@ impl Analyzer {
         let raw = raw.into_iter().map(|word| self.unstretched(word)).collect();
         let mut read = Words::default();
         for word in rewrite(&self.lexicon, raw) {
-            // "lad's", "nurse's": the word, not a typo of another ("lab's").
-            let word = match word.strip_suffix("'s") {
-                Some(base) if !self.knows(&word) && self.knows(base) => base.to_owned(),
-                _ => word,
-            };
             let known = self.knows(&word);
             let fixed = if known {
                 None
@@ -339,18 +334,24 @@ fn collapse_runs(word: &str, keep: usize) -> String {
 }
 
 /// Applies the lexicon's one-word rewrites (contractions, text-speak, spellings), and the
-/// contractions that are also words where the next word says they are one ("id be").
+/// contractions that are also words where the next word says they are one ("id be"). A
+/// possessive that is no contraction is its word ("the baby's head", "a nurse's pay"), in the
+/// user's text and the content alike, so that one reading serves both.
 fn rewrite(lexicon: &Lexicon, words: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len());
-    for (at, word) in words.iter().enumerate() {
+    for (at, typed) in words.iter().enumerate() {
         let next = words.get(at + 1);
+        let word = match typed.strip_suffix("'s") {
+            Some(base) if !base.is_empty() && !lexicon.rewrites.contains_key(typed) => base,
+            _ => typed.as_str(),
+        };
         match lexicon.rewrites.get(word) {
             Some(to) => out.extend(to.iter().cloned()),
             None => match lexicon.rewrites_before.get(word) {
                 Some((to, before)) if next.is_some_and(|n| before.contains(n)) => {
                     out.extend(to.iter().cloned());
                 }
-                _ => out.push(word.clone()),
+                _ => out.push(word.to_owned()),
             },
         }
     }
@@ -466,6 +467,9 @@ holiday = "annual leave"
         let a = analyzer().analyze("the assistant's programme");
         assert_eq!(a.words, ["the", "assistant", "programme"]);
         assert!(a.corrections.is_empty());
+        // In the content too, and whether or not the word is known.
+        let a = analyzer().analyze_content("the zorbl's head, i'm sure");
+        assert_eq!(a.words, ["the", "zorbl", "head", "i", "am", "sure"]);
     }
 
     #[test]
