@@ -816,6 +816,10 @@ impl Engine {
             if careers_answered && clause.asks && lexicon.refers_back(&clause.words) {
                 continue;
             }
+            // Manners alone ("hiya, bit of a weird one") tell nothing for the bank to catch.
+            if !clause.has_content() {
+                continue;
+            }
             // A telling that refers back to what the question before it asks about is read
             // with that question ("wat even is agenda for change, my mate keeps going on about
             // it"): its "it" is the question's subject, not a person's trouble.
@@ -1606,28 +1610,37 @@ impl Engine {
                 return found;
             }
         }
-        if asked
-            .words
-            .iter()
+        let refers = lexicon.refers_back(&asked.words);
+        let short = (asked.words.iter())
             .filter(|w| !lexicon.is_stop_word(w))
             .count()
-            < ASKED_WORDS
-        {
+            < ASKED_WORDS;
+        if short && refers {
             return whole;
         }
-        let refers = lexicon.refers_back(&asked.words);
         let alone = self.search(&self.analyzer.weigh(asked, true));
+        let no_role_named = || {
+            (self.role_names)
+                .find(&self.analyzer, &reading.all_words())
+                .is_empty()
+        };
+        // A short question that refers to nothing before it and finds its entry with
+        // certainty is what is asked, where the whole message finds nothing and names no role
+        // ("made redundant from the factory after 20 years … what sort of jobs are there?").
+        if short {
+            return if sure(&alone) >= CERTAIN && no_role_named() {
+                alone
+            } else {
+                whole
+            };
+        }
         let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
         // A question that says all it asks in its own words and finds its entry with
         // certainty is what is asked, whatever the rest finds ("which nhs roles are gonna be
         // needed most? want a safe bet for my 17 yr old").
         // Not beside a role named: "offered a job on a stroke unit as an hca, whats the
         // training like" asks about the role.
-        let whole_question = !refers
-            && sure(&alone) >= CERTAIN
-            && (self.role_names)
-                .find(&self.analyzer, &reading.all_words())
-                .is_empty();
+        let whole_question = !refers && sure(&alone) >= CERTAIN && no_role_named();
         if same && sure(&alone) >= least || whole_question {
             alone
         } else {
