@@ -333,6 +333,23 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// A word with the endings of its other forms: "rehome", "rehomes", "rehomed", "rehoming";
+/// "stop", "stopped", "stopping".
+fn word_forms(word: &str) -> Vec<String> {
+    let stem = word.strip_suffix('e').unwrap_or(word);
+    let mut forms = vec![
+        word.to_owned(),
+        format!("{word}s"),
+        format!("{word}es"),
+        format!("{stem}ed"),
+        format!("{stem}ing"),
+    ];
+    if let Some(last) = word.chars().last().filter(|c| !"aeiouwy".contains(*c)) {
+        forms.extend([format!("{word}{last}ed"), format!("{word}{last}ing")]);
+    }
+    forms
+}
+
 impl Engine {
     /// Builds the engine: parses and checks all content and builds the indexes.
     pub fn new(content: &Content) -> Result<Engine, Error> {
@@ -350,11 +367,23 @@ impl Engine {
         let signs_file = content.intents_file(SAFETY_SIGNS)?;
         let reading_file = content.intents_file(READING)?;
         let places_file = content.intents_file(PLACES)?;
+        // The words of the stage's patterns are known words, never taken for typos of others;
+        // of "~rehome", every form ("rehoming my cat" is no "becoming").
         let stage_words: Vec<String> = quoted(&signs_file.text)
             .chain(quoted(&reading_file.text))
-            .flat_map(|p| p.split(|c: char| c.is_whitespace() || c == '|'))
+            .flat_map(|p| p.split_whitespace())
             .filter(|w| !w.starts_with(['<', '*', '#']))
-            .map(str::to_owned)
+            .flat_map(|token| {
+                let forms = token.starts_with('~');
+                let token = token.trim_start_matches(['~', '!']);
+                (token.split(['|', '_'])).flat_map(move |w| {
+                    if forms {
+                        word_forms(w)
+                    } else {
+                        vec![w.to_owned()]
+                    }
+                })
+            })
             .collect();
         let texts = vocabulary(&knowledge, &intents);
         let mut analyzer = Analyzer::new(

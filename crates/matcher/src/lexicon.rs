@@ -162,7 +162,8 @@ impl Lexicon {
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
         // statement.
         // "did", "have", "has" and "had" before an article tell what the writer did or has,
-        // with the "I" dropped: "did a computing HND", "have a degree in biology".
+        // with the "I" dropped: "did a computing HND", "have a degree in biology"; so do "was"
+        // and "were" before an article or a place ("was a combat medic", "was in the army").
         // "would love to", "would like to" wish rather than ask, without a question mark.
         // "can not", "do not" tell what the writer cannot do or does not, with the "I"
         // dropped ("cant sleep, lying awake till 4am"), unless a subject follows ("dont you
@@ -178,6 +179,10 @@ impl Lexicon {
                 first_two,
                 (Some("did" | "have" | "has" | "had"), Some("a" | "an"))
                     | (Some("would"), Some("love" | "like"))
+                    | (
+                        Some("was" | "were"),
+                        Some("a" | "an" | "in" | "on" | "at" | "working" | "born" | "made")
+                    )
             );
         let opens = words.first().is_some_and(asks)
             && !told
@@ -279,7 +284,7 @@ program = "programme"
         assert!(!lexicon.refers_back(&words("what is it like working in icu")));
         assert!(lexicon.refers_back(&words("what is it like")));
         let questions = Lexicon::parse(
-            "question_words = [\"what\", \"can\", \"am\", \"would\"]",
+            "question_words = [\"what\", \"can\", \"am\", \"would\", \"was\", \"did\", \"have\"]",
             "q",
         )
         .expect("valid");
@@ -294,6 +299,9 @@ program = "programme"
         assert!(is_question("heard about secondments but what is the point"));
         assert!(!is_question("did a computing hnd in derry"));
         assert!(!is_question("have a degree in biology"));
+        assert!(!is_question("was in the army for 9 years"));
+        assert!(!is_question("was a combat medic"));
+        assert!(is_question("was it hard"));
         assert!(!is_question("would love to get into research"));
         assert!(is_question("would i need a degree"));
         assert!(is_question("would love to know, can i apply?"));
