@@ -244,6 +244,13 @@ fn token(
             Token::Except(options)
         }
         stems if stems.starts_with('~') => {
+            // Every option is stemmed as one word: a phrase ("looked_up") would match its
+            // words one by one ("up" alone).
+            if stems.contains('_') {
+                return Err(format!(
+                    "pattern '{written}': '{stems}' has a phrase; a '~' takes words only"
+                ));
+            }
             let options: Vec<String> = stems[1..]
                 .split('|')
                 .flat_map(normal)

@@ -1232,5 +1232,10 @@ patterns = ["i", "my", "<person>"]
         let err = Safety::parse("signs.toml", &bad, matcher::words, |w| w.to_owned())
             .expect_err("unknown class");
         assert!(err.to_string().starts_with("signs.toml:8: "), "{err}");
+        // A phrase among a "~"'s words would match its words one by one.
+        let phrase = bad.replace("<nobody> dies", "~search|looked_up ** suicide");
+        let err = Safety::parse("signs.toml", &phrase, matcher::words, |w| w.to_owned())
+            .expect_err("a phrase in a '~'");
+        assert!(err.to_string().contains("a '~' takes words only"), "{err}");
     }
 }
