@@ -317,6 +317,9 @@ struct ReadingFile {
     told_openings: Vec<String>,
     /// Whom a greeting or thanks is addressed to ("hun", "my friend"): noise straight after one.
     addressed: Vec<String>,
+    /// Praise that is noise only beside thanks ("sick thanks man"): alone, a word of its own.
+    #[serde(default)]
+    praise: Vec<String>,
     /// Words, as typed, that open the reason for what was said before them ("cos").
     #[serde(default)]
     reasons: Vec<String>,
@@ -436,6 +439,7 @@ pub struct Reader {
     abroad_background: Vec<String>,
     abroad_destination_before: PhraseSet<()>,
     addressed: PhraseSet<()>,
+    praise: PhraseSet<()>,
     /// `reasons`, lowercased as typed.
     reasons: Vec<String>,
     small_talk: SmallTalk,
@@ -511,6 +515,7 @@ impl Reader {
             .collect();
         reader.abroad_destination_before = set(&data.abroad_destination_before);
         reader.addressed = set(&data.addressed);
+        reader.praise = set(&data.praise);
         reader.reasons = data.reasons.iter().map(|r| r.to_lowercase()).collect();
         reader.small_talk = data.small_talk;
         for relation in &data.relations {
@@ -634,14 +639,37 @@ impl Reader {
     fn mark_noise(&self, clause: &mut Clause, reading: &mut Reading) {
         let words = &clause.words;
         let mut start = 0;
-        while let Some((len, kind)) = self.noise.longest_at(words, start) {
+        loop {
+            // Praise straight before thanks ("sick thanks man").
+            let praised = (self.praise.longest_at(words, start))
+                .map(|(len, ())| len)
+                .filter(|&len| {
+                    matches!(
+                        self.noise.longest_at(words, start + len),
+                        Some((_, Noise::Thanks))
+                    )
+                })
+                .unwrap_or(0);
+            let Some((len, kind)) = self.noise.longest_at(words, start + praised) else {
+                break;
+            };
+            let len = praised + len;
             note_noise(*kind, reading);
             clause.parts[start..start + len].fill(Part::Noise);
             start += len;
-            // Whom a greeting or thanks is addressed to ("hello there my friend", "ty hun").
-            if matches!(kind, Noise::Greeting | Noise::Thanks)
-                && let Some((len, ())) = self.addressed.longest_at(words, start)
-            {
+            // Whom a greeting or thanks is addressed to ("hello there my friend", "ty hun"), or
+            // praise that ends the clause after thanks ("cheers thats mint"; not "thanks, sick
+            // pay is how much?").
+            let praise_ending = || {
+                (self.praise.longest_at(words, start))
+                    .filter(|(len, ())| start + len == words.len())
+            };
+            let following = match kind {
+                Noise::Greeting => self.addressed.longest_at(words, start),
+                Noise::Thanks => (self.addressed.longest_at(words, start)).or_else(praise_ending),
+                _ => None,
+            };
+            if let Some((len, ())) = following {
                 clause.parts[start..start + len].fill(Part::Noise);
                 start += len;
             }
@@ -653,23 +681,31 @@ impl Reader {
                     .longest_ending(words, end)
                     .filter(|(len, _)| end - len >= start)
             };
-            // Whom the thanks at the end is addressed to ("amazing thanks hun").
-            let addressed = self
-                .addressed
-                .longest_ending(words, end)
-                .map(|(len, ())| len)
-                .filter(|&len| {
-                    end - len > start
-                        && noise_ending(end - len).is_some_and(|(_, kind)| {
-                            matches!(kind, Noise::Greeting | Noise::Thanks)
-                        })
-                });
-            let Some((len, kind)) = (match addressed {
+            // What follows the noise at the end: whom a greeting or thanks is addressed to
+            // ("amazing thanks hun"), or praise after thanks ("cheers thats mint").
+            let after = |list: &PhraseSet<()>, greets: bool| {
+                (list.longest_ending(words, end))
+                    .map(|(len, ())| len)
+                    .filter(|&len| {
+                        end - len > start
+                            && noise_ending(end - len).is_some_and(|(_, kind)| {
+                                *kind == Noise::Thanks || greets && *kind == Noise::Greeting
+                            })
+                    })
+            };
+            let following = after(&self.addressed, true).or_else(|| after(&self.praise, false));
+            let Some((len, kind)) = (match following {
                 Some(to) => noise_ending(end - to).map(|(len, kind)| (len + to, kind)),
                 None => noise_ending(end),
             }) else {
                 break;
             };
+            // Praise straight before thanks at the end ("ok sick thanks").
+            let len = len
+                + (self.praise.longest_ending(words, end - len))
+                    .map(|(praised, ())| praised)
+                    .filter(|&praised| *kind == Noise::Thanks && end - len - praised >= start)
+                    .unwrap_or(0);
             note_noise(*kind, reading);
             clause.parts[end - len..end].fill(Part::Noise);
             end -= len;
@@ -956,6 +992,34 @@ mod tests {
         let mut clauses = vec![clause("i applied", Vec::new()), asking, long];
         reader.merge_fragments(&mut clauses);
         assert_eq!(clauses.len(), 3);
+    }
+
+    #[test]
+    fn praise_is_noise_only_beside_thanks() {
+        let mut reader = Reader::default();
+        let one = |w: &str| vec![w.to_owned()];
+        reader.noise.insert(one("thanks"), super::Noise::Thanks);
+        reader.noise.insert(one("cheers"), super::Noise::Thanks);
+        reader.praise.insert(one("sick"), ());
+        reader.praise.insert(one("mint"), ());
+        let noise = |text: &str| {
+            let mut read = clause(text, Vec::new());
+            let mut reading = Reading::default();
+            reader.mark_noise(&mut read, &mut reading);
+            let parts = read
+                .parts
+                .iter()
+                .map(|p| *p == Part::Noise)
+                .collect::<Vec<_>>();
+            (parts, reading.thanks)
+        };
+        assert_eq!(noise("sick thanks"), (vec![true, true], true));
+        assert_eq!(noise("cheers mint"), (vec![true, true], true));
+        assert_eq!(noise("ok sick thanks").0, [false, true, true]);
+        assert_eq!(noise("thanks sick pay").0, [true, false, false]);
+        // Alone, or beside no thanks, it is a word of the message.
+        assert_eq!(noise("off sick"), (vec![false, false], false));
+        assert_eq!(noise("sick pay"), (vec![false, false], false));
     }
 
     #[test]
