@@ -709,7 +709,8 @@ impl Safety {
         let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         // An emergency's words that have lasted, with nothing happening now, are a worry in
         // the pieces too ("been really forgetful lately, keeps asking the same thing").
-        let lasted = lasting(&kept) && !found.contains(&Sign::Now);
+        let lasts = lasting(&kept);
+        let lasted = lasts && !found.contains(&Sign::Now);
         let urgent_covered = (hits.iter())
             .filter(|h| {
                 h.pattern.sign.is_urgent() && covered(h)
@@ -719,7 +720,7 @@ impl Safety {
             .collect();
         Signs {
             urgent_covered,
-            lasting: lasting(&kept),
+            lasting: lasts,
             red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
