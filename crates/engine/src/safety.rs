@@ -123,6 +123,12 @@ enum Sign {
     Denied,
     /// The danger is happening now ("just", "right now", "help").
     Now,
+    /// Something goes on ("still", "keeps"): a `Now`, unless the event is told as past ("had
+    /// an overdose at 16 and is still struggling" is the writer's past).
+    Ongoing,
+    /// The event itself goes on ("its still going", "won't stop"): a `Now`, and what is told
+    /// as past does not hide it ("had a seizure at work and its still going").
+    Continues,
     /// The event is in the past ("last year", "when I was little").
     Past,
     /// The event is long past ("when I was 17", "years ago"): a crisis told of so, beside a
@@ -530,6 +536,29 @@ impl Safety {
                 let vote = "emergency: a part of its own, near the bank's agreed emergencies";
                 signs.signals.push(vote.into());
             }
+            // An emergency sign held back only by where it happened ("my mate collapsed on
+            // placement and isnt breathing", "my sister had a seizure at work and its still
+            // going"): in a message that asks nothing about careers, of the writer or someone
+            // they know, no patient and no role (a story from work: "on my placement a patient
+            // collapsed"), nothing past or lasting and no idiom, that the examples put among
+            // emergencies.
+            if outcome == Outcome::Careers
+                && signs.has(Sign::Emergency)
+                && !asks_careers
+                && !over
+                && !across
+                && signs.has(Sign::Personal)
+                && !signs.has(Sign::CareersWeak)
+                && !signs.role_named
+                && !signs.has(Sign::Past)
+                && !signs.has(Sign::Idiom)
+                && !signs.lasting
+                && bank(words).is_some_and(|(outcome, _)| outcome == Outcome::Emergency)
+            {
+                outcome = Outcome::Emergency;
+                let vote = "emergency: held back by a careers word, near the bank's emergencies";
+                signs.signals.push(vote.into());
+            }
             // The writer back there now, beside suicide or self-harm named ("… asking bc im
             // kinda back in that place again atm"): a crisis, whatever careers words frame the
             // naming.
@@ -656,11 +685,14 @@ impl Safety {
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
         // A health worry's long run hides no red flag and no "now" inside it ("nan's been sick
         // loads and now shes really confused" is more than a worry about a muddled nan).
-        let covered = |hit: &Hit| {
+        // An event that goes on keeps its urgent sign out of a past one ("had a seizure at
+        // work and its still going" is a seizure now).
+        let covered_by = |hit: &Hit, continues: bool| {
             !matches!(hit.pattern.sign, Sign::Personal | Sign::Someone)
                 && hits.iter().any(|other| {
                     other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
+                        && !(continues && other.pattern.sign == Sign::Past && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
                         && other.span.start <= hit.span.start
@@ -676,11 +708,21 @@ impl Safety {
                             && hit.span.start < other.span.start
                 })
         };
+        let said =
+            |sign: Sign| (hits.iter()).any(|h| h.pattern.sign == sign && !covered_by(h, false));
+        let continues = said(Sign::Continues);
+        let now_said = said(Sign::Now)
+            || continues
+            || said(Sign::Ongoing) && !said(Sign::Past) && !said(Sign::LongAgo);
+        let covered = |hit: &Hit| covered_by(hit, continues);
         let mut found: HashSet<Sign> = hits
             .iter()
             .filter(|h| !covered(h))
             .map(|h| h.pattern.sign)
             .collect();
+        if now_said {
+            found.insert(Sign::Now);
+        }
         let symptom = found.contains(&Sign::Health);
         let role_named = hits.iter().any(|h| {
             std::ptr::eq(h.pattern, &self.role_named) || std::ptr::eq(h.pattern, &self.job_stated)
