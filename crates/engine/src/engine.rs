@@ -1339,23 +1339,22 @@ impl Engine {
             _ => (intent, intent_confidence),
         };
         // Near what the bot does not answer and far from every entry, naming no role and not
-        // the NHS (`in_the_nhs`), in no careers words, following nothing up and matching no
-        // intent ("should i put money into bitcoin"): declined.
+        // the NHS (`in_the_nhs`), in no careers words and matching no intent ("should i put
+        // money into bitcoin"): declined, though it says "it" or shares a word with a fact of
+        // the role under discussion ("is it gonna rain all week", "can u do my chemistry
+        // homework").
+        let off_topic = intent_confidence < INTENT_MIN
+            && named.is_empty()
+            && !described
+            && !careers_words
+            && knowledge_confidence < CERTAIN
+            && !analysis.words.iter().any(|w| self.in_the_nhs.contains(w))
+            && self.off_topic(&analysis.words);
         let (intent, intent_confidence) = match self.out_of_scope {
-            Some(declined)
-                if intent_confidence < INTENT_MIN
-                    && named.is_empty()
-                    && !described
-                    && !careers_words
-                    && !refers
-                    && knowledge_confidence < CERTAIN
-                    && !analysis.words.iter().any(|w| self.in_the_nhs.contains(w))
-                    && self.off_topic(&analysis.words) =>
-            {
-                (Some(declined), DECLINE_MIN.max(knowledge_confidence))
-            }
+            Some(declined) if off_topic => (Some(declined), DECLINE_MIN.max(knowledge_confidence)),
             _ => (intent, intent_confidence),
         };
+        let follows_up = follows_up && !off_topic;
         // Small talk beside a careers question an entry answers is no reply to it ("can i
         // still get a job in the nhs or am i wasting my time"), nor beside a question that
         // names the subject of the entry that answers it ("genetics sounds cool, whats that
@@ -1722,12 +1721,12 @@ impl Engine {
     /// possible?", "wants to work in a hospital but has no idea what. where should he
     /// start?") or finds the same entry the whole message finds first ("I've got a history
     /// degree, want to switch into healthcare. Is there a quicker route?"): searched when the
-    /// whole message finds nothing sure.
+    /// whole message finds nothing sure. A question that says almost nothing of its own finds
+    /// what they wish alone when that is certain and names no role, however sure the whole
+    /// ("want to work on the ambulances. whats my options": the ambulance service, not every
+    /// way in; not "i dont want to be a doctor, what else is there").
     fn said_alone(&self, reading: &Reading, whole: Vec<Hit>) -> Vec<Hit> {
         let sure = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.confidence);
-        if sure(&whole) >= ANSWER_MIN {
-            return whole;
-        }
         let mut asking = reading.clauses.iter().filter(|c| c.asks && c.has_content());
         let (Some(question), None) = (asking.next(), asking.next()) else {
             return whole;
@@ -1751,7 +1750,15 @@ impl Engine {
         }
         let alone = self.search(&self.analyzer.weigh(told.content(), true));
         let same = alone.first().map(|h| h.entry) == whole.first().map(|h| h.entry);
-        if sure(&alone) >= ANSWER_MIN && (only_about_them || same) {
+        let unsure = sure(&whole) < ANSWER_MIN;
+        let surer = own < ASKED_WORDS
+            && told.clauses.iter().any(|c| c.wants)
+            && sure(&alone) >= CERTAIN
+            && sure(&alone) > sure(&whole)
+            && (self.role_names)
+                .find(&self.analyzer, &told.all_words())
+                .is_empty();
+        if unsure && sure(&alone) >= ANSWER_MIN && (only_about_them || same) || surer {
             alone
         } else {
             whole
