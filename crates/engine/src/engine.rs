@@ -1532,7 +1532,13 @@ impl Engine {
             let best = match self.settle(best, &hits, words, &named, &next.profile, situation_told)
             {
                 Ok(hit) => hit,
-                Err(did_you_mean) => return did_you_mean,
+                // Two questions the whole message cannot choose between ("how does pay work,
+                // is everyone on the same money or does it depend on the hospital?"): the
+                // first that finds its entry with certainty alone.
+                Err(did_you_mean) => match self.first_question_alone(reading) {
+                    Some(hit) => hit,
+                    None => return did_you_mean,
+                },
             };
             let entry = &self.knowledge.entries[best.entry];
             let reply = self.answer(entry, best.confidence, next);
@@ -1679,6 +1685,26 @@ impl Engine {
     /// The first of the questions a clause joins with "and", "but" or "also" ("whats a person
     /// spec and how do i write the supporting info bit") that finds its entry with certainty
     /// in words of its own, read alone.
+    /// Of a message that asks in several clauses, the first question that finds its entry
+    /// with certainty alone, saying enough of its own and referring to nothing before it.
+    fn first_question_alone(&self, reading: &Reading) -> Option<Hit> {
+        let asking = reading.each_asked();
+        if asking.len() < 2 {
+            return None;
+        }
+        let lexicon = self.analyzer.lexicon();
+        asking.into_iter().find_map(|asked| {
+            let said = (asked.words.iter())
+                .filter(|w| !lexicon.is_stop_word(w))
+                .count();
+            if said < ASKED_WORDS || lexicon.refers_back(&asked.words) {
+                return None;
+            }
+            let found = self.search(&self.analyzer.weigh(asked, true));
+            found.first().copied().filter(|h| h.confidence >= CERTAIN)
+        })
+    }
+
     fn joined_question(&self, reading: &Reading) -> Option<Hit> {
         let lexicon = self.analyzer.lexicon();
         for clause in reading.clauses.iter().filter(|c| c.asks) {

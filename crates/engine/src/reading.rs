@@ -220,6 +220,15 @@ impl Reading {
         Some(self.content_of(self.clauses.iter().filter(|c| asking(c)).cloned().collect()))
     }
 
+    /// Each clause that asks something and says something, read alone as `content` reads the
+    /// whole.
+    pub fn each_asked(&self) -> Vec<Words> {
+        (self.clauses.iter())
+            .filter(|c| c.asks && c.has_content())
+            .map(|c| self.content_of(vec![c.clone()]))
+            .collect()
+    }
+
     /// What the clauses that ask say with the clause each follows, when it says something
     /// and asks nothing: what a question that refers back ("how could i get into that?")
     /// refers to may be the sentence before it ("love watching the physios and OTs work with
