@@ -316,6 +316,10 @@ struct ReadingFile {
     on_behalf_before: Vec<String>,
     on_behalf_opening: Vec<String>,
     on_behalf_after: Vec<String>,
+    /// Words after whom the writer asks for that say it is not for themselves ("asking for
+    /// my son not me"): set aside with the rest.
+    #[serde(default)]
+    on_behalf_not_writer: Vec<String>,
     relations: Vec<String>,
     children: Vec<String>,
     place_before: Vec<String>,
@@ -435,6 +439,7 @@ pub struct Reader {
     noise: PhraseSet<Noise>,
     on_behalf_before: PhraseSet<()>,
     on_behalf_opening: PhraseSet<()>,
+    on_behalf_not_writer: PhraseSet<()>,
     on_behalf_after: PhraseSet<()>,
     relations: HashMap<String, bool>,
     place_before: PhraseSet<()>,
@@ -510,6 +515,7 @@ impl Reader {
         };
         reader.on_behalf_before = set(&data.on_behalf_before);
         reader.on_behalf_opening = set(&data.on_behalf_opening);
+        reader.on_behalf_not_writer = set(&data.on_behalf_not_writer);
         reader.on_behalf_after = set(&data.on_behalf_after);
         reader.place_before = set(&data.place_before);
         reader.place_after = set(&data.place_after);
@@ -743,6 +749,10 @@ impl Reader {
             let after = my && self.on_behalf_after.longest_at(words, at + 1).is_some();
             if let Some(len) = before {
                 clause.parts[at - len..=at].fill(Part::Aside);
+                if let Some((not_writer, ())) = self.on_behalf_not_writer.longest_at(words, at + 1)
+                {
+                    clause.parts[at + 1..=at + not_writer].fill(Part::Aside);
+                }
             } else if after {
                 clause.parts[at - 1..=at].fill(Part::Aside);
             } else {
