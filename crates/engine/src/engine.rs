@@ -1645,10 +1645,7 @@ impl Engine {
             }
         }
         let refers = lexicon.refers_back(&asked.words);
-        let short = (asked.words.iter())
-            .filter(|w| !lexicon.is_stop_word(w))
-            .count()
-            < ASKED_WORDS;
+        let short = self.said_words(&asked.words) < ASKED_WORDS;
         if short && refers {
             return whole;
         }
@@ -1682,9 +1679,12 @@ impl Engine {
         }
     }
 
-    /// The first of the questions a clause joins with "and", "but" or "also" ("whats a person
-    /// spec and how do i write the supporting info bit") that finds its entry with certainty
-    /// in words of its own, read alone.
+    /// How many of `words` are no stop words: what a question says beyond its asking.
+    fn said_words(&self, words: &[String]) -> usize {
+        let lexicon = self.analyzer.lexicon();
+        words.iter().filter(|w| !lexicon.is_stop_word(w)).count()
+    }
+
     /// Of a message that asks in several clauses, the first question that finds its entry
     /// with certainty alone, saying enough of its own and referring to nothing before it.
     fn first_question_alone(&self, reading: &Reading) -> Option<Hit> {
@@ -1694,10 +1694,7 @@ impl Engine {
         }
         let lexicon = self.analyzer.lexicon();
         asking.into_iter().find_map(|asked| {
-            let said = (asked.words.iter())
-                .filter(|w| !lexicon.is_stop_word(w))
-                .count();
-            if said < ASKED_WORDS || lexicon.refers_back(&asked.words) {
+            if self.said_words(&asked.words) < ASKED_WORDS || lexicon.refers_back(&asked.words) {
                 return None;
             }
             let found = self.search(&self.analyzer.weigh(asked, true));
@@ -1705,6 +1702,9 @@ impl Engine {
         })
     }
 
+    /// The first of the questions a clause joins with "and", "but" or "also" ("whats a person
+    /// spec and how do i write the supporting info bit") that finds its entry with certainty
+    /// in words of its own, read alone.
     fn joined_question(&self, reading: &Reading) -> Option<Hit> {
         let lexicon = self.analyzer.lexicon();
         for clause in reading.clauses.iter().filter(|c| c.asks) {
@@ -1758,9 +1758,7 @@ impl Engine {
             return whole;
         };
         let lexicon = self.analyzer.lexicon();
-        let own = (question.words.iter())
-            .filter(|w| !lexicon.is_stop_word(w))
-            .count();
+        let own = self.said_words(&question.words);
         let only_about_them = own < ASKED_WORDS || lexicon.refers_back(&question.words);
         let told = Reading {
             clauses: reading

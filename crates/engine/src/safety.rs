@@ -692,7 +692,9 @@ impl Safety {
                 && hits.iter().any(|other| {
                     other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
-                        && !(continues && other.pattern.sign == Sign::Past && hit.pattern.sign.is_urgent())
+                        && !(continues
+                            && other.pattern.sign == Sign::Past
+                            && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
                         && other.span.start <= hit.span.start
