@@ -513,50 +513,42 @@ impl Safety {
                 let vote = format!("{unframed:?}: a careers frame held back, near health worries");
                 signs.signals.push(vote.to_lowercase());
             }
-            // An emergency told in words the signs do not know, beside a careers question
-            // ("how do u become a paramedic btw... also my dads just gone really pale and says
-            // his chest feels like someones sitting on it"): a part about someone, with no
-            // careers words, nothing past and no idiom ("i faint at the sight of blood lol"), in
-            // a message where no sign names a symptom or a patient's care, that the examples put
-            // near emergencies.
-            if outcome == Outcome::Careers
-                && careers_anywhere
-                && !signs.careers
+            // A part of its own about the writer or someone they know, told as happening
+            // (nothing past or over, no idiom: "i faint at the sight of blood lol"), that the
+            // examples put among emergencies, where a careers frame left a careers answer:
+            // - an emergency told in words the signs do not know, beside a careers question
+            //   ("how do u become a paramedic btw... also my dads just gone really pale and
+            //   says his chest feels like someones sitting on it"), with no careers words of
+            //   its own, in a message where no sign names a symptom or a patient's care, near
+            //   the bank's agreed emergencies (`EMERGENCY_BESIDE_CAREERS`);
+            // - an emergency sign held back only by where it happened ("my mate collapsed on
+            //   placement and isnt breathing", "my sister had a seizure at work and its still
+            //   going"), in a message that asks nothing about careers, with no patient and no
+            //   role named (a story from work: "on my placement a patient collapsed") and
+            //   nothing lasting.
+            let told_happening = outcome == Outcome::Careers
                 && !across
                 && !over
                 && signs.has(Sign::Personal)
                 && !signs.has(Sign::Past)
-                && !signs.has(Sign::Idiom)
-                && !cared_for
-                && bank(words).is_some_and(|(outcome, similarity)| {
-                    outcome == Outcome::Emergency && similarity >= EMERGENCY_BESIDE_CAREERS
-                })
-            {
-                outcome = Outcome::Emergency;
-                let vote = "emergency: a part of its own, near the bank's agreed emergencies";
-                signs.signals.push(vote.into());
-            }
-            // An emergency sign held back only by where it happened ("my mate collapsed on
-            // placement and isnt breathing", "my sister had a seizure at work and its still
-            // going"): in a message that asks nothing about careers, of the writer or someone
-            // they know, no patient and no role (a story from work: "on my placement a patient
-            // collapsed"), nothing past or lasting and no idiom, that the examples put among
-            // emergencies.
-            if outcome == Outcome::Careers
-                && signs.has(Sign::Emergency)
+                && !signs.has(Sign::Idiom);
+            let unsigned = careers_anywhere && !signs.careers && !cared_for;
+            let held_back = signs.has(Sign::Emergency)
                 && !asks_careers
-                && !over
-                && !across
-                && signs.has(Sign::Personal)
                 && !signs.has(Sign::CareersWeak)
                 && !signs.role_named
-                && !signs.has(Sign::Past)
-                && !signs.has(Sign::Idiom)
-                && !signs.lasting
-                && bank(words).is_some_and(|(outcome, _)| outcome == Outcome::Emergency)
+                && !signs.lasting;
+            if told_happening
+                && (unsigned || held_back)
+                && let Some((Outcome::Emergency, similarity)) = bank(words)
+                && (held_back || similarity >= EMERGENCY_BESIDE_CAREERS)
             {
                 outcome = Outcome::Emergency;
-                let vote = "emergency: held back by a careers word, near the bank's emergencies";
+                let vote = if held_back {
+                    "emergency: held back by a careers word, near the bank's emergencies"
+                } else {
+                    "emergency: a part of its own, near the bank's agreed emergencies"
+                };
                 signs.signals.push(vote.into());
             }
             // The writer back there now, beside suicide or self-harm named ("… asking bc im
