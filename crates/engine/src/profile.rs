@@ -1,5 +1,6 @@
 //! What users tell the bot about themselves, found by phrases from `intents/profile.toml`.
 
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -110,6 +111,9 @@ struct FactFile {
     age_before: Vec<String>,
     /// Phrases that follow an age: 17 "years old".
     age_after: Vec<String>,
+    /// Words after a number that show it is no age ("I'm 5 minutes away", "im 14 wks pregnant").
+    #[serde(default)]
+    not_age_after: Vec<String>,
     /// How the bot repeats an age back: "you're {age}".
     age_note: String,
     fact: Vec<Fact>,
@@ -130,6 +134,7 @@ pub(crate) struct FactFinder {
     facts: Vec<(Fact, Vec<Vec<String>>)>,
     age_before: Vec<Vec<String>>,
     age_after: Vec<Vec<String>>,
+    not_age_after: FxHashSet<String>,
     age_note: String,
     interest: Vec<Vec<String>>,
     supposed_before: Vec<Vec<String>>,
@@ -164,6 +169,9 @@ impl FactFinder {
         Ok(FactFinder {
             age_before: phrases(&parsed.age_before),
             age_after: phrases(&parsed.age_after),
+            not_age_after: (parsed.not_age_after.iter())
+                .flat_map(|w| normal(w))
+                .collect(),
             age_note: parsed.age_note,
             interest,
             supposed_before: phrases(&parsed.supposed_before),
@@ -303,18 +311,11 @@ impl FactFinder {
             }
             let before = self.age_before.iter().any(|p| words[..i].ends_with(p));
             let after = self.age_after.iter().any(|p| words[i + 1..].starts_with(p));
-            let alone_after_i_am = before && words.get(i + 1).is_none_or(|w| !is_unit(w));
+            let alone_after_i_am =
+                before && words.get(i + 1).is_none_or(|w| !self.not_age_after.contains(w));
             alone_after_i_am || after
         })
     }
-}
-
-/// Words after a number that show it is not an age ("I am 5 minutes away", "band 5").
-fn is_unit(word: &str) -> bool {
-    matches!(
-        word,
-        "minutes" | "hours" | "days" | "weeks" | "months" | "miles" | "percent"
-    )
 }
 
 fn replace(slot: &mut Option<String>, value: &str) -> bool {
@@ -330,6 +331,7 @@ mod tests {
     const FACTS: &str = r#"
 age_before = ["i am", "aged"]
 age_after = ["years old"]
+not_age_after = ["minutes", "wks"]
 age_note = "you're {age}"
 supposed_before = ["need to", "have to"]
 [[fact]]
@@ -398,6 +400,7 @@ phrases = ["i have no gcses"]
     #[test]
     fn ignores_numbers_that_are_not_ages() {
         assert_eq!(learn("I am 5 minutes late").0.age, None);
+        assert_eq!(learn("i am 14 wks pregnant").0.age, None);
         assert_eq!(learn("what is band 5").0.age, None);
         assert_eq!(learn("i am 300").0.age, None);
         assert_eq!(learn("she is 40 years old").0.age, Some(40));
