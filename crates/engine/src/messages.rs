@@ -262,6 +262,11 @@ pub struct Aspect {
     /// finish" is not asked of the stages of applying. Empty: any section's.
     #[serde(default)]
     pub sections: Vec<String>,
+    /// The knowledge sections whose entry naming a role answers it for that role when the
+    /// role's record does not ("are software developers needed": the demand for digital
+    /// roles, which names them).
+    #[serde(default)]
+    pub named_in: Vec<String>,
     /// How people ask about it.
     pub phrases: Vec<String>,
     /// A button that asks about it ("How long is the training?").

@@ -650,11 +650,31 @@ impl Engine {
                 return None;
             }
             let role = &self.knowledge.roles[role];
+            if let Some(entry) = self.entry_naming(role, &aspect.named_in) {
+                let reply = self.answer(entry, ANSWER_MIN, next);
+                next.role = Some(role.id.clone());
+                return Some(reply);
+            }
             return Some(self.role_fact_unknown(role, aspect, next));
         }
         let role = &self.knowledge.roles[role];
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// The first entry of `sections` whose subject or keywords name `role` by its name or an
+    /// alias ("software developer" of the demand for digital roles).
+    fn entry_naming(&self, role: &Role, sections: &[String]) -> Option<&knowledge::Entry> {
+        let names: Vec<Vec<String>> = std::iter::once(&role.name)
+            .chain(&role.aliases)
+            .map(|name| self.analyzer.normal_words(name))
+            .collect();
+        (self.knowledge.entries.iter().enumerate())
+            .filter(|(_, entry)| sections.iter().any(|s| s == section(&entry.id)))
+            .find(|(number, _)| {
+                (self.subject_phrases[*number].iter()).any(|phrase| names.contains(phrase))
+            })
+            .map(|(_, entry)| entry)
     }
 
     /// A fact of a role its record does not give ("how long to train as a pharmacist"): the
