@@ -124,6 +124,11 @@ impl Lexicon {
         Ok(lexicon)
     }
 
+    /// Each phrase the lexicon expands (as words) with what it means: "dr" with "doctor".
+    pub fn expansions(&self) -> impl Iterator<Item = (&[String], &[String])> {
+        (self.expansions.iter()).map(|(phrase, meaning)| (phrase.as_slice(), meaning.as_slice()))
+    }
+
     /// Every word the lexicon itself contains, for the vocabulary of known words.
     pub fn known_words(&self) -> impl Iterator<Item = &str> {
         let rewrites = self.rewrites.values().flatten();

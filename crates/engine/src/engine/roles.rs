@@ -2,6 +2,7 @@
 
 use knowledge::Role;
 use matcher::{Analysis, Analyzer};
+use rustc_hash::FxHashMap;
 
 use super::meaning::Meaning;
 use super::{ANSWER_MIN, CERTAIN, Engine, Reply, contains_phrase, section};
@@ -83,15 +84,36 @@ impl RoleNames {
     /// Indexes the names and aliases of `roles`, and the names of `other_jobs`: jobs outside
     /// the NHS whose names hold a role's ("combat medic", "vet nurse"), which name no role.
     pub(crate) fn new(roles: &[Role], other_jobs: &[String], analyzer: &Analyzer) -> RoleNames {
-        let role_names = roles.iter().enumerate();
-        let role_names = role_names.flat_map(|(i, role)| role.names().map(move |name| (name, i)));
-        let others = other_jobs.iter().map(|name| (name.as_str(), OTHER_JOB));
-        let mut written: Vec<(Vec<String>, usize, String)> = role_names
-            .chain(others.clone())
-            .filter_map(|(name, i)| {
-                let words = analyzer.normal_words(name);
+        // A word the lexicon expands to exactly a role's own name names that role too ("dr" is
+        // "doctor"); not a phrase, nor a word for an alias ("ptp" is the training programme
+        // more than the practitioner).
+        let mut short_forms: FxHashMap<&[String], Vec<Vec<String>>> = FxHashMap::default();
+        for (phrase, meaning) in analyzer.lexicon().expansions() {
+            if phrase.len() == 1 {
+                short_forms.entry(meaning).or_default().push(phrase.to_vec());
+            }
+        }
+        let role_names: Vec<(Vec<String>, usize)> = (roles.iter().enumerate())
+            .flat_map(|(i, role)| role.names().map(move |name| (name, i)))
+            .map(|(name, i)| (analyzer.normal_words(name), i))
+            .collect();
+        let shorts: Vec<(Vec<String>, usize)> = (roles.iter().enumerate())
+            .flat_map(|(i, role)| {
+                let name = analyzer.normal_words(&role.name);
+                let forms = short_forms.get(name.as_slice()).cloned().unwrap_or_default();
+                forms.into_iter().map(move |form| (form, i))
+            })
+            .filter(|(form, _)| !role_names.iter().any(|(name, _)| name == form))
+            .collect();
+        let role_names: Vec<(Vec<String>, usize)> = role_names.into_iter().chain(shorts).collect();
+        let others: Vec<(Vec<String>, usize)> = (other_jobs.iter())
+            .map(|name| (analyzer.normal_words(name), OTHER_JOB))
+            .collect();
+        let mut written: Vec<(Vec<String>, usize, String)> = (role_names.iter())
+            .chain(&others)
+            .filter_map(|(words, i)| {
                 let last = words.last()?.clone();
-                Some((stems(analyzer, &words), i, last))
+                Some((stems(analyzer, words), *i, last))
             })
             .collect();
         written.sort_by_key(|(stems, _, _)| std::cmp::Reverse(stems.len()));
@@ -100,15 +122,15 @@ impl RoleNames {
             .into_iter()
             .map(|(stems, i, _)| (stems, i))
             .collect();
-        let exact_names = |names: Vec<&str>| -> Vec<Vec<String>> {
-            (names.into_iter())
-                .map(|name| analyzer.normal_words(name))
+        let exact_names = |names: &[(Vec<String>, usize)]| -> Vec<Vec<String>> {
+            (names.iter())
+                .map(|(words, _)| words.clone())
                 .filter(|words| !words.is_empty())
                 .collect()
         };
-        let mut exact = exact_names(roles.iter().flat_map(|role| role.names()).collect());
+        let mut exact = exact_names(&role_names);
         let role_names = exact.len();
-        exact.extend(exact_names(others.map(|(name, _)| name).collect()));
+        exact.extend(exact_names(&others));
         RoleNames {
             names_by_first: numbered(names.iter().map(|(stems, _)| stems)),
             names,
