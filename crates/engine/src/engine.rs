@@ -283,6 +283,8 @@ pub struct Engine {
     role_denied_before: Vec<Vec<String>>,
     /// `in_general` of `intents/messages.toml`, as normalised words.
     in_general: Vec<Vec<String>>,
+    /// `same_again` of `intents/messages.toml`, as normalised words.
+    same_again: Vec<Vec<String>>,
     /// `elsewhere` of `intents/messages.toml`, as normalised words.
     elsewhere: Vec<Vec<String>>,
     /// `in_the_nhs` of `intents/messages.toml`, normalised.
@@ -510,6 +512,7 @@ impl Engine {
         let role_denied_before = phrases(&messages.role_denied_before);
         let elsewhere = phrases(&messages.elsewhere);
         let in_general = phrases(&messages.in_general);
+        let same_again = phrases(&messages.same_again);
         let in_the_nhs = word_set(&messages.in_the_nhs);
         let elsewhere_own = word_set(&messages.elsewhere_own);
         let elsewhere_intent = match messages.elsewhere_intent.as_deref() {
@@ -584,6 +587,7 @@ impl Engine {
             role_denied_before,
             elsewhere,
             in_general,
+            same_again,
             in_the_nhs,
             elsewhere_own,
             elsewhere_intent,

@@ -110,6 +110,10 @@ pub struct Messages {
     /// discussion.
     #[serde(default)]
     pub in_general: Vec<String>,
+    /// Phrases that ask the question just answered again, of another role ("what about
+    /// medicine, same thing?").
+    #[serde(default)]
+    pub same_again: Vec<String>,
     /// Employers and kinds of work outside the NHS ("tesco", "vet"): a question about one of
     /// them that says nothing of the NHS or health care (`in_the_nhs`) and names no NHS role
     /// gets the reply of the intent `elsewhere_intent`.

@@ -457,6 +457,16 @@ impl Engine {
                     .then(|| self.carried_aspect(words, named, state))
                     .flatten();
                 let Some(carried) = carried else {
+                    // The same question again of a role the entry just given names ("what
+                    // about medicine, same thing?" after graduate entry): that entry.
+                    if let Some(&role) = named.first()
+                        && (self.same_again.iter()).any(|p| contains_phrase(words, p))
+                        && let Some(topic) = self.topic_naming(state, role)
+                    {
+                        let mut reply = self.answer(topic, ANSWER_MIN, next);
+                        reply.confidence = ANSWER_MIN;
+                        return Some(reply);
+                    }
                     // "What about medicine?" with no fact asked before: the role itself,
                     // unless the entry found names it ("and for midwives?" after demand).
                     let role = &self.knowledge.roles[*named.first()?];
@@ -682,6 +692,13 @@ impl Engine {
         let role = &self.knowledge.roles[role];
         let text = self.role_card(role, &aspect.fields);
         Some(self.role_reply(role, text, Some(aspect), next))
+    }
+
+    /// The entry under discussion, when its answer names `role` ("medicine" in graduate entry).
+    fn topic_naming(&self, state: &UserState, role: usize) -> Option<&knowledge::Entry> {
+        let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+        let said = self.analyzer.normal_words(&topic.answer);
+        (self.role_names.find(&self.analyzer, &said).contains(&role)).then_some(topic)
     }
 
     /// The first entry of `sections` whose subject or keywords name `role` by its name or an
