@@ -311,8 +311,10 @@ impl FactFinder {
             }
             let before = self.age_before.iter().any(|p| words[..i].ends_with(p));
             let after = self.age_after.iter().any(|p| words[i + 1..].starts_with(p));
-            let alone_after_i_am =
-                before && words.get(i + 1).is_none_or(|w| !self.not_age_after.contains(w));
+            let alone_after_i_am = before
+                && words
+                    .get(i + 1)
+                    .is_none_or(|w| !self.not_age_after.contains(w));
             alone_after_i_am || after
         })
     }

@@ -90,7 +90,10 @@ impl RoleNames {
         let mut short_forms: FxHashMap<&[String], Vec<Vec<String>>> = FxHashMap::default();
         for (phrase, meaning) in analyzer.lexicon().expansions() {
             if phrase.len() == 1 {
-                short_forms.entry(meaning).or_default().push(phrase.to_vec());
+                short_forms
+                    .entry(meaning)
+                    .or_default()
+                    .push(phrase.to_vec());
             }
         }
         let role_names: Vec<(Vec<String>, usize)> = (roles.iter().enumerate())
@@ -100,7 +103,10 @@ impl RoleNames {
         let shorts: Vec<(Vec<String>, usize)> = (roles.iter().enumerate())
             .flat_map(|(i, role)| {
                 let name = analyzer.normal_words(&role.name);
-                let forms = short_forms.get(name.as_slice()).cloned().unwrap_or_default();
+                let forms = short_forms
+                    .get(name.as_slice())
+                    .cloned()
+                    .unwrap_or_default();
                 forms.into_iter().map(move |form| (form, i))
             })
             .filter(|(form, _)| !role_names.iter().any(|(name, _)| name == form))
