@@ -469,9 +469,7 @@ impl Engine {
                         && (self.same_again.iter()).any(|p| contains_phrase(words, p))
                         && let Some(topic) = self.topic_naming(state, role)
                     {
-                        let mut reply = self.answer(topic, ANSWER_MIN, next);
-                        reply.confidence = ANSWER_MIN;
-                        return Some(reply);
+                        return Some(self.answer(topic, ANSWER_MIN, next));
                     }
                     // "What about medicine?" with no fact asked before: the role itself,
                     // unless the entry found names it ("and for midwives?" after demand).
@@ -710,8 +708,7 @@ impl Engine {
     /// The first entry of `sections` whose subject or keywords name `role` by its name or an
     /// alias ("software developer" of the demand for digital roles).
     fn entry_naming(&self, role: &Role, sections: &[String]) -> Option<&knowledge::Entry> {
-        let names: Vec<Vec<String>> = std::iter::once(&role.name)
-            .chain(&role.aliases)
+        let names: Vec<Vec<String>> = (role.names())
             .map(|name| self.analyzer.normal_words(name))
             .collect();
         (self.knowledge.entries.iter().enumerate())
