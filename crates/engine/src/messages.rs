@@ -257,6 +257,11 @@ pub struct Aspect {
     /// after the non-clinical jobs).
     #[serde(default)]
     pub otherwise: Option<String>,
+    /// What the `otherwise` entry says for everyone, shown before a role's facts when the
+    /// question is asked of a role ("would they take me at 51?" after paramedics); the reply
+    /// cites that entry's sources too.
+    #[serde(default)]
+    pub preface: Option<String>,
     /// True when the writer's situation tells it, wherever the message asks: trained abroad
     /// and asking whether they can work as a midwife asks about joining from overseas.
     #[serde(default)]

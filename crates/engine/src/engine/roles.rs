@@ -1201,11 +1201,26 @@ impl Engine {
             .map(|a| a.ask.clone());
         let mut suggestions: Vec<String> = others.take(2).collect();
         suggestions.extend(self.knowledge.entry(&role.entry).map(|e| e.label.clone()));
+        let mut sources = role.sources.clone();
+        let text =
+            match asked.and_then(|aspect| aspect.preface.as_ref().zip(aspect.otherwise.as_ref())) {
+                Some((preface, from)) => {
+                    let from = self.knowledge.entry(from).map(|e| e.sources.iter());
+                    sources.extend(
+                        from.into_iter()
+                            .flatten()
+                            .filter(|s| !role.sources.contains(s))
+                            .cloned(),
+                    );
+                    format!("{preface}\n\n{text}")
+                }
+                None => text,
+            };
         Reply {
             text,
             topic: Some(role.id.clone()),
             confidence: 1.0,
-            sources: role.sources.clone(),
+            sources,
             suggestions,
             ..Reply::default()
         }
