@@ -70,6 +70,9 @@ pub struct Clause {
     pub parts: Vec<Part>,
     /// True when the clause asks something.
     pub asks: bool,
+    /// True when the clause asks openly, not only by a question word inside it
+    /// (`Lexicon::asks_openly`).
+    pub asks_openly: bool,
     /// True when the clause says what the writer wants ("i want an apprenticeship"), which is
     /// answered as a question is.
     pub wants: bool,
@@ -577,6 +580,7 @@ impl Reader {
                 words: read.words,
                 factors: read.factors,
                 asks: false,
+                asks_openly: false,
                 wants: false,
                 wish_ends: Vec::new(),
                 after_comma,
@@ -592,6 +596,8 @@ impl Reader {
             let lexicon = analyzer.lexicon();
             clause.asks = lexicon.is_question(piece, &clause.words)
                 || lexicon.is_question(piece, &clause.words[opens_at..]);
+            clause.asks_openly = lexicon.asks_openly(piece, &clause.words)
+                || lexicon.asks_openly(piece, &clause.words[opens_at..]);
             self.mark_wishes(&mut clause);
             reading.clauses.push(clause);
         }

@@ -118,6 +118,10 @@ enum Sign {
     CareersWeak,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
     Idiom,
+    /// The people a job serves, told as what they say or do ("a patient says", "people
+    /// ringing"): in a careers question with nothing of the writer's own, a crisis told of
+    /// them is what the job deals with.
+    Served,
     /// Thoughts of suicide or self-harm denied ("not suicidal, just flat", "no thoughts of
     /// hurting myself"): the words in it are no sign, and nothing else.
     Denied,
@@ -393,11 +397,19 @@ impl Safety {
         let asks_health = parts
             .iter()
             .any(|(_, _, signs)| signs.has(Sign::HealthQuestion));
+        // Asked openly: "been dizzy when i stand up on my shifts" tells, it does not ask.
+        let asks_openly =
+            (reading.clauses.iter()).any(|c| (c.asks_openly || c.wants) && c.has_content());
         let asks = !asks_health
-            && (reading.requests()
-                || reading.clauses.iter().flat_map(|c| &c.words).any(|w| {
-                    ["what", "how", "where", "which", "who", "why", "when"].contains(&w.as_str())
-                }));
+            && (asks_openly
+                || reading
+                    .clauses
+                    .iter()
+                    .flat_map(|c| c.words.first())
+                    .any(|w| {
+                        ["what", "how", "where", "which", "who", "why", "when"]
+                            .contains(&w.as_str())
+                    }));
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
         let cared_for =
             (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));
@@ -406,7 +418,9 @@ impl Safety {
         // across sentences, which is filed under the clause it starts in.
         let careers_question = parts[..segments_from]
             .iter()
-            .filter(|(index, _, signs)| signs.has(Sign::Careers) && reading.clauses[*index].asks)
+            .filter(|(index, _, signs)| {
+                signs.has(Sign::Careers) && reading.clauses[*index].asks_openly
+            })
             .map(|(index, _, _)| *index)
             .min();
         let asks_careers = careers_question.is_some();
@@ -417,7 +431,7 @@ impl Safety {
             .iter()
             .filter(|(index, _, signs)| {
                 signs.careers
-                    && reading.clauses[*index].asks
+                    && reading.clauses[*index].asks_openly
                     && !signs.has(Sign::Patient)
                     && (!signs.has(Sign::Personal) || signs.has(Sign::Careers))
             })
@@ -943,9 +957,12 @@ impl Signs {
         // A symptom asked about, of no role ("is it normal to feel dizzy after a night
         // shift?"; not "do nurses often get back pain?").
         let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
+        // What the people a job serves say, asked about as part of the job ("what training do
+        // HCAs get for when a patient says they want to kill themselves").
+        let served = self.has(Sign::Served) && careers_anywhere && asks && !personal && !now;
         if emergency && !past && (!framed || named_only) && !lasting {
             Outcome::Emergency
-        } else if self.has(Sign::Crisis) && !(long_ago && careers_anywhere && asks)
+        } else if self.has(Sign::Crisis) && !(long_ago && careers_anywhere && asks) && !served
             || (self.has(Sign::CrisisTopic) && !past && !careers)
         {
             Outcome::Crisis
@@ -1071,18 +1088,22 @@ patterns = ["i", "my", "<person>"]
         let safety = Safety::parse("signs.toml", SIGNS, matcher::words, stem).expect("signs");
         let clauses = clauses
             .iter()
-            .map(|text| crate::reading::Clause {
-                parts: vec![crate::reading::Part::Content; matcher::words(text).len()],
-                words: matcher::words(text),
-                asks: text.contains('?')
+            .map(|text| {
+                let asks = text.contains('?')
                     || text.split(' ').next().is_some_and(|w| {
                         [
                             "can", "what", "how", "is", "do", "does", "are", "should", "would",
                         ]
                         .contains(&w.to_lowercase().as_str())
-                    }),
-                wants: text.contains("want"),
-                ..Default::default()
+                    });
+                crate::reading::Clause {
+                    parts: vec![crate::reading::Part::Content; matcher::words(text).len()],
+                    words: matcher::words(text),
+                    asks,
+                    asks_openly: asks,
+                    wants: text.contains("want"),
+                    ..Default::default()
+                }
             })
             .collect();
         let reading = Reading {

@@ -67,6 +67,9 @@ struct ContractionBefore {
     before: Vec<String>,
 }
 
+/// The question words that open a question or, inside a clause, a clause of their own.
+const WH: [&str; 7] = ["what", "how", "where", "which", "who", "why", "when"];
+
 impl Lexicon {
     /// Reads a lexicon from its TOML text; `file` names it in error messages.
     pub fn parse(text: &str, file: &str) -> Result<Lexicon, Error> {
@@ -162,6 +165,17 @@ impl Lexicon {
     /// True when a message (its raw text and normalised words) asks a question: it has a "?",
     /// starts with a question word, or has one followed by a pronoun ("…, can I work in a lab").
     pub fn is_question(&self, text: &str, words: &[String]) -> bool {
+        self.question(text, words, true)
+    }
+
+    /// True when a message asks openly: as `is_question`, but a question word before a
+    /// subject inside it opens a clause of its own, not a question ("been dizzy when i stand
+    /// up", "what i want is"), as an auxiliary before one does not ("ok so can i apply").
+    pub fn asks_openly(&self, text: &str, words: &[String]) -> bool {
+        self.question(text, words, false)
+    }
+
+    fn question(&self, text: &str, words: &[String], wh_inside: bool) -> bool {
         const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
         let asks = |w: &String| self.question_words.contains(w);
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
@@ -194,18 +208,16 @@ impl Lexicon {
             && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
         // "… but what is the difference": a question word after a conjunction.
         let after_conjunction = words.windows(2).any(|p| {
-            matches!(p[0].as_str(), "but" | "so" | "and" | "then")
-                && matches!(
-                    p[1].as_str(),
-                    "what" | "how" | "where" | "which" | "who" | "why" | "when"
-                )
+            matches!(p[0].as_str(), "but" | "so" | "and" | "then") && WH.contains(&p[1].as_str())
         });
         text.contains('?')
             || opens
             || after_conjunction
-            || words
-                .windows(2)
-                .any(|p| asks(&p[0]) && SUBJECTS.contains(&p[1].as_str()))
+            || words.windows(2).any(|p| {
+                asks(&p[0])
+                    && SUBJECTS.contains(&p[1].as_str())
+                    && (wh_inside || !WH.contains(&p[0].as_str()))
+            })
     }
 
     /// True when the normalised `words` refer back to the topic under discussion.
