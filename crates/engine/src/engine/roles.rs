@@ -432,7 +432,13 @@ impl Engine {
         // work as a midwife in the nhs"; not "does his nursing degree from ghana count").
         let told = |aspect: &Aspect| {
             aspect.told
-                && asked.is_none_or(|asked| self.aspect(asked).is_none())
+                // The ways in, asked of someone who trained abroad, are the ways in from
+                // abroad ("my friend is a dentist in poland… how would she get into the nhs").
+                && asked.is_none_or(|asked| {
+                    self.aspect(asked).is_none_or(|found| {
+                        found.fields.first() == Some(&RoleField::EntryRoutes)
+                    })
+                })
                 && best.is_none_or(|(entry, confidence)| {
                     confidence < ANSWER_MIN
                         || named
