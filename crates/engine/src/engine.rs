@@ -2620,8 +2620,12 @@ impl Engine {
     /// The entry for a wish to work in the NHS: the one the writer's life stage suggests, or
     /// `wish_entry`.
     fn wish_entry(&self, profile: &Profile) -> Option<&Entry> {
-        let suggested = (self.facts.tailors.iter())
-            .filter(|t| t.field == Field::Stage && t.holds(profile))
+        // The life stage first, then the qualifications ("only got like 3 gcses": the
+        // entry-level roles).
+        let suggested = [Field::Stage, Field::Qualification]
+            .iter()
+            .flat_map(|field| (self.facts.tailors.iter()).filter(move |t| t.field == *field))
+            .filter(|t| t.holds(profile))
             .find_map(|t| t.suggest.as_deref());
         self.knowledge
             .entry(suggested.or(self.messages.wish_entry.as_deref())?)
