@@ -406,10 +406,7 @@ impl Safety {
                     .clauses
                     .iter()
                     .flat_map(|c| c.words.first())
-                    .any(|w| {
-                        ["what", "how", "where", "which", "who", "why", "when"]
-                            .contains(&w.as_str())
-                    }));
+                    .any(|w| matcher::WH.contains(&w.as_str())));
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
         let cared_for =
             (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));

@@ -68,7 +68,7 @@ struct ContractionBefore {
 }
 
 /// The question words that open a question or, inside a clause, a clause of their own.
-const WH: [&str; 7] = ["what", "how", "where", "which", "who", "why", "when"];
+pub const WH: [&str; 7] = ["what", "how", "where", "which", "who", "why", "when"];
 
 impl Lexicon {
     /// Reads a lexicon from its TOML text; `file` names it in error messages.
@@ -301,7 +301,7 @@ program = "programme"
         assert!(!lexicon.refers_back(&words("what is it like working in icu")));
         assert!(lexicon.refers_back(&words("what is it like")));
         let questions = Lexicon::parse(
-            "question_words = [\"what\", \"can\", \"am\", \"would\", \"was\", \"did\", \"have\"]",
+            "question_words = [\"what\", \"when\", \"can\", \"am\", \"would\", \"was\", \"did\", \"have\"]",
             "q",
         )
         .expect("valid");
@@ -325,6 +325,13 @@ program = "programme"
         // "can't" is read "can not": a statement with the "I" dropped, unless a subject follows.
         assert!(!is_question("can not sleep lying awake till 4am"));
         assert!(is_question("can not you apply online"));
+        // A question word inside a clause, before a subject, asks; openly, only an auxiliary
+        // there does.
+        let asks_openly = |t: &str| questions.asks_openly(t, &words(t));
+        assert!(is_question("been dizzy when i stand up"));
+        assert!(!asks_openly("been dizzy when i stand up"));
+        assert!(asks_openly("I finished my GCSEs, can I work in a lab"));
+        assert!(asks_openly("what is CPD"));
     }
 
     #[test]

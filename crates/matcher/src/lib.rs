@@ -11,7 +11,7 @@ mod phrases;
 mod typos;
 
 pub use analyzer::{Analysis, Analyzer, MAX_WORDS, Slot, Words};
-pub use lexicon::Lexicon;
+pub use lexicon::{Lexicon, WH};
 pub use normalize::{fold, words};
 pub use phrases::{Match, PhraseDoc, PhraseIndex};
 
