@@ -768,6 +768,7 @@ impl Safety {
         Signs {
             urgent_covered,
             lasting: lasts,
+            emergency_of_served: emergency_of_served(&kept),
             red_flags: red_flags(&kept),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
@@ -823,6 +824,27 @@ fn lasting(hits: &[&Hit]) -> bool {
     })
 }
 
+/// How many words may sit between the people a job serves and an emergency told of them
+/// ("kids who are choking").
+const SERVED_REACH: usize = 2;
+
+/// True when every emergency sign of `hits` is told of the people a job serves, as what
+/// befalls them ("help kids who are choking", "is it just kids who can't talk properly"):
+/// the sign starts just after a `Served` sign ends.
+fn emergency_of_served(hits: &[&Hit]) -> bool {
+    let served: Vec<&std::ops::Range<usize>> = (hits.iter())
+        .filter(|h| h.pattern.sign == Sign::Served)
+        .map(|h| &h.span)
+        .collect();
+    let mut emergencies = hits.iter().filter(|h| h.pattern.sign == Sign::Emergency);
+    let of_served = |span: &std::ops::Range<usize>| {
+        (served.iter()).any(|s| s.end <= span.start && span.start <= s.end + SERVED_REACH)
+    };
+    !served.is_empty()
+        && emergencies.clone().next().is_some()
+        && emergencies.all(|h| of_served(&h.span))
+}
+
 /// How many red flags `hits` hold that do not overlap one another.
 fn red_flags(hits: &[&Hit]) -> usize {
     let mut flags: Vec<&std::ops::Range<usize>> = hits
@@ -846,6 +868,9 @@ fn red_flags(hits: &[&Hit]) -> usize {
 struct Signs {
     /// Every emergency sign in the part is one that has lasted (`lasting`).
     lasting: bool,
+    /// Every emergency sign in the part is told of the people a job serves
+    /// (`emergency_of_served`).
+    emergency_of_served: bool,
     found: HashSet<Sign>,
     /// The red flags found, as many as do not overlap one another.
     red_flags: usize,
@@ -909,6 +934,7 @@ impl Signs {
         }
         Signs {
             lasting: self.lasting,
+            emergency_of_served: self.emergency_of_served,
             careers: false,
             symptom: self.symptom,
             role_named: self.role_named,
@@ -934,7 +960,11 @@ impl Signs {
         // is who it happened to ("the electrician got a shock and he's not breathing"), not the
         // job asked about.
         let named_only = !self.has(Sign::Careers) && !asks && self.has(Sign::Someone);
-        let emergency = self.has(Sign::Emergency) || self.red_flagged();
+        // An emergency told of the people a job serves, in a careers question with nothing of
+        // the writer's own, is what the job deals with, whatever says "just" or "help" beside
+        // it ("do ambulance techs get trained to help kids who are choking").
+        let of_served = self.emergency_of_served && careers_anywhere && asks && !personal;
+        let emergency = self.has(Sign::Emergency) && !of_served || self.red_flagged();
         let lasting = self.lasting && !now;
         let long_ago = self.has(Sign::LongAgo) && !now && !self.has(Sign::Recurring);
 
