@@ -106,6 +106,10 @@ enum Sign {
     /// health worry that the bank of examples may find an emergency, and of the writer no
     /// sign (the health words in it still count: "a purple rash" is a rash).
     RedFlag,
+    /// A sign of violence ("he's got a knife", "hiding in the bathroom", "smashing the house
+    /// up", "says he's going to kill me"): two together are an emergency; one alone is nothing
+    /// ("mum's going to kill me when she sees my grades"). Like a red flag it hides nothing.
+    Violence,
     /// Using NHS services as a patient.
     Patient,
     /// The clause asks about a job, a role or a course.
@@ -769,7 +773,8 @@ impl Safety {
             urgent_covered,
             lasting: lasts,
             emergency_of_served: emergency_of_served(&kept),
-            red_flags: red_flags(&kept),
+            red_flags: apart(&kept, Sign::RedFlag),
+            violence: apart(&kept, Sign::Violence),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
             symptom,
@@ -845,11 +850,12 @@ fn emergency_of_served(hits: &[&Hit]) -> bool {
         && emergencies.all(|h| of_served(&h.span))
 }
 
-/// How many red flags `hits` hold that do not overlap one another.
-fn red_flags(hits: &[&Hit]) -> usize {
+/// How many signs of `sign` (red flags, signs of violence) `hits` hold that do not overlap one
+/// another.
+fn apart(hits: &[&Hit], sign: Sign) -> usize {
     let mut flags: Vec<&std::ops::Range<usize>> = hits
         .iter()
-        .filter(|h| h.pattern.sign == Sign::RedFlag)
+        .filter(|h| h.pattern.sign == sign)
         .map(|h| &h.span)
         .collect();
     flags.sort_by_key(|span| (span.start, std::cmp::Reverse(span.end)));
@@ -874,6 +880,8 @@ struct Signs {
     found: HashSet<Sign>,
     /// The red flags found, as many as do not overlap one another.
     red_flags: usize,
+    /// The signs of violence found, as many as do not overlap one another.
+    violence: usize,
     /// The part asks about a job, a role or a course.
     careers: bool,
     /// A symptom or a health worry is told, not only asked about ("is that normal?").
@@ -890,9 +898,9 @@ impl Signs {
         self.found.contains(&sign)
     }
 
-    /// Two red flags together: an emergency.
+    /// Two red flags together, or two signs of violence: an emergency.
     fn red_flagged(&self) -> bool {
-        self.red_flags >= 2
+        self.red_flags >= 2 || self.violence >= 2
     }
 
     /// An emergency only because red flags come together: a health worry's signs, read
@@ -940,6 +948,7 @@ impl Signs {
             role_named: self.role_named,
             found,
             red_flags: self.red_flags,
+            violence: self.violence,
             urgent_covered: Vec::new(),
             signals: Vec::new(),
         }
@@ -1011,7 +1020,12 @@ impl Sign {
     fn is_reading(self) -> bool {
         !matches!(
             self,
-            Sign::Personal | Sign::Someone | Sign::RedFlag | Sign::LongAgo | Sign::Recurring
+            Sign::Personal
+                | Sign::Someone
+                | Sign::RedFlag
+                | Sign::Violence
+                | Sign::LongAgo
+                | Sign::Recurring
         )
     }
 
@@ -1065,6 +1079,14 @@ patterns = ["my dentist", "see me sooner"]
 [[signs]]
 sign = "red-flag"
 patterns = ["confused", "purple rash", "hit * head", "stiff neck"]
+
+[[signs]]
+sign = "violence"
+patterns = ["got a knife", "going to kill me", "hiding in the bathroom"]
+
+[[signs]]
+sign = "served"
+patterns = ["kids who"]
 
 [[signs]]
 sign = "denied"
@@ -1271,6 +1293,37 @@ patterns = ["i", "my", "<person>"]
         );
         check(
             "i want to become a nurse but he is not breathing right now",
+            Outcome::Emergency,
+        );
+    }
+
+    #[test]
+    fn violence_by_two_signs_and_emergencies_of_people_served() {
+        // One sign of violence is nothing; two together are an emergency, unless a careers
+        // question frames them.
+        check("my mum is going to kill me", Outcome::Careers);
+        check(
+            "he has got a knife and is going to kill me",
+            Outcome::Emergency,
+        );
+        check_message(
+            &["he has got a knife", "i am hiding in the bathroom"],
+            false,
+            Outcome::Emergency,
+        );
+        check(
+            "do jobs on a ward mean patients who have got a knife and are going to kill me",
+            Outcome::Careers,
+        );
+        // An emergency told of the people a job serves, in a careers question, whatever says
+        // it is now; told of nobody served, or with no careers question, still an emergency.
+        check(
+            "can you become a nurse who helps kids who are not breathing right now",
+            Outcome::Careers,
+        );
+        check("kids who are not breathing right now", Outcome::Emergency);
+        check(
+            "can you help, he is not breathing right now",
             Outcome::Emergency,
         );
     }
