@@ -110,6 +110,10 @@ enum Sign {
     /// up", "says he's going to kill me"): two together are an emergency; one alone is nothing
     /// ("mum's going to kill me when she sees my grades"). Like a red flag it hides nothing.
     Violence,
+    /// A warning sign of suicide ("gave my cat to my sister", "sorted all my accounts", "feel
+    /// weirdly calm now"): two together are a crisis sign; one alone is nothing. Like a red
+    /// flag it hides nothing.
+    Warning,
     /// Using NHS services as a patient.
     Patient,
     /// The clause asks about a job, a role or a course.
@@ -732,6 +736,7 @@ impl Safety {
         if now_said {
             found.insert(Sign::Now);
         }
+        let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         let symptom = found.contains(&Sign::Health);
         let role_named = hits.iter().any(|h| {
             std::ptr::eq(h.pattern, &self.role_named) || std::ptr::eq(h.pattern, &self.job_stated)
@@ -757,7 +762,6 @@ impl Safety {
             .count();
         let cared_for = found.contains(&Sign::Personal) || found.contains(&Sign::Health);
         let own_care = found.contains(&Sign::Patient) && (cared_for || patient_signs >= 2);
-        let kept: Vec<&Hit> = hits.iter().filter(|h| !covered(h)).collect();
         // An emergency's words that have lasted, with nothing happening now, are a worry in
         // the pieces too ("been really forgetful lately, keeps asking the same thing").
         let lasts = lasting(&kept);
@@ -775,6 +779,7 @@ impl Safety {
             emergency_of_served: emergency_of_served(&kept),
             red_flags: apart(&kept, Sign::RedFlag),
             violence: apart(&kept, Sign::Violence),
+            warnings: apart(&kept, Sign::Warning),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
             symptom,
@@ -882,6 +887,8 @@ struct Signs {
     red_flags: usize,
     /// The signs of violence found, as many as do not overlap one another.
     violence: usize,
+    /// The warning signs of suicide found, as many as do not overlap one another.
+    warnings: usize,
     /// The part asks about a job, a role or a course.
     careers: bool,
     /// A symptom or a health worry is told, not only asked about ("is that normal?").
@@ -949,6 +956,7 @@ impl Signs {
             found,
             red_flags: self.red_flags,
             violence: self.violence,
+            warnings: self.warnings,
             urgent_covered: Vec::new(),
             signals: Vec::new(),
         }
@@ -996,9 +1004,14 @@ impl Signs {
         // What the people a job serves say, asked about as part of the job ("what training do
         // HCAs get for when a patient says they want to kill themselves").
         let served = self.has(Sign::Served) && careers_anywhere && asks && !personal && !now;
+        // Two warning signs of suicide, with no careers frame to give them a reason ("sold my
+        // guitar, gave my cat to my sister"; not "sold my car and gave my dog to my mum, im
+        // moving for a nursing job").
+        let warned = self.warnings >= 2 && !careers_anywhere && !past;
         if emergency && !past && (!framed || named_only) && !lasting {
             Outcome::Emergency
         } else if self.has(Sign::Crisis) && !(long_ago && careers_anywhere && asks) && !served
+            || warned
             || (self.has(Sign::CrisisTopic) && !past && !careers)
         {
             Outcome::Crisis
@@ -1024,6 +1037,7 @@ impl Sign {
                 | Sign::Someone
                 | Sign::RedFlag
                 | Sign::Violence
+                | Sign::Warning
                 | Sign::LongAgo
                 | Sign::Recurring
         )
@@ -1083,6 +1097,10 @@ patterns = ["confused", "purple rash", "hit * head", "stiff neck"]
 [[signs]]
 sign = "violence"
 patterns = ["got a knife", "going to kill me", "hiding in the bathroom"]
+
+[[signs]]
+sign = "warning"
+patterns = ["gave my cat away", "sorted my accounts"]
 
 [[signs]]
 sign = "served"
@@ -1325,6 +1343,18 @@ patterns = ["i", "my", "<person>"]
         check(
             "can you help, he is not breathing right now",
             Outcome::Emergency,
+        );
+    }
+
+    #[test]
+    fn warning_signs_together_and_with_no_reason_of_work() {
+        // Two warning signs are a crisis, one is nothing, and a careers frame gives them a
+        // reason.
+        check("i gave my cat away", Outcome::Careers);
+        check("i gave my cat away and sorted my accounts", Outcome::Crisis);
+        check(
+            "i gave my cat away and sorted my accounts, can i become a nurse",
+            Outcome::Careers,
         );
     }
 

@@ -67,6 +67,8 @@ pub enum Check {
     Lacks(String),
     /// `bot~: REGEX`: the reply matches REGEX.
     Matches(Regex),
+    /// `bot!~: REGEX`: the reply does not match REGEX (an extension of the spec).
+    Unmatched(Regex),
     /// `topic: ID`: the reply came from this intent or entry.
     Topic(String),
     /// `fallback: yes|no`.
@@ -154,11 +156,8 @@ fn step(line: &str) -> Result<Step, String> {
         "user" => return Ok(Step::Say(value.to_owned())),
         "bot" => Check::Contains(needs_value("the text the reply must contain")?),
         "bot!" => Check::Lacks(needs_value("the text the reply must not contain")?),
-        "bot~" => {
-            let pattern = needs_value("a regular expression")?;
-            let regex = Regex::new(&pattern).map_err(|e| format!("bad regular expression: {e}"))?;
-            Check::Matches(regex)
-        }
+        "bot~" => Check::Matches(regex(needs_value("a regular expression")?)?),
+        "bot!~" => Check::Unmatched(regex(needs_value("a regular expression")?)?),
         "topic" => Check::Topic(needs_value("an intent or entry id")?),
         "fallback" => match value {
             "yes" => Check::Fallback(true),
@@ -177,6 +176,11 @@ fn step(line: &str) -> Result<Step, String> {
 }
 
 /// A `@directive` line, without the `@`.
+/// A check's regular expression, read.
+fn regex(pattern: String) -> Result<Regex, String> {
+    Regex::new(&pattern).map_err(|e| format!("bad regular expression: {e}"))
+}
+
 fn directive_step(directive: &str) -> Result<Step, String> {
     let (name, argument) = directive
         .split_once(char::is_whitespace)
@@ -208,17 +212,18 @@ mod tests {
 
     #[test]
     fn reads_every_line_type() {
-        let text = "# Title here\n# another comment\n@user sam\n@channel telegram\nuser: hi\nbot: hello\nbot!: goodbye\nbot~: (?i)h(i|ello)\ntopic: smalltalk.greeting\nfallback: no\nbutton: apply\nsource: nhs.uk\n@press apply\n@restart\n---\n\nuser: weather?\nfallback: yes\n";
+        let text = "# Title here\n# another comment\n@user sam\n@channel telegram\nuser: hi\nbot: hello\nbot!: goodbye\nbot~: (?i)h(i|ello)\nbot!~: (?i)bye\ntopic: smalltalk.greeting\nfallback: no\nbutton: apply\nsource: nhs.uk\n@press apply\n@restart\n---\n\nuser: weather?\nfallback: yes\n";
         let transcript = parse("t.convo", text).expect("valid");
         assert_eq!(transcript.title, "Title here");
         assert_eq!(transcript.conversations.len(), 2);
         let first = &transcript.conversations[0].steps;
-        assert_eq!(first.len(), 12);
+        assert_eq!(first.len(), 13);
         assert_eq!(first[0].number, 3);
         assert!(matches!(first[1].step, Step::Channel(Channel::Telegram)));
-        assert!(matches!(&first[10].step, Step::Press(l) if l == "apply"));
-        assert!(matches!(first[11].step, Step::Restart));
-        assert_eq!(transcript.conversations[1].steps[0].number, 17);
+        assert!(matches!(&first[6].step, Step::Check(Check::Unmatched(re)) if re.is_match("BYE")));
+        assert!(matches!(&first[11].step, Step::Press(l) if l == "apply"));
+        assert!(matches!(first[12].step, Step::Restart));
+        assert_eq!(transcript.conversations[1].steps[0].number, 18);
     }
 
     #[test]
@@ -228,6 +233,7 @@ mod tests {
             ("user: hi\nbott: hello", 2, "unknown line type 'bott:'"),
             ("user: hi\nfallback: maybe", 2, "yes or no"),
             ("user: hi\nbot~: (unclosed", 2, "bad regular expression"),
+            ("user: hi\nbot!~: (unclosed", 2, "bad regular expression"),
             ("user: hi\nbot:", 2, "needs the text"),
             ("@channel slack", 1, "unknown channel 'slack'"),
             ("@teleport", 1, "unknown directive"),

@@ -170,6 +170,10 @@ impl Play<'_> {
                 format!("the reply not to contain '{t}'"),
             ),
             Check::Matches(re) => (re.is_match(&text), format!("the reply to match /{re}/")),
+            Check::Unmatched(re) => (
+                !re.is_match(&text),
+                format!("the reply not to match /{re}/"),
+            ),
             Check::Topic(id) => (
                 reply.topic.as_deref() == Some(id.as_str()),
                 format!(
