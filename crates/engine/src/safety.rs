@@ -698,10 +698,14 @@ impl Safety {
         // loads and now shes really confused" is more than a worry about a muddled nan).
         // An event that goes on keeps its urgent sign out of a past one ("had a seizure at
         // work and its still going" is a seizure now).
+        // What comes back is never hidden: "again" inside a crisis's words still says the
+        // past is back ("used to self harm and ive started again").
         let covered_by = |hit: &Hit, continues: bool| {
-            !matches!(hit.pattern.sign, Sign::Personal | Sign::Someone)
-                && hits.iter().any(|other| {
-                    other.pattern.sign != hit.pattern.sign
+            !matches!(
+                hit.pattern.sign,
+                Sign::Personal | Sign::Someone | Sign::Recurring
+            ) && hits.iter().any(|other| {
+                other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
                         && !(continues
                             && other.pattern.sign == Sign::Past
@@ -719,7 +723,7 @@ impl Safety {
                             && other.span.start < hit.span.end
                             && hit.span.end <= other.span.end
                             && hit.span.start < other.span.start
-                })
+            })
         };
         let said =
             |sign: Sign| (hits.iter()).any(|h| h.pattern.sign == sign && !covered_by(h, false));
@@ -1002,8 +1006,14 @@ impl Signs {
         // shift?"; not "do nurses often get back pain?").
         let asks_symptom = self.has(Sign::HealthQuestion) && self.symptom && !self.role_named;
         // What the people a job serves say, asked about as part of the job ("what training do
-        // HCAs get for when a patient says they want to kill themselves").
-        let served = self.has(Sign::Served) && careers_anywhere && asks && !personal && !now;
+        // HCAs get for when a patient says they want to kill themselves"), by a writer who may
+        // speak of themselves when careers words of the part frame it ("for my mmi they asked
+        // 'a patient tells you they want to end their life'").
+        let served = self.has(Sign::Served)
+            && careers_anywhere
+            && asks
+            && !now
+            && (!personal || self.has(Sign::Careers));
         // Two warning signs of suicide, with no careers frame to give them a reason ("sold my
         // guitar, gave my cat to my sister"; not "sold my car and gave my dog to my mum, im
         // moving for a nursing job").
