@@ -1035,10 +1035,14 @@ impl Engine {
         let lexicon = self.analyzer.lexicon();
         let content = reading.content_words();
         // What the writer will do themselves is no command to the bot, whatever intent its
-        // words are near ("thank you so much, I'll show her all this").
+        // words are near ("thank you so much, I'll show her all this", "ty!! gonna tell my
+        // teacher about this").
         let writer_tells = (reading.clauses.iter())
             .filter(|c| c.has_content())
-            .all(|c| matches!(c.words.first().map(String::as_str), Some("i" | "we")));
+            .all(|c| {
+                matches!(c.words.as_slice(), [first, ..] if first == "i" || first == "we")
+                    || c.words.starts_with(&["going".to_owned(), "to".to_owned()])
+            });
         let remark = content.len() <= REMARK_WORDS
             || content.iter().filter(|w| !lexicon.is_stop_word(w)).count() <= REMARK_WORDS
                 && (writer_tells || !self.asks_other_than_small_talk(reading));
