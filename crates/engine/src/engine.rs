@@ -454,9 +454,12 @@ impl Engine {
             .collect();
         triggers.sort_by_key(|(_, i)| intents[*i].kind.trigger_priority());
         let profile_file = content.intents_file(PROFILE)?;
-        let facts = FactFinder::parse(&profile_file.path, &profile_file.text, |t| {
-            analyzer.normal_words(t)
-        })?;
+        let facts = FactFinder::parse(
+            &profile_file.path,
+            &profile_file.text,
+            |t| analyzer.normal_words(t),
+            |w| analyzer.stem(w),
+        )?;
         let finder_file = content.intents_file(FINDER)?;
         let finder = Finder::parse(&finder_file.path, &finder_file.text, |id| {
             knowledge.entry(id).is_some()
@@ -730,7 +733,8 @@ impl Engine {
     /// nation of a place they named, training abroad, and whom they ask for. Returns how the bot
     /// repeats back each new fact.
     fn learn(&self, reading: &Reading, profile: &mut Profile) -> Vec<String> {
-        let mut notes = self.facts.learn(&reading.all_words(), profile);
+        let stem = |w: &str| self.analyzer.stem(w);
+        let mut notes = self.facts.learn(&reading.all_words(), stem, profile);
         if let Some((place, nation)) = &reading.place {
             profile.place = Some(place.clone());
             notes.extend(self.facts.set(Field::Nation, nation, profile));
@@ -1370,6 +1374,22 @@ impl Engine {
         let names_entry = || best.is_some_and(|h| self.names_keyword(&analysis.words, h.entry));
         let answered =
             || asks && knowledge_confidence >= ANSWER_MIN && (careers_words || names_entry());
+        // A situation told that is itself what is asked ("im 45 and only have like 2 gcses,
+        // what jobs could i get", "dropped out of college with nothing, what can i do"), with
+        // nothing else asked in words of its own and no role under discussion (of which it
+        // asks the way in): the entry that situation suggests, before any decline ("… is there anything out there for me").
+        if named.is_empty()
+            && state.role.is_none()
+            && asks
+            && let Some((span, suggested)) =
+                (self.facts).asked_told(&analysis.words, |w| self.analyzer.stem(w))
+            && let rest = [&analysis.words[..span.start], &analysis.words[span.end..]].concat()
+            && self.says_too_little(&rest)
+            && let Some(entry) = self.knowledge.entry(suggested)
+        {
+            let reply = self.answer(entry, ANSWER_MIN, next);
+            return self.noted_before(reply, &notes.join(", "));
+        }
         if let Some(i) = intent.filter(|i| {
             let kind = self.intents[*i].kind;
             let declines = kind.is_fallback();

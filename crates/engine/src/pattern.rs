@@ -13,7 +13,9 @@
 //!   more ("took like 40 of my tablets", not "took 2 paracetamol");
 //! - `!a|b`: one word that is none of these ("what do !i|we * do" is not "what do i do");
 //! - `$`: the end of the text or part matched on, after any soft words ("where can i get help
-//!   $" is not "where can i get help with my cv").
+//!   $" is not "where can i get help with my cv");
+//! - `^`: the start of the text or part matched on ("^ did_not get any gcses", where a `!you`
+//!   before it would need a word to be there).
 //!
 //! Matching is linear in the words times the pattern's gaps: no backtracking beyond a gap's
 //! few positions.
@@ -72,6 +74,8 @@ enum Token {
     Except(Vec<String>),
     /// The end of the words, after any soft words.
     End,
+    /// The start of the words.
+    Start,
 }
 
 /// A pattern, read.
@@ -236,6 +240,7 @@ fn token(
             Err(_) => return Err(format!("pattern '{written}': '{least}' is no number")),
         },
         "$" => Token::End,
+        "^" => Token::Start,
         except if except.starts_with('!') => {
             let options: Vec<String> = except[1..].split('|').flat_map(normal).collect();
             if options.is_empty() {
@@ -355,6 +360,7 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
             .any(|i| i == words.len())
             .then(|| match_at(rest, text, at, false))
             .flatten(),
+        Token::Start => (at == 0).then(|| match_at(rest, text, at, first)).flatten(),
         Token::Number(least) => words
             .get(at)
             .filter(|w| number_value(w).is_some_and(|value| value >= *least))
@@ -413,6 +419,9 @@ mod tests {
             Some(0..5),
         );
         check("<who> collapsed", "my dad collapsed", Some(0..3));
+        // The start of the text.
+        check("^ did not", "did not get any", Some(0..2));
+        check("^ did not", "tbh did not get any", None);
         check("~regulate", "who regulates paramedics", Some(1..2));
         check("for # years", "for 6 years", Some(0..3));
         check("for # years", "for six years", Some(0..3));

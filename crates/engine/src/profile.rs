@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::engine::{contains_phrase, phrase_position};
+use crate::pattern::{WordPattern, Words};
 use crate::reading::{Part, PhraseSet};
 
 /// What the bot remembers about a user.
@@ -57,6 +58,10 @@ pub(crate) struct Fact {
     /// How the bot repeats it back ("you're a school leaver").
     pub note: String,
     pub phrases: Vec<String>,
+    /// Word patterns that tell it too (the language of `pattern`: "only|just ~have|got * #
+    /// gcses"), for what phrases cannot list ("only have like 2 gcses").
+    #[serde(default)]
+    pub patterns: Vec<String>,
     /// True when the fact's words are also what the writer asks about ("no qualifications":
     /// the entry on entry-level jobs answers them): they keep their weight as content.
     #[serde(default)]
@@ -128,10 +133,18 @@ struct FactFile {
     tailor: Vec<Tailor>,
 }
 
+/// A fact with its phrases normalised and its patterns read.
+#[derive(Debug, Clone)]
+struct FactWords {
+    fact: Fact,
+    phrases: Vec<Vec<String>>,
+    patterns: Vec<WordPattern>,
+}
+
 /// The profile phrases, with words normalised as the analyzer does.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FactFinder {
-    facts: Vec<(Fact, Vec<Vec<String>>)>,
+    facts: Vec<FactWords>,
     age_before: Vec<Vec<String>>,
     age_after: Vec<Vec<String>>,
     not_age_after: FxHashSet<String>,
@@ -149,21 +162,31 @@ impl FactFinder {
         file: &str,
         text: &str,
         normal: impl Fn(&str) -> Vec<String>,
+        stem: impl Fn(&str) -> String,
     ) -> Result<FactFinder, Error> {
         let parsed: FactFile = toml::from_str(text).map_err(|e| Error::toml(file, text, &e))?;
         let phrases = |list: &[String]| list.iter().map(|p| normal(p)).collect::<Vec<_>>();
-        let facts: Vec<(Fact, Vec<Vec<String>>)> = parsed
-            .fact
-            .into_iter()
-            .map(|f| {
-                let p = phrases(&f.phrases);
-                (f, p)
+        let classes = std::collections::HashMap::new();
+        let read = |written: &String| {
+            WordPattern::parse(written, &classes, &normal, &stem).map_err(|message| {
+                let at = text.find(&format!("\"{written}\"")).unwrap_or(0);
+                Error::content(file, matcher::line_of(text, at), message)
             })
-            .collect();
+        };
+        let mut facts = Vec::new();
+        for fact in parsed.fact {
+            let patterns = fact.patterns.iter().map(read).collect::<Result<_, _>>()?;
+            let phrases = phrases(&fact.phrases);
+            facts.push(FactWords {
+                fact,
+                phrases,
+                patterns,
+            });
+        }
         let interest = phrases(&parsed.interest);
         let mut about_writer = PhraseSet::default();
-        let told = facts.iter().filter(|(fact, _)| !fact.asked);
-        for phrase in told.flat_map(|(_, p)| p).chain(&interest) {
+        let told = facts.iter().filter(|f| !f.fact.asked);
+        for phrase in told.flat_map(|f| &f.phrases).chain(&interest) {
             about_writer.insert(phrase.clone(), ());
         }
         Ok(FactFinder {
@@ -182,25 +205,26 @@ impl FactFinder {
     }
 
     /// Adds what `words` say about the user to `profile`; returns how the bot repeats each new
-    /// fact back, empty when the message said nothing about the user.
-    pub(crate) fn learn(&self, words: &[String], profile: &mut Profile) -> Vec<String> {
+    /// fact back, empty when the message said nothing about the user. `stem` stems a word as
+    /// the analyzer does.
+    pub(crate) fn learn(
+        &self,
+        words: &[String],
+        stem: impl Fn(&str) -> String,
+        profile: &mut Profile,
+    ) -> Vec<String> {
         let mut notes = Vec::new();
         if let Some(age) = self.age(words).filter(|age| profile.age != Some(*age)) {
             profile.age = Some(age);
             notes.push(self.age_note.replace("{age}", &age.to_string()));
         }
-        for (fact, phrases) in &self.facts {
-            // A life stage or qualification only supposed ("would i have to retrain") is none.
-            let supposable = matches!(fact.field, Field::Stage | Field::Qualification);
-            let told = |phrase: &Vec<String>| {
-                (0..words.len()).any(|at| {
-                    words[at..].starts_with(phrase) && !(supposable && self.supposed_at(words, at))
-                })
-            };
+        let text = Words::new(words, stem, |_| false);
+        for found in &self.facts {
+            let fact = &found.fact;
             let too_old = fact
                 .up_to_age
                 .is_some_and(|most| profile.age.is_some_and(|age| age > most));
-            if too_old || !phrases.iter().any(told) {
+            if too_old || self.told_at(found, &text).is_none() {
                 continue;
             }
             let changed = match fact.field {
@@ -219,6 +243,44 @@ impl FactFinder {
             }
         }
         notes
+    }
+
+    /// Where `text` tells `found` (its phrases and patterns, as one span from the first to the
+    /// last), unless only supposed there: a life stage or qualification after "would i have
+    /// to" or "no" is none.
+    fn told_at(&self, found: &FactWords, text: &Words) -> Option<std::ops::Range<usize>> {
+        let words = text.words;
+        let supposable = matches!(found.fact.field, Field::Stage | Field::Qualification);
+        let kept = |at: usize| !(supposable && self.supposed_at(words, at));
+        let by_phrase = (0..words.len()).filter_map(|at| {
+            let phrase = found.phrases.iter().find(|p| words[at..].starts_with(p))?;
+            kept(at).then(|| at..at + phrase.len())
+        });
+        let by_pattern = (found.patterns.iter())
+            .filter_map(|pattern| pattern.find(text))
+            .filter(|span| kept(span.start));
+        // Every way it is told, as one span ("quit sixth form with basically nothing").
+        by_phrase
+            .chain(by_pattern)
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+    }
+
+    /// Where `words` tell a fact that is also what the writer asks about (`asked`: "only got
+    /// like 2 gcses"), and the entry its tailor suggests, when they tell one.
+    pub(crate) fn asked_told(
+        &self,
+        words: &[String],
+        stem: impl Fn(&str) -> String,
+    ) -> Option<(std::ops::Range<usize>, &str)> {
+        let text = Words::new(words, stem, |_| false);
+        (self.facts.iter())
+            .filter(|found| found.fact.asked)
+            .find_map(|found| {
+                let span = self.told_at(found, &text)?;
+                let tailor = (self.tailors.iter())
+                    .find(|t| t.field == found.fact.field && t.value == found.fact.value)?;
+                Some((span, tailor.suggest.as_deref()?))
+            })
     }
 
     /// True when a phrase of `supposed_before` ends within a few words before `at`.
@@ -247,10 +309,9 @@ impl FactFinder {
     /// Sets a fact (`field` = `value`) in the profile; returns how the bot repeats it back when
     /// it is new.
     pub(crate) fn set(&self, field: Field, value: &str, profile: &mut Profile) -> Option<String> {
-        let (fact, _) = self
-            .facts
-            .iter()
-            .find(|(f, _)| f.field == field && f.value == value)?;
+        let fact = &(self.facts.iter())
+            .find(|f| f.fact.field == field && f.fact.value == value)?
+            .fact;
         let changed = match field {
             Field::Stage => replace(&mut profile.stage, value),
             Field::Nation => replace(&mut profile.nation, value),
@@ -357,13 +418,21 @@ value = "few or none"
 note = "you have few or no formal qualifications"
 asked = true
 phrases = ["i have no gcses"]
+patterns = ["only|just ~have|got * two|three gcses"]
+[[tailor]]
+field = "qualification"
+value = "few or none"
+entries = ["routes.overview"]
+note = "With few or no formal qualifications: entry-level roles."
+suggest = "routes.entry-level"
 "#;
 
     fn learn(text: &str) -> (Profile, Vec<String>) {
         let normal = |t: &str| matcher::words(&t.replace("i'm", "i am"));
-        let finder = FactFinder::parse("profile.toml", FACTS, normal).expect("facts");
+        let finder =
+            FactFinder::parse("profile.toml", FACTS, normal, |w| w.to_owned()).expect("facts");
         let mut profile = Profile::default();
-        let notes = finder.learn(&normal(text), &mut profile);
+        let notes = finder.learn(&normal(text), |w| w.to_owned(), &mut profile);
         (profile, notes)
     }
 
@@ -385,7 +454,8 @@ phrases = ["i have no gcses"]
     #[test]
     fn the_words_of_a_fact_also_asked_stay_content() {
         let normal = |t: &str| matcher::words(t);
-        let finder = FactFinder::parse("profile.toml", FACTS, normal).expect("facts");
+        let finder =
+            FactFinder::parse("profile.toml", FACTS, normal, |w| w.to_owned()).expect("facts");
         let words = normal("i have no gcses and i live in scotland");
         let mut parts = vec![Part::Content; words.len()];
         finder.mark(&words, &mut parts);
@@ -397,6 +467,32 @@ phrases = ["i have no gcses"]
         let (profile, notes) = learn("i have no gcses");
         assert_eq!(profile.qualifications, ["few or none"]);
         assert_eq!(notes, ["you have few or no formal qualifications"]);
+    }
+
+    #[test]
+    fn a_fact_told_by_a_pattern_and_where_an_asked_one_is() {
+        let (profile, notes) = learn("i'm 45 and only have like three gcses");
+        assert_eq!(profile.qualifications, ["few or none"]);
+        assert_eq!(
+            notes,
+            ["you're 45", "you have few or no formal qualifications"]
+        );
+        assert!(
+            learn("do you only need two gcses")
+                .0
+                .qualifications
+                .is_empty()
+        );
+        let normal = |t: &str| matcher::words(t);
+        let finder =
+            FactFinder::parse("profile.toml", FACTS, normal, |w| w.to_owned()).expect("facts");
+        let words = normal("i only got two gcses what can i do");
+        let told = finder.asked_told(&words, |w| w.to_owned());
+        assert_eq!(told, Some((1..5, "routes.entry-level")));
+        assert_eq!(
+            finder.asked_told(&normal("i live in scotland"), |w| w.to_owned()),
+            None
+        );
     }
 
     #[test]
