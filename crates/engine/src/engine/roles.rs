@@ -550,7 +550,11 @@ impl Engine {
             && certain.or(named_subject).is_none_or(|entry| {
                 aspect.entry.as_ref() == Some(&entry.id)
                     || overview_of_named(entry)
-                    || !named.is_empty() && about_another_fact(entry)
+                    // Nor, of a role named, an entry whose subject the message names but that
+                    // says nothing of the fact asked ("wat band would a newly qualified nurse
+                    // start on" is not asked of mentoring for the newly qualified).
+                    || !named.is_empty()
+                        && (about_another_fact(entry) || !self.speaks_of_aspect(entry, words))
             })
             && let Some(reply) = self.entry_for_aspect(aspect, named.first().copied(), next)
         {
