@@ -1377,7 +1377,8 @@ impl Engine {
         // A situation told that is itself what is asked ("im 45 and only have like 2 gcses,
         // what jobs could i get", "dropped out of college with nothing, what can i do"), with
         // nothing else asked in words of its own and no role under discussion (of which it
-        // asks the way in): the entry that situation suggests, before any decline ("… is there anything out there for me").
+        // asks the way in): the entry that situation suggests, before any decline ("didnt
+        // pass any of my gcses, is there anything for me").
         if named.is_empty()
             && state.role.is_none()
             && asks
