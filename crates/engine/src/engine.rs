@@ -1309,6 +1309,10 @@ impl Engine {
             self.note_entry_role(entry, next);
             return self.noted_before(reply, &notes.join(", "));
         }
+        // How sure the message is of its entry in its own words, before the conversation is
+        // read into it.
+        let own_best = alone.first().copied();
+        let own_confidence = own_best.map_or(0.0, |h| h.confidence);
         let hits = self
             .with_context(state, reading, &analysis, &alone, refers)
             .unwrap_or(alone);
@@ -1485,12 +1489,17 @@ impl Engine {
             && let Some(aspect) = self.aspect(words)
         {
             let entry = match aspect.otherwise.as_deref() {
-                // Unless another entry answers the message surely ("will i get any experience
-                // of leadership on the mary seacole programme").
+                // Unless another entry answers the message surely in its own words ("will i
+                // get any experience of leadership on the mary seacole programme"), not only
+                // with the topic under discussion read into it ("can i do work experience first"
+                // after apprenticeships).
                 Some(id)
                     if state.role.is_none()
                         && (knowledge_confidence < CERTAIN
-                            || best_entry.is_some_and(|best| best.id == id)) =>
+                            || own_confidence < CERTAIN
+                            || best_entry.is_some_and(|best| best.id == id)
+                            || own_best
+                                .is_some_and(|own| self.knowledge.entries[own.entry].id == id)) =>
                 {
                     self.knowledge.entry(id)
                 }
