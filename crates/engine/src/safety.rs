@@ -997,14 +997,8 @@ impl Signs {
             || (emergency || self.red_flags >= 1 && self.has(Sign::Someone)) && lasting
             || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
-        // the careers words around it are background, not a question about a job. So is a
-        // symptom told of no one and of no role, which is the writer's own ("hands so dry and
-        // cracked from the handwashing on placement, knuckles bleeding a bit").
-        // Not beside an idiom, which says the words are a figure of speech ("gonna pass out
-        // from nerves before this interview lol").
-        let owned =
-            personal || !self.role_named && !self.has(Sign::Someone) && !self.has(Sign::Idiom);
-        let background = !asks && owned && !past && self.has(Sign::Health);
+        // the careers words around it are background, not a question about a job.
+        let background = !asks && personal && !past && self.has(Sign::Health);
         // A careers question about a worry that is over, or not the writer's own ("is a nurse
         // with asthma ok?").
         let careers_topic = careers_anywhere && (past || !personal);
