@@ -2028,7 +2028,12 @@ impl Engine {
                 self.role_origin_before.iter().any(|p| before.ends_with(p))
             })
             .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
-            .collect()
+            .fold(Vec::new(), |mut roles, role| {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+                roles
+            })
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

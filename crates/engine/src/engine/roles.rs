@@ -177,11 +177,16 @@ impl RoleNames {
         };
         // A role's name inside another job's names no role ("combat medic").
         let others: Vec<std::ops::Range<usize>> = spans(true).collect();
-        spans(false)
-            .filter(|span| {
-                !(others.iter()).any(|other| other.start <= span.start && span.end <= other.end)
-            })
-            .collect()
+        // Each span once, though several names of a role match it ("hca" and "hcas").
+        let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+        for span in spans(false) {
+            let inside_other =
+                (others.iter()).any(|other| other.start <= span.start && span.end <= other.end);
+            if !inside_other && !kept.contains(&span) {
+                kept.push(span);
+            }
+        }
+        kept
     }
 
     /// The role whose name is the whole message ("physio", "mental health nursing").
