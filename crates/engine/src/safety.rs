@@ -135,6 +135,10 @@ enum Sign {
     Denied,
     /// The danger is happening now ("just", "right now", "help").
     Now,
+    /// A state told as it is, of someone in particular ("the lad I look after is fitting", "my
+    /// client won't wake up"): a `Now`, unless the message asks about careers in words of its
+    /// own, where it is what a job meets ("what do HCAs do when a resident won't wake up").
+    Happening,
     /// Something goes on ("still", "keeps"): a `Now`, unless the event is told as past ("had
     /// an overdose at 16 and is still struggling" is the writer's past).
     Ongoing,
@@ -487,6 +491,9 @@ impl Safety {
             .iter()
             .any(|(_, _, signs)| signs.has(Sign::Crisis) || signs.has(Sign::CrisisTopic));
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
+            if signs.has(Sign::Happening) && !asks_careers {
+                signs.found.insert(Sign::Now);
+            }
             let mut outcome = signs.outcome(careers_anywhere, asks);
             if over && outcome == Outcome::Emergency && !signs.has(Sign::Now) {
                 outcome = Outcome::Careers;
@@ -675,6 +682,13 @@ impl Safety {
             .filter(|p| p.words.anchors().all(|a| present.contains(a)))
             .filter_map(|p| p.words.find(part).map(|span| Hit { pattern: p, span }))
             .filter(|hit| !self.denied(hit, part.words))
+            // A state under a condition is no state told ("what do you do if the person you
+            // look after has collapsed").
+            .filter(|hit| {
+                hit.pattern.sign != Sign::Happening
+                    || !(part.words[..hit.span.start].iter())
+                        .any(|w| matches!(w.as_str(), "if" | "when" | "whenever" | "incase"))
+            })
             .filter(|hit| !(hit.pattern.sign.is_urgent() && covered.contains(&hit.span)))
             .chain(roles.into_iter().map(|span| {
                 // "I'm a porter": the writer's job, with the words that say so.
@@ -712,6 +726,10 @@ impl Safety {
                             && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
+                        // Nor is an urgent sign inside the words that say it is happening
+                        // now ("the lad is fitting" holds "fitting").
+                        && !(matches!(other.pattern.sign, Sign::Now | Sign::Happening)
+                            && hit.pattern.sign.is_urgent())
                         && other.span.start <= hit.span.start
                         && hit.span.end <= other.span.end
                         && other.span.len() > hit.span.len()
