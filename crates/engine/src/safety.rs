@@ -130,6 +130,11 @@ enum Sign {
     /// ringing"): in a careers question with nothing of the writer's own, a crisis told of
     /// them is what the job deals with.
     Served,
+    /// A case rehearsed or quoted for a course, an exam or an interview ("for my osce the
+    /// scenario is…", "my personal statement starts with…", "how do i answer 'tell me about a
+    /// time…'"): in a message that asks about careers, the case is the subject, not an
+    /// emergency or a crisis under way.
+    Rehearsed,
     /// Thoughts of suicide or self-harm denied ("not suicidal, just flat", "no thoughts of
     /// hurting myself"): the words in it are no sign, and nothing else.
     Denied,
@@ -399,10 +404,18 @@ impl Safety {
             })
             .map(|(_, clauses)| clauses)
             .collect();
-        let careers_anywhere = parts.iter().any(|(index, _, signs)| {
-            signs.careers
-                && (signs.has(Sign::Careers) || !own_care.iter().any(|c| c.contains(index)))
-        });
+        // A case rehearsed for a course, an exam or an interview, in a message that asks
+        // something, is a careers question ("for my osce the scenario is…, what do i do first").
+        let rehearsal_asked = parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed))
+            && reading.clauses.iter().any(|c| c.asks);
+        // In a message that never changes subject, the case is all of it ("interview
+        // scenario: patient says they feel hopeless… how do i answer this").
+        let rehearsal_throughout = self.cuts(&joined).is_empty();
+        let careers_anywhere = rehearsal_asked
+            || parts.iter().any(|(index, _, signs)| {
+                signs.careers
+                    && (signs.has(Sign::Careers) || !own_care.iter().any(|c| c.contains(index)))
+            });
         // A message that asks or wishes nothing: a careers frame in it is background ("my back
         // has ached since I started my HCA shifts").
         // A question about a symptom asks nothing about careers.
@@ -484,14 +497,19 @@ impl Safety {
         // Help has come and the event is over ("ambulance came and hes ok now, they think he
         // fainted"): an emergency told beside it is what happened, unless it is still going on.
         let over = parts.iter().any(|(_, _, signs)| signs.has(Sign::Over));
-        best.over = over;
+        // For the semantic check, a part told as past with nothing happening now is over too
+        // ("my mate had a seizure last night, first one ever, but he's fine now").
+        best.over = over
+            || (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Past) && !signs.has(Sign::Now));
         // Suicide or self-harm named anywhere in the message, if only as a careers topic ("does
         // the nhs take people who've tried to kill themselves before?").
         let crisis_named = parts
             .iter()
             .any(|(_, _, signs)| signs.has(Sign::Crisis) || signs.has(Sign::CrisisTopic));
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
-            if signs.has(Sign::Happening) && !asks_careers {
+            // Not in what someone a job serves is told saying ("caller says my husband has
+            // collapsed").
+            if signs.has(Sign::Happening) && !asks_careers && !signs.has(Sign::Served) {
                 signs.found.insert(Sign::Now);
             }
             let mut outcome = signs.outcome(careers_anywhere, asks);
@@ -597,6 +615,26 @@ impl Safety {
                 outcome = Outcome::Careers;
                 let vote = "careers: a question whether careers matters told are normal";
                 signs.signals.push(vote.into());
+            }
+            // A case rehearsed or quoted for a course, an exam or an interview, in a message
+            // that asks something, is the subject, unless a state is told as happening with no
+            // careers question ("for my osce the scenario is a man whose face has dropped").
+            // Not the writer's own crisis told beside it ("help with my personal statement…
+            // been planning how i'd kill myself"), unless it is past.
+            let writers_crisis = outcome == Outcome::Crisis
+                && signs.has(Sign::Personal)
+                && !signs.has(Sign::Someone)
+                && !signs.has(Sign::Past);
+            if (signs.has(Sign::Rehearsed) || rehearsal_throughout)
+                && rehearsal_asked
+                && !signs.has(Sign::Now)
+                && !writers_crisis
+                && outcome != Outcome::Careers
+            {
+                outcome = Outcome::Careers;
+                signs
+                    .signals
+                    .push("careers: a case rehearsed or quoted".into());
             }
             if outcome.urgency() > best.outcome.urgency() {
                 let flagged = outcome == Outcome::Health && signs.flagged_only(careers_anywhere);
@@ -799,6 +837,10 @@ impl Safety {
             urgent_covered,
             lasting: lasts,
             emergency_of_served: emergency_of_served(&kept),
+            served_supposed: (kept.iter()).any(|h| {
+                h.pattern.sign == Sign::Served
+                    && matches!(part.words[h.span.start].as_str(), "if" | "when")
+            }),
             red_flags: apart(&kept, Sign::RedFlag),
             violence: apart(&kept, Sign::Violence),
             warnings: apart(&kept, Sign::Warning),
@@ -904,6 +946,9 @@ struct Signs {
     /// Every emergency sign in the part is told of the people a job serves
     /// (`emergency_of_served`).
     emergency_of_served: bool,
+    /// Someone a job serves is supposed saying something ("if a caller says…"): what the
+    /// writer asks about is the job, though they speak of themselves ("what do i say").
+    served_supposed: bool,
     found: HashSet<Sign>,
     /// The red flags found, as many as do not overlap one another.
     red_flags: usize,
@@ -972,6 +1017,7 @@ impl Signs {
         Signs {
             lasting: self.lasting,
             emergency_of_served: self.emergency_of_served,
+            served_supposed: self.served_supposed,
             careers: false,
             symptom: self.symptom,
             role_named: self.role_named,
@@ -1013,6 +1059,9 @@ impl Signs {
         let health = self.has(Sign::Health)
             || self.has(Sign::Condition) && !careers_anywhere
             || (emergency || self.red_flags >= 1 && self.has(Sign::Someone)) && lasting
+            // An emergency over, told with no careers frame, is a worry about what happened
+            // ("my mate had a seizure last night, first one ever, but he's fine now").
+            || emergency && past && !long_ago && !careers_anywhere && personal
             || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
@@ -1031,7 +1080,7 @@ impl Signs {
             && careers_anywhere
             && asks
             && !now
-            && (!personal || self.has(Sign::Careers));
+            && (!personal || self.has(Sign::Careers) || self.served_supposed);
         // Two warning signs of suicide, with no careers frame to give them a reason ("sold my
         // guitar, gave my cat to my sister"; not "sold my car and gave my dog to my mum, im
         // moving for a nursing job").
