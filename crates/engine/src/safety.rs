@@ -1059,9 +1059,18 @@ impl Signs {
         let health = self.has(Sign::Health)
             || self.has(Sign::Condition) && !careers_anywhere
             || (emergency || self.red_flags >= 1 && self.has(Sign::Someone)) && lasting
-            // An emergency over, told with no careers frame, is a worry about what happened
-            // ("my mate had a seizure last night, first one ever, but he's fine now").
-            || emergency && past && !long_ago && !careers_anywhere && personal
+            // An emergency over, asked about with no careers frame, is a worry about what
+            // happened ("i fainted at work yesterday, feel ok now but should i get checked").
+            // Not when help has come (`Over`): that is what happened. Only asked about: "my dad
+            // collapsed last year" tells what happened.
+            || emergency
+                && asks
+                && self.has(Sign::Past)
+                && !now
+                && !self.has(Sign::Over)
+                && !long_ago
+                && !careers_anywhere
+                && personal
             || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
