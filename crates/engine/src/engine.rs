@@ -291,6 +291,8 @@ pub struct Engine {
     in_the_nhs: FxHashSet<String>,
     /// `elsewhere_own` of `intents/messages.toml`, normalised.
     elsewhere_own: FxHashSet<String>,
+    /// `elsewhere_asked_after` of `intents/messages.toml`, normalised.
+    elsewhere_asked_after: FxHashSet<String>,
     /// The intent named by `elsewhere_intent` of `intents/messages.toml`.
     elsewhere_intent: Option<usize>,
     /// `role_denied_stand_in` of `intents/messages.toml`, as normalised words.
@@ -518,6 +520,7 @@ impl Engine {
         let same_again = phrases(&messages.same_again);
         let in_the_nhs = word_set(&messages.in_the_nhs);
         let elsewhere_own = word_set(&messages.elsewhere_own);
+        let elsewhere_asked_after = word_set(&messages.elsewhere_asked_after);
         let elsewhere_intent = match messages.elsewhere_intent.as_deref() {
             Some(id) => Some(intents.iter().position(|i| i.id == id).ok_or_else(|| {
                 let message = format!("elsewhere_intent names {id:?}, which is no intent");
@@ -593,6 +596,7 @@ impl Engine {
             same_again,
             in_the_nhs,
             elsewhere_own,
+            elsewhere_asked_after,
             elsewhere_intent,
             role_denied_stand_in,
             alternative_before,
@@ -2623,7 +2627,9 @@ impl Engine {
             let mut rest = std::borrow::Cow::Borrowed(words);
             for &(at, len) in found {
                 let before = &words[at.saturating_sub(ELSEWHERE_OWN_WORDS)..at];
-                asked |= !before.iter().any(|w| self.elsewhere_own.contains(w));
+                let asked_after =
+                    (words.get(at + len)).is_some_and(|w| self.elsewhere_asked_after.contains(w));
+                asked |= asked_after || !before.iter().any(|w| self.elsewhere_own.contains(w));
                 rest.to_mut()[at..at + len]
                     .iter_mut()
                     .for_each(String::clear);

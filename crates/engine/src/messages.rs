@@ -130,6 +130,10 @@ pub struct Messages {
     /// ask about.
     #[serde(default)]
     pub elsewhere_own: Vec<String>,
+    /// Words straight after an employer of `elsewhere` that make it what is asked about, even
+    /// when it is the writer's own ("any tips for my tesco interview").
+    #[serde(default)]
+    pub elsewhere_asked_after: Vec<String>,
     /// Phrases that describe a job rather than name it ("the person who", "what's the job
     /// where").
     pub role_cues: Vec<String>,
