@@ -210,9 +210,21 @@ impl Lexicon {
         let after_conjunction = words.windows(2).any(|p| {
             matches!(p[0].as_str(), "but" | "so" | "and" | "then") && WH.contains(&p[1].as_str())
         });
+        // "so for the lab jobs whats this STP thing": a question word after a subject put
+        // first.
+        let after_subject = {
+            let start = (words.iter())
+                .position(|w| !matches!(w.as_str(), "so" | "ok" | "okay" | "and" | "right"))
+                .unwrap_or(words.len());
+            matches!(
+                words.get(start).map(String::as_str),
+                Some("for" | "about" | "regarding" | "re")
+            ) && (words.iter().skip(start + 2)).any(|w| WH.contains(&w.as_str()))
+        };
         text.contains('?')
             || opens
             || after_conjunction
+            || after_subject
             || words.windows(2).any(|p| {
                 asks(&p[0])
                     && SUBJECTS.contains(&p[1].as_str())
