@@ -344,6 +344,9 @@ program = "programme"
         assert!(!asks_openly("been dizzy when i stand up"));
         assert!(asks_openly("I finished my GCSEs, can I work in a lab"));
         assert!(asks_openly("what is CPD"));
+        // A question word after a subject put first asks; a subject put first alone does not.
+        assert!(asks_openly("so for the lab jobs what is this stp thing"));
+        assert!(!asks_openly("for the lab jobs i have a levels"));
     }
 
     #[test]
