@@ -2026,18 +2026,18 @@ impl Engine {
     /// The roles `words` name straight after a phrase of `role_origin_before` ("from junior"):
     /// where someone moves from.
     fn roles_moved_from(&self, words: &[String]) -> Vec<usize> {
-        (self.role_names.spans_as_written(words).into_iter())
+        let mut moved_from: Vec<usize> = (self.role_names.spans_as_written(words).into_iter())
             .filter(|span| {
                 let before = &words[..span.start];
                 self.role_origin_before.iter().any(|p| before.ends_with(p))
             })
             .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
-            .fold(Vec::new(), |mut roles, role| {
-                if !roles.contains(&role) {
-                    roles.push(role);
-                }
-                roles
-            })
+            .collect();
+        // Each role once, as `roles_compared` gives them: they are counted against the roles
+        // named.
+        moved_from.sort_unstable();
+        moved_from.dedup();
+        moved_from
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

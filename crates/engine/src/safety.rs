@@ -410,7 +410,8 @@ impl Safety {
             && reading.clauses.iter().any(|c| c.asks);
         // In a message that never changes subject, the case is all of it ("interview
         // scenario: patient says they feel hopeless… how do i answer this").
-        let rehearsal_throughout = self.cuts(&joined).is_empty();
+        let cuts = self.cuts(&joined);
+        let rehearsal_throughout = cuts.is_empty();
         let careers_anywhere = rehearsal_asked
             || parts.iter().any(|(index, _, signs)| {
                 signs.careers
@@ -479,7 +480,7 @@ impl Safety {
         let question_start = careers_question.map_or(0, |question| {
             clause_of.iter().take_while(|&&c| c < question).count()
         });
-        let turned_from_careers = self.cuts(&joined).iter().any(|&cut| cut > question_start);
+        let turned_from_careers = cuts.iter().any(|&cut| cut > question_start);
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
