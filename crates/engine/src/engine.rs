@@ -249,6 +249,8 @@ pub struct Engine {
     role_messenger_after: Vec<Vec<String>>,
     /// `role_origin_before` of `intents/messages.toml`, normalised.
     role_origin_before: Vec<Vec<String>>,
+    /// `role_helped_before` of `intents/messages.toml`, normalised.
+    role_helped_before: Vec<Vec<String>>,
     /// `role_messenger_before` of `intents/messages.toml`, normalised.
     role_messenger_before: Vec<Vec<String>>,
     /// `role_place_before` of `intents/messages.toml`, normalised.
@@ -504,6 +506,7 @@ impl Engine {
         let role_messenger_after = phrases(&messages.role_messenger_after);
         let role_messenger_before = phrases(&messages.role_messenger_before);
         let role_origin_before = phrases(&messages.role_origin_before);
+        let role_helped_before = phrases(&messages.role_helped_before);
         let role_place_before = phrases(&messages.role_place_before);
         let picked_opening = word_set(&messages.picked_opening);
         let picked_ordinals = (messages.picked_ordinals.iter())
@@ -576,6 +579,7 @@ impl Engine {
             role_messenger_after,
             role_messenger_before,
             role_origin_before,
+            role_helped_before,
             role_place_before,
             picked_opening,
             picked_ordinals,
@@ -868,9 +872,13 @@ impl Engine {
                 .checked_sub(1)
                 .map(|before| &reading.clauses[before])
                 .filter(|before| before.asks && !clause.asks && lexicon.refers_back(&clause.words));
+            let told = self.safety.without_jobs_stated(
+                &clause.words,
+                &self.role_names.spans_as_written(&clause.words),
+            );
             let text = match asked_before {
-                Some(before) => format!("{} {}", before.words.join(" "), clause.words.join(" ")),
-                None => clause.words.join(" "),
+                Some(before) => format!("{} {}", before.words.join(" "), told.join(" ")),
+                None => told.join(" "),
             };
             let vector = self.meaning.encode(&text);
             // A red flag is a sign the bank confirms, as it confirms a held-back health worry.
@@ -1177,11 +1185,15 @@ impl Engine {
             self.describes_role(&analysis.words) && self.says_more_than_cues(&analysis.words);
         let wish_describes = interest && named.is_empty();
         let description = (cued || wish_describes).then(|| self.description(reading, &analysis));
+        // The role helped is never the one described ("a job helping midwives": a maternity
+        // support worker).
+        let helped = self.roles_named_after(&analysis.words, &self.role_helped_before);
         let described_with = description
             .as_ref()
             .and_then(|words| {
                 let others: Vec<usize> = (job.into_iter())
                     .chain(named_as_places.iter().copied())
+                    .chain(helped.iter().copied())
                     .collect();
                 self.role_described(words, &named, &others)
             })
@@ -1422,7 +1434,10 @@ impl Engine {
         let entry_instead = described_with.is_some_and(|fit| {
             (knowledge_confidence >= CERTAIN || knowledge_confidence > fit)
                 && knowledge_confidence >= ANSWER_MIN
-        }) && best_entry.is_some_and(|e| self.entry_role(e).is_none());
+        }) && best_entry.is_some_and(|e| {
+            self.entry_role(e).is_none()
+                && !(self.entry_roles(e).iter()).any(|role| helped.contains(role))
+        });
         // Of two roles the description fits about as well, the one the certain entry is about
         // ("who looks after radiation safety and imaging physics": the entry on medical physics
         // settles it).
@@ -1432,6 +1447,7 @@ impl Engine {
                 .filter(|_| knowledge_confidence >= CERTAIN)
                 .and_then(|e| self.entry_role(e))
             && about != *role
+            && !helped.contains(&about)
             && self.description_fit(description, about) + FIT_NEAR >= fit
         {
             named = vec![about];
@@ -2026,18 +2042,19 @@ impl Engine {
     /// The roles `words` name straight after a phrase of `role_origin_before` ("from junior"):
     /// where someone moves from.
     fn roles_moved_from(&self, words: &[String]) -> Vec<usize> {
-        let mut moved_from: Vec<usize> = (self.role_names.spans_as_written(words).into_iter())
-            .filter(|span| {
-                let before = &words[..span.start];
-                self.role_origin_before.iter().any(|p| before.ends_with(p))
-            })
+        self.roles_named_after(words, &self.role_origin_before)
+    }
+
+    /// The roles `words` name straight after one of `phrases`, each once (as `roles_compared`
+    /// gives them: they are counted against the roles named).
+    fn roles_named_after(&self, words: &[String], phrases: &[Vec<String>]) -> Vec<usize> {
+        let mut roles: Vec<usize> = (self.role_names.spans_as_written(words).into_iter())
+            .filter(|span| phrases.iter().any(|p| words[..span.start].ends_with(p)))
             .flat_map(|span| self.role_names.find(&self.analyzer, &words[span]))
             .collect();
-        // Each role once, as `roles_compared` gives them: they are counted against the roles
-        // named.
-        moved_from.sort_unstable();
-        moved_from.dedup();
-        moved_from
+        roles.sort_unstable();
+        roles.dedup();
+        roles
     }
 
     /// `content` without the roles it says are not meant ("the ones who drive ambulances but

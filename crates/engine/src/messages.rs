@@ -174,6 +174,10 @@ pub struct Messages {
     /// is named ("go from junior to consultant").
     #[serde(default)]
     pub role_origin_before: Vec<String>,
+    /// Words before a role's name that make it the role helped, not the one described ("a job
+    /// helping midwives").
+    #[serde(default)]
+    pub role_helped_before: Vec<String>,
     /// Words before a role's name that make it a place ("at the gp").
     #[serde(default)]
     pub role_place_before: Vec<String>,

@@ -309,6 +309,38 @@ impl Safety {
         })
     }
 
+    /// `words` without the jobs they state ("i'm a hca and i feel like there's no point
+    /// living" without "i'm a hca"): who the writer is says nothing of how they are.
+    /// `roles` are the runs of words that name roles.
+    pub(crate) fn without_jobs_stated(
+        &self,
+        words: &[String],
+        roles: &[std::ops::Range<usize>],
+    ) -> Vec<String> {
+        let mut kept = vec![true; words.len()];
+        for span in roles {
+            if let Some(said) = self.job_said(words, span) {
+                kept[said].fill(false);
+            }
+        }
+        (words.iter().zip(kept))
+            .filter(|(_, kept)| *kept)
+            .map(|(word, _)| word.clone())
+            .collect()
+    }
+
+    /// The words that state a job, when the role named at `span` is one (`jobs_before`: "i
+    /// am a" porter).
+    fn job_said(
+        &self,
+        words: &[String],
+        span: &std::ops::Range<usize>,
+    ) -> Option<std::ops::Range<usize>> {
+        (self.jobs_before.iter())
+            .find(|job| words[..span.start].ends_with(job))
+            .map(|job| span.start - job.len()..span.end)
+    }
+
     /// Assesses a message: the most urgent outcome of any part of any of its clauses (a
     /// clause is read in parts where it changes subject: "…nursing? also my dad just collapsed").
     /// `roles_named` gives where the engine sees roles named in some words (a careers question
@@ -412,6 +444,17 @@ impl Safety {
         // scenario: patient says they feel hopeless… how do i answer this").
         let cuts = self.cuts(&joined);
         let rehearsal_throughout = cuts.is_empty();
+        // A message that asks and wishes nothing: a job stated in it is who someone is, not a
+        // careers question ("im a student nurse and my mum's face has gone
+        // droopy", "i'm a hca and i feel like there's no point living").
+        let asks_anything = (reading.clauses.iter()).any(|c| c.asks || c.wants);
+        if !asks_anything {
+            for (_, _, signs) in parts.iter_mut().filter(|(_, _, s)| s.frame_is_who) {
+                signs.careers = false;
+                signs.found.remove(&Sign::Careers);
+                signs.found.remove(&Sign::CareersWeak);
+            }
+        }
         let careers_anywhere = rehearsal_asked
             || parts.iter().any(|(index, _, signs)| {
                 signs.careers
@@ -731,12 +774,10 @@ impl Safety {
             .filter(|hit| !(hit.pattern.sign.is_urgent() && covered.contains(&hit.span)))
             .chain(roles.into_iter().map(|span| {
                 // "I'm a porter": the writer's job, with the words that say so.
-                let said =
-                    (self.jobs_before.iter()).find(|job| part.words[..span.start].ends_with(job));
-                match said {
-                    Some(job) => Hit {
+                match self.job_said(part.words, &span) {
+                    Some(said) => Hit {
                         pattern: &self.job_stated,
-                        span: span.start - job.len()..span.end,
+                        span: said,
                     },
                     None => Hit {
                         pattern: &self.role_named,
@@ -847,6 +888,10 @@ impl Safety {
             warnings: apart(&kept, Sign::Warning),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
+            frame_is_who: (kept.iter()).any(|h| std::ptr::eq(h.pattern, &self.job_stated))
+                && !(kept.iter()).any(|h| {
+                    h.pattern.sign == Sign::Careers && !std::ptr::eq(h.pattern, &self.job_stated)
+                }),
             symptom,
             role_named,
             found,
@@ -944,6 +989,9 @@ fn apart(hits: &[&Hit], sign: Sign) -> usize {
 struct Signs {
     /// Every emergency sign in the part is one that has lasted (`lasting`).
     lasting: bool,
+    /// The part's careers frame is only a job stated ("im a porter", "my friend who's a
+    /// hca"), with no careers words of its own.
+    frame_is_who: bool,
     /// Every emergency sign in the part is told of the people a job serves
     /// (`emergency_of_served`).
     emergency_of_served: bool,
@@ -1017,6 +1065,7 @@ impl Signs {
         }
         Signs {
             lasting: self.lasting,
+            frame_is_who: self.frame_is_who,
             emergency_of_served: self.emergency_of_served,
             served_supposed: self.served_supposed,
             careers: false,

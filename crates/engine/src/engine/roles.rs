@@ -1257,14 +1257,17 @@ impl Engine {
 
     /// The role an entry is about, when its title or subject names exactly one.
     pub(super) fn entry_role(&self, entry: &knowledge::Entry) -> Option<usize> {
-        let text = format!("{} {}", entry.title, entry.subject);
-        match self
-            .role_names
-            .find(&self.analyzer, &self.analyzer.normal_words(&text))[..]
-        {
+        match self.entry_roles(entry)[..] {
             [one] => Some(one),
             _ => None,
         }
+    }
+
+    /// The roles an entry's title and subject name ("Midwives and paramedics in demand").
+    pub(super) fn entry_roles(&self, entry: &knowledge::Entry) -> Vec<usize> {
+        let text = format!("{} {}", entry.title, entry.subject);
+        self.role_names
+            .find(&self.analyzer, &self.analyzer.normal_words(&text))
     }
 
     /// Some of a role's facts as a short list under its name.
