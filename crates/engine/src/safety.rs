@@ -135,6 +135,11 @@ enum Sign {
     /// time…'"): in a message that asks about careers, the case is the subject, not an
     /// emergency or a crisis under way.
     Rehearsed,
+    /// A case supposed for a course, a lesson or a job, told after these words ("our lecturer
+    /// made us practise what to do when someone's not breathing", "a video of someone having
+    /// a seizure", "the sim scenario today was a patient going blue"): `Rehearsed`, and what
+    /// says the case is happening now after it is part of the case.
+    Supposed,
     /// Thoughts of suicide or self-harm denied ("not suicidal, just flat", "no thoughts of
     /// hurting myself"): the words in it are no sign, and nothing else.
     Denied,
@@ -786,6 +791,20 @@ impl Safety {
                 }
             }))
             .collect();
+        // What a supposed case says is happening is the case ("what to do if someone has a
+        // seizure that won't stop"), unless someone the writer knows is told of after it ("was
+        // doing a scenario for my course and my mum just collapsed").
+        let supposed_from = (hits.iter())
+            .filter(|h| h.pattern.sign == Sign::Supposed)
+            .map(|h| h.span.end)
+            .min()
+            .filter(|&from| {
+                !(hits.iter()).any(|h| h.pattern.sign == Sign::Someone && h.span.start >= from)
+            });
+        let mut hits = hits;
+        if let Some(from) = supposed_from {
+            hits.retain(|h| !(h.pattern.sign.says_now() && h.span.start >= from));
+        }
         // The most specific sign wins: a hit inside a longer hit of another kind ("planning to
         // overdose" holds "overdose"; "this is killing me" holds "killing") is no sign.
         // A health worry's long run hides no red flag and no "now" inside it ("nan's been sick
@@ -848,6 +867,9 @@ impl Safety {
         }
         if found.contains(&Sign::LongAgo) {
             found.insert(Sign::Past);
+        }
+        if found.contains(&Sign::Supposed) {
+            found.insert(Sign::Rehearsed);
         }
         let signals = hits
             .iter()
@@ -1162,6 +1184,14 @@ impl Signs {
 }
 
 impl Sign {
+    /// True for signs that say the event is happening now.
+    fn says_now(self) -> bool {
+        matches!(
+            self,
+            Sign::Now | Sign::Happening | Sign::Ongoing | Sign::Continues
+        )
+    }
+
     /// True for signs whose longer matches hide shorter ones inside them ("help people", a
     /// careers frame, holds "help", no sign of urgency); a red flag hides nothing ("a purple
     /// rash" is still a rash), nor does when something happened ("took an overdose at 16 and
