@@ -336,14 +336,18 @@ impl Safety {
 
     /// The words that state a job, when the role named at `span` is one (`jobs_before`: "i
     /// am a" porter).
+    /// One word may sit between them ("i am a trainee nurse").
     fn job_said(
         &self,
         words: &[String],
         span: &std::ops::Range<usize>,
     ) -> Option<std::ops::Range<usize>> {
-        (self.jobs_before.iter())
-            .find(|job| words[..span.start].ends_with(job))
-            .map(|job| span.start - job.len()..span.end)
+        let before = |end: usize| {
+            (self.jobs_before.iter())
+                .find(|job| words[..end].ends_with(job))
+                .map(|job| end - job.len()..span.end)
+        };
+        before(span.start).or_else(|| before(span.start.checked_sub(1)?))
     }
 
     /// Assesses a message: the most urgent outcome of any part of any of its clauses (a
@@ -910,10 +914,7 @@ impl Safety {
             warnings: apart(&kept, Sign::Warning),
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
-            frame_is_who: (kept.iter()).any(|h| std::ptr::eq(h.pattern, &self.job_stated))
-                && !(kept.iter()).any(|h| {
-                    h.pattern.sign == Sign::Careers && !std::ptr::eq(h.pattern, &self.job_stated)
-                }),
+            frame_is_who: frame_is_who(&kept, &self.job_stated),
             symptom,
             role_named,
             found,
@@ -937,6 +938,22 @@ impl Safety {
             && denies(&words[hit.span.start - 1]);
         before || inside.iter().any(denies)
     }
+}
+
+/// True when the careers frame of a part is only a job stated (`job_stated`): careers words
+/// inside the words that state it ("i am a trainee nurse", "i am a support worker") are part
+/// of who the writer is.
+fn frame_is_who(hits: &[&Hit], job_stated: &Pattern) -> bool {
+    let stated: Vec<&std::ops::Range<usize>> = (hits.iter())
+        .filter(|h| std::ptr::eq(h.pattern, job_stated))
+        .map(|h| &h.span)
+        .collect();
+    !stated.is_empty()
+        && !hits.iter().any(|h| {
+            h.pattern.sign == Sign::Careers
+                && !std::ptr::eq(h.pattern, job_stated)
+                && !(stated.iter()).any(|s| s.start <= h.span.start && h.span.end <= s.end)
+        })
 }
 
 /// True when a sign that something has lasted sits right next to every emergency's or red
