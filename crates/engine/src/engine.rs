@@ -872,10 +872,15 @@ impl Engine {
                 .checked_sub(1)
                 .map(|before| &reading.clauses[before])
                 .filter(|before| before.asks && !clause.asks && lexicon.refers_back(&clause.words));
+            // Who the writer is says nothing of how they are: a clause that only states a job
+            // ("im a porter") has nothing for the bank to catch.
             let told = self.safety.without_jobs_stated(
                 &clause.words,
                 &self.role_names.spans_as_written(&clause.words),
             );
+            if told.is_empty() {
+                continue;
+            }
             let text = match asked_before {
                 Some(before) => format!("{} {}", before.words.join(" "), told.join(" ")),
                 None => told.join(" "),

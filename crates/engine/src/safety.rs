@@ -454,8 +454,8 @@ impl Safety {
         let cuts = self.cuts(&joined);
         let rehearsal_throughout = cuts.is_empty();
         // A message that asks and wishes nothing: a job stated in it is who someone is, not a
-        // careers question ("im a student nurse and my mum's face has gone
-        // droopy", "i'm a hca and i feel like there's no point living").
+        // careers question ("im a student nurse and my mum's face has gone droopy", "i'm a hca
+        // and i feel like there's no point living").
         let asks_anything = (reading.clauses.iter()).any(|c| c.asks || c.wants);
         if !asks_anything {
             for (_, _, signs) in parts.iter_mut().filter(|(_, _, s)| s.frame_is_who) {
@@ -765,7 +765,7 @@ impl Safety {
         covered: &[std::ops::Range<usize>],
     ) -> Signs {
         let present: FxHashSet<&str> = part.words.iter().map(String::as_str).collect();
-        let hits: Vec<Hit> = self
+        let mut hits: Vec<Hit> = self
             .index
             .candidates(part)
             .into_iter()
@@ -805,7 +805,6 @@ impl Safety {
             .filter(|&from| {
                 !(hits.iter()).any(|h| h.pattern.sign == Sign::Someone && h.span.start >= from)
             });
-        let mut hits = hits;
         if let Some(from) = supposed_from {
             hits.retain(|h| !(h.pattern.sign.says_now() && h.span.start >= from));
         }
