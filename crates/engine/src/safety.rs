@@ -163,6 +163,11 @@ enum Sign {
     LongAgo,
     /// What comes back ("again", "lately"): a crisis long ago beside it is no past.
     Recurring,
+    /// The person is well again ("fine now", "back to normal"): an emergency told as past
+    /// beside it, in a message that asks nothing and has no careers frame, is a worry to get
+    /// checked ("passed out at the gym last week, fine now tho"). It hides nothing and is
+    /// never hidden.
+    Recovered,
     /// A symptom that has lasted days or more, or comes and goes ("chest tightness on and off
     /// for a week"): an emergency's signs in it are a health worry, unless something says it
     /// is happening now.
@@ -819,7 +824,7 @@ impl Safety {
         let covered_by = |hit: &Hit, continues: bool| {
             !matches!(
                 hit.pattern.sign,
-                Sign::Personal | Sign::Someone | Sign::Recurring
+                Sign::Personal | Sign::Someone | Sign::Recurring | Sign::Recovered
             ) && hits.iter().any(|other| {
                 other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
@@ -1159,6 +1164,15 @@ impl Signs {
                 && !long_ago
                 && !careers_anywhere
                 && personal
+            // Told, not asked: an emergency over with the person well again, and nothing of
+            // careers ("my mate fainted in the heat yesterday but she's fine now").
+            || emergency
+                && !asks
+                && self.has(Sign::Past)
+                && self.has(Sign::Recovered)
+                && !now
+                && !long_ago
+                && !careers_anywhere
             || self.flagged(careers_anywhere);
         // A symptom of the writer's or someone they know, told in a message that asks nothing:
         // the careers words around it are background, not a question about a job.
@@ -1222,6 +1236,7 @@ impl Sign {
                 | Sign::Warning
                 | Sign::LongAgo
                 | Sign::Recurring
+                | Sign::Recovered
         )
     }
 
