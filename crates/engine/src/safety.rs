@@ -461,8 +461,7 @@ impl Safety {
         // A message that asks and wishes nothing: a job stated in it is who someone is, not a
         // careers question ("im a student nurse and my mum's face has gone droopy", "i'm a hca
         // and i feel like there's no point living").
-        let asks_anything = (reading.clauses.iter()).any(|c| c.asks || c.wants);
-        if !asks_anything {
+        if !reading.requests() {
             for (_, _, signs) in parts.iter_mut().filter(|(_, _, s)| s.frame_is_who) {
                 signs.careers = false;
                 signs.found.remove(&Sign::Careers);
