@@ -562,6 +562,9 @@ impl Reader {
             let (said, reason) = self.at_reason(piece);
             std::iter::once((said, after_comma)).chain(reason.map(|reason| (reason, false)))
         });
+        // The clause before was who someone is, put between commas ("my mum, who is a nurse,
+        // …", "my flatmate, a student nurse, …").
+        let mut after_who = false;
         for (piece, after_comma) in pieces {
             if budget == 0 {
                 break;
@@ -598,6 +601,13 @@ impl Reader {
                 || lexicon.is_question(piece, &clause.words[opens_at..]);
             clause.asks_openly = lexicon.asks_openly(piece, &clause.words)
                 || lexicon.asks_openly(piece, &clause.words[opens_at..]);
+            let last = reading.clauses.last();
+            let who = last.is_some_and(|last| says_who_someone_is(last, &clause, piece));
+            if who || after_who && tells_of_the_one_named(&clause, piece) {
+                clause.asks = false;
+                clause.asks_openly = false;
+            }
+            after_who = who;
             self.mark_wishes(&mut clause);
             reading.clauses.push(clause);
         }
@@ -878,6 +888,30 @@ impl Reader {
         }
         *clauses = merged;
     }
+}
+
+/// Up to this many words name someone that a clause between commas then tells who they are.
+const NAMED_MAX_WORDS: usize = 4;
+
+/// True when `clause`, after a comma, tells who the one just named is, asking nothing: "who is
+/// a nurse" after "my mum", "a student nurse" after "my flatmate".
+fn says_who_someone_is(last: &Clause, clause: &Clause, piece: &str) -> bool {
+    let opens = clause.words.first().map(String::as_str);
+    clause.after_comma
+        && !piece.contains('?')
+        && !last.asks
+        && last.words.len() <= NAMED_MAX_WORDS
+        && matches!(opens, Some("who" | "a" | "an"))
+        && clause.words.len() <= NAMED_MAX_WORDS + 2
+}
+
+/// True when `clause`, after who someone is, goes on to tell what they are doing or what has
+/// happened, asking nothing ("… has collapsed and isnt breathing"), not a question put
+/// about them ("… is he too young to apply").
+fn tells_of_the_one_named(clause: &Clause, piece: &str) -> bool {
+    const PERSONS: [&str; 8] = ["he", "she", "they", "it", "i", "you", "we", "there"];
+    let second = clause.words.get(1).map(String::as_str);
+    clause.after_comma && !piece.contains('?') && second.is_none_or(|w| !PERSONS.contains(&w))
 }
 
 /// The clauses of a text, each with whether it follows a comma: split at sentence ends, new
