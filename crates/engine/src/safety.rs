@@ -490,6 +490,7 @@ impl Safety {
                     .flat_map(|c| c.words.first())
                     .any(|w| matcher::WH.contains(&w.as_str())));
         let careers_words = parts.iter().any(|(_, _, signs)| signs.has(Sign::Careers));
+        let roles_named = parts.iter().any(|(_, _, signs)| signs.role_named);
         let cared_for =
             (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Patient) || signs.has(Sign::Health));
         // A clause that asks with careers words of its own ("any admin jobs I could move
@@ -668,7 +669,9 @@ impl Safety {
                     .signals
                     .push("crisis: back again now, beside a crisis named".into());
             }
-            if outcome == Outcome::Health && careers_words && nothing_of_health {
+            // A role named counts as careers words do ("we did a sim today… i totally froze, is
+            // that normal for 1st yr paramedic students").
+            if outcome == Outcome::Health && (careers_words || roles_named) && nothing_of_health {
                 outcome = Outcome::Careers;
                 let vote = "careers: a question whether careers matters told are normal";
                 signs.signals.push(vote.into());
