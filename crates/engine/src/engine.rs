@@ -287,6 +287,8 @@ pub struct Engine {
     in_general: Vec<Vec<String>>,
     /// `same_again` of `intents/messages.toml`, as normalised words.
     same_again: Vec<Vec<String>>,
+    /// `turned_back` of `intents/messages.toml`, as normalised words.
+    turned_back: Vec<Vec<String>>,
     /// `elsewhere` of `intents/messages.toml`, as normalised words.
     elsewhere: Vec<Vec<String>>,
     /// `in_the_nhs` of `intents/messages.toml`, normalised.
@@ -521,6 +523,7 @@ impl Engine {
         let elsewhere = phrases(&messages.elsewhere);
         let in_general = phrases(&messages.in_general);
         let same_again = phrases(&messages.same_again);
+        let turned_back = phrases(&messages.turned_back);
         let in_the_nhs = word_set(&messages.in_the_nhs);
         let elsewhere_own = word_set(&messages.elsewhere_own);
         let elsewhere_asked_after = word_set(&messages.elsewhere_asked_after);
@@ -598,6 +601,7 @@ impl Engine {
             elsewhere,
             in_general,
             same_again,
+            turned_back,
             in_the_nhs,
             elsewhere_own,
             elsewhere_asked_after,
@@ -2316,7 +2320,13 @@ impl Engine {
         if analysis.words.is_empty() {
             return None;
         }
-        let topic = self.knowledge.entry(state.topic.as_deref()?)?;
+        // "Ok back to the apprenticeship thing, what areas can u do them in" after holidays:
+        // "them" is the subject the sentence before the question names surely, not the topic
+        // under discussion.
+        let topic = match (refers, self.referent_told(reading)) {
+            (true, Some(told)) => told,
+            _ => self.knowledge.entry(state.topic.as_deref()?)?,
+        };
         // "What's involved in that?" after return to practice: a question's frame, its subject
         // left to the reference. The frame alone finds entries of different kinds as well as
         // each other ("what's involved in nursing", "… in physics"), none of whose subjects
@@ -2436,6 +2446,20 @@ impl Engine {
     /// ("she's been going on about the hearing job, what does that involve?"): that sentence
     /// names a role ("paramedic sounds right up my street. is that in demand?"), or alone finds
     /// with certainty the entry the whole message finds, surely enough to answer.
+    /// The entry that the sentence told before a question that refers back turns back to
+    /// (`turned_back`) and finds with certainty.
+    fn referent_told(&self, reading: &Reading) -> Option<&Entry> {
+        let lexicon = self.analyzer.lexicon();
+        let told = reading.clause_told_before_reference(|words| lexicon.refers_back(words))?;
+        if !(self.turned_back.iter()).any(|p| contains_phrase(&told.words, p)) {
+            return None;
+        }
+        let words = reading.told_before_reference(|words| lexicon.refers_back(words))?;
+        let found = self.search(&self.analyzer.weigh(words, true));
+        let best = found.first().filter(|h| h.confidence >= CERTAIN)?;
+        Some(&self.knowledge.entries[best.entry])
+    }
+
     fn referent_within(&self, reading: &Reading, alone: &[Hit]) -> bool {
         let lexicon = self.analyzer.lexicon();
         let Some(words) = reading.told_before_reference(|words| lexicon.refers_back(words)) else {

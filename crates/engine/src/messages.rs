@@ -114,6 +114,10 @@ pub struct Messages {
     /// medicine, same thing?").
     #[serde(default)]
     pub same_again: Vec<String>,
+    /// Phrases that turn back to a subject said before ("ok back to the apprenticeship thing"):
+    /// a question after them that refers back refers to that subject.
+    #[serde(default)]
+    pub turned_back: Vec<String>,
     /// Employers and kinds of work outside the NHS ("tesco", "vet"): a question about one of
     /// them that says nothing of the NHS or health care (`in_the_nhs`) and names no NHS role
     /// gets the reply of the intent `elsewhere_intent`.

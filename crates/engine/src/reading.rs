@@ -262,13 +262,21 @@ impl Reading {
     /// job"); `refers` says whether words refer back. `None` when no such question follows a
     /// sentence that says something, asks nothing and tells nothing of the writer.
     pub fn told_before_reference(&self, refers: impl Fn(&[String]) -> bool) -> Option<Words> {
+        let told = self.clause_told_before_reference(refers)?;
+        Some(self.content_of(vec![told.clone()]))
+    }
+
+    /// The clause of `told_before_reference`, as written.
+    pub fn clause_told_before_reference(
+        &self,
+        refers: impl Fn(&[String]) -> bool,
+    ) -> Option<&Clause> {
         let asking = (self.clauses.iter()).position(|c| c.asks && refers(&c.words))?;
         // Not what the writer tells of themselves ("i'm a nurse btw, how long does that
         // take?" follows the conversation up).
-        let told = (self.clauses[..asking].iter())
+        (self.clauses[..asking].iter())
             .rfind(|c| c.has_content())
-            .filter(|c| !c.asks && !c.parts.contains(&Part::AboutWriter))?;
-        Some(self.content_of(vec![told.clone()]))
+            .filter(|c| !c.asks && !c.parts.contains(&Part::AboutWriter))
     }
 
     /// What the writer says they want, alone: in each clause that wants, the words after its

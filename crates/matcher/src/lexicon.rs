@@ -176,6 +176,7 @@ impl Lexicon {
     }
 
     fn question(&self, text: &str, words: &[String], wh_inside: bool) -> bool {
+        const OPENERS: [&str; 8] = ["and", "so", "but", "or", "ok", "okay", "right", "then"];
         const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
         let asks = |w: &String| self.question_words.contains(w);
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
@@ -187,12 +188,20 @@ impl Lexicon {
         // "can not", "do not" tell what the writer cannot do or does not, with the "I"
         // dropped ("cant sleep, lying awake till 4am"), unless a subject follows ("dont you
         // need a degree").
+        // After an opening "and", "so", "ok" ("and does that go up the longer youve been
+        // there"), the question opens as it would without it.
+        let opening = (words.iter())
+            .take_while(|w| OPENERS.contains(&w.as_str()))
+            .count();
+        let words_open = &words[opening.min(words.len().saturating_sub(1))..];
         let first_two = (
-            words.first().map(String::as_str),
-            words.get(1).map(String::as_str),
+            words_open.first().map(String::as_str),
+            words_open.get(1).map(String::as_str),
         );
         let denies = first_two.1 == Some("not")
-            && !words.get(2).is_some_and(|w| SUBJECTS.contains(&w.as_str()));
+            && !words_open
+                .get(2)
+                .is_some_and(|w| SUBJECTS.contains(&w.as_str()));
         let told = denies
             || matches!(
                 first_two,
@@ -203,9 +212,9 @@ impl Lexicon {
                         Some("a" | "an" | "in" | "on" | "at" | "working" | "born" | "made")
                     )
             );
-        let opens = words.first().is_some_and(asks)
+        let opens = words_open.first().is_some_and(asks)
             && !told
-            && (words[0] != "am" || words.get(1).is_some_and(|w| w == "i"));
+            && (words_open[0] != "am" || words_open.get(1).is_some_and(|w| w == "i"));
         // "… but what is the difference": a question word after a conjunction.
         let after_conjunction = words.windows(2).any(|p| {
             matches!(p[0].as_str(), "but" | "so" | "and" | "then") && WH.contains(&p[1].as_str())
