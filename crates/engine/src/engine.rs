@@ -255,6 +255,8 @@ pub struct Engine {
     role_messenger_before: Vec<Vec<String>>,
     /// `role_place_before` of `intents/messages.toml`, normalised.
     role_place_before: Vec<Vec<String>>,
+    /// `role_compared_before` of `intents/messages.toml`, normalised.
+    role_compared_before: Vec<Vec<String>>,
     /// `picked_after` of `intents/messages.toml`, normalised.
     picked_after: FxHashSet<String>,
     /// `picked_opening` of `intents/messages.toml`, normalised.
@@ -510,6 +512,7 @@ impl Engine {
         let role_origin_before = phrases(&messages.role_origin_before);
         let role_helped_before = phrases(&messages.role_helped_before);
         let role_place_before = phrases(&messages.role_place_before);
+        let role_compared_before = phrases(&messages.role_compared_before);
         let picked_opening = word_set(&messages.picked_opening);
         let picked_ordinals = (messages.picked_ordinals.iter())
             .flat_map(|w| analyzer.normal_words(w))
@@ -584,6 +587,7 @@ impl Engine {
             role_origin_before,
             role_helped_before,
             role_place_before,
+            role_compared_before,
             picked_opening,
             picked_ordinals,
             picked_last,
@@ -2017,8 +2021,9 @@ impl Engine {
     }
 
     /// The roles `words` name, and the roles they name only as places ("at the gp", "gp
-    /// surgery": `role_place_before`, `role_place_after`), which are where someone works, or as
-    /// who told the writer something ("my manager mentioned": `role_messenger_after`): not
+    /// surgery": `role_place_before`, `role_place_after`), which are where someone works, as
+    /// who told the writer something ("my manager mentioned": `role_messenger_after`), or as
+    /// what another is compared with ("the same lot as physios": `role_compared_before`): not
     /// roles asked about.
     fn roles_named(&self, words: &[String]) -> (Vec<usize>, Vec<usize>) {
         let places: Vec<std::ops::Range<usize>> = (self.role_names.spans_as_written(words))
@@ -2031,6 +2036,7 @@ impl Engine {
                 after(&self.role_place_after)
                     || after(&self.role_messenger_after) && before(&self.role_messenger_before)
                     || before(&self.role_place_before)
+                    || before(&self.role_compared_before)
             })
             .collect();
         if places.is_empty() {

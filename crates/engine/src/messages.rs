@@ -185,6 +185,10 @@ pub struct Messages {
     /// Words before a role's name that make it a place ("at the gp").
     #[serde(default)]
     pub role_place_before: Vec<String>,
+    /// Words straight before a role named that compare another with it ("does she register
+    /// with the same lot as physios?"): not the role asked about.
+    #[serde(default)]
+    pub role_compared_before: Vec<String>,
     /// Words that end a pick of one of the things just listed, after what tells it apart
     /// ("the foundation one").
     #[serde(default)]
