@@ -2448,10 +2448,6 @@ impl Engine {
             .then_some(hits)
     }
 
-    /// True when a message's question refers back to a sentence of its own told before it
-    /// ("she's been going on about the hearing job, what does that involve?"): that sentence
-    /// names a role ("paramedic sounds right up my street. is that in demand?"), or alone finds
-    /// with certainty the entry the whole message finds, surely enough to answer.
     /// The entry that the sentence told before a question that refers back turns back to
     /// (`turned_back`) and finds with certainty.
     fn referent_told(&self, reading: &Reading) -> Option<&Entry> {
@@ -2466,6 +2462,10 @@ impl Engine {
         Some(&self.knowledge.entries[best.entry])
     }
 
+    /// True when a message's question refers back to a sentence of its own told before it
+    /// ("she's been going on about the hearing job, what does that involve?"): that sentence
+    /// names a role ("paramedic sounds right up my street. is that in demand?"), or alone finds
+    /// with certainty the entry the whole message finds, surely enough to answer.
     fn referent_within(&self, reading: &Reading, alone: &[Hit]) -> bool {
         let lexicon = self.analyzer.lexicon();
         let Some(words) = reading.told_before_reference(|words| lexicon.refers_back(words)) else {

@@ -915,11 +915,17 @@ fn says_who_someone_is(last: &Clause, clause: &Clause, piece: &str) -> bool {
 
 /// True when `clause`, after who someone is, goes on to tell what they are doing or what has
 /// happened, asking nothing ("… has collapsed and isnt breathing"), not a question put
-/// about them ("… is he too young to apply").
+/// about them ("… is he too young to apply", "… wants to know how to become a paramedic").
 fn tells_of_the_one_named(clause: &Clause, piece: &str) -> bool {
     const PERSONS: [&str; 8] = ["he", "she", "they", "it", "i", "you", "we", "there"];
     let second = clause.words.get(1).map(String::as_str);
-    clause.after_comma && !piece.contains('?') && second.is_none_or(|w| !PERSONS.contains(&w))
+    clause.after_comma
+        && !piece.contains('?')
+        && second.is_none_or(|w| !PERSONS.contains(&w))
+        && !clause
+            .words
+            .iter()
+            .any(|w| matcher::WH.contains(&w.as_str()))
 }
 
 /// The clauses of a text, each with whether it follows a comma: split at sentence ends, new
