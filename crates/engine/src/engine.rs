@@ -2329,9 +2329,10 @@ impl Engine {
         // "Ok back to the apprenticeship thing, what areas can u do them in" after holidays:
         // "them" is the subject the sentence before the question names surely, not the topic
         // under discussion.
-        let topic = match (refers, self.referent_told(reading)) {
-            (true, Some(told)) => told,
-            _ => self.knowledge.entry(state.topic.as_deref()?)?,
+        let told = refers.then(|| self.referent_told(reading)).flatten();
+        let topic = match told {
+            Some(told) => told,
+            None => self.knowledge.entry(state.topic.as_deref()?)?,
         };
         // "What's involved in that?" after return to practice: a question's frame, its subject
         // left to the reference. The frame alone finds entries of different kinds as well as
@@ -2456,8 +2457,7 @@ impl Engine {
         if !(self.turned_back.iter()).any(|p| contains_phrase(&told.words, p)) {
             return None;
         }
-        let words = reading.told_before_reference(|words| lexicon.refers_back(words))?;
-        let found = self.search(&self.analyzer.weigh(words, true));
+        let found = self.search(&self.analyzer.weigh(reading.clause_content(told), true));
         let best = found.first().filter(|h| h.confidence >= CERTAIN)?;
         Some(&self.knowledge.entries[best.entry])
     }

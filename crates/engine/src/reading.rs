@@ -263,7 +263,12 @@ impl Reading {
     /// sentence that says something, asks nothing and tells nothing of the writer.
     pub fn told_before_reference(&self, refers: impl Fn(&[String]) -> bool) -> Option<Words> {
         let told = self.clause_told_before_reference(refers)?;
-        Some(self.content_of(vec![told.clone()]))
+        Some(self.clause_content(told))
+    }
+
+    /// What one clause of this message says, weighed as `content` weighs a clause alone.
+    pub fn clause_content(&self, clause: &Clause) -> Words {
+        self.content_of(vec![clause.clone()])
     }
 
     /// The clause of `told_before_reference`, as written.

@@ -70,6 +70,10 @@ struct ContractionBefore {
 /// The question words that open a question or, inside a clause, a clause of their own.
 pub const WH: [&str; 7] = ["what", "how", "where", "which", "who", "why", "when"];
 
+/// Words that open a clause and say nothing of what it asks ("and does that go up…", "so for
+/// the lab jobs whats this STP thing"): a question opens after them as it would without them.
+const OPENERS: [&str; 8] = ["and", "so", "but", "or", "ok", "okay", "right", "then"];
+
 impl Lexicon {
     /// Reads a lexicon from its TOML text; `file` names it in error messages.
     pub fn parse(text: &str, file: &str) -> Result<Lexicon, Error> {
@@ -176,7 +180,6 @@ impl Lexicon {
     }
 
     fn question(&self, text: &str, words: &[String], wh_inside: bool) -> bool {
-        const OPENERS: [&str; 8] = ["and", "so", "but", "or", "ok", "okay", "right", "then"];
         const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
         let asks = |w: &String| self.question_words.contains(w);
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
@@ -222,9 +225,7 @@ impl Lexicon {
         // "so for the lab jobs whats this STP thing": a question word after a subject put
         // first.
         let after_subject = {
-            let start = (words.iter())
-                .position(|w| !matches!(w.as_str(), "so" | "ok" | "okay" | "and" | "right"))
-                .unwrap_or(words.len());
+            let start = opening;
             matches!(
                 words.get(start).map(String::as_str),
                 Some("for" | "about" | "regarding" | "re")
