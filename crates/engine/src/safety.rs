@@ -126,6 +126,11 @@ enum Sign {
     CareersWeak,
     /// An everyday saying ("this application is killing me"): the words in it are no sign.
     Idiom,
+    /// The point of something asked in words that point back to it ("what's the point of
+    /// it"): where another part of the message asks or tells with careers words, the point
+    /// asked is of that ("my manager keeps mentioning my appraisal, what's the point of it")
+    /// and a crisis sign inside it is none; alone, the crisis stands.
+    Purpose,
     /// The people a job serves, told as what they say or do ("a patient says", "people
     /// ringing"): in a careers question with nothing of the writer's own, a crisis told of
     /// them is what the job deals with.
@@ -198,6 +203,10 @@ struct SignsFile {
     /// inclusive").
     #[serde(default)]
     breaks_not_after: Vec<String>,
+    /// Words of `breaks` that add another subject rather than lead up to a question ("also",
+    /// "btw"): a careers question opening with one is not why a symptom before it was told.
+    #[serde(default)]
+    additions: Vec<String>,
     /// Words that make a role named straight after them the writer's own clinician ("my
     /// nurse said"), not a careers question.
     owners: Vec<String>,
@@ -238,6 +247,8 @@ pub struct Safety {
     breaks: Vec<Vec<String>>,
     /// Words straight after which a word of `breaks` changes no subject, normalised.
     breaks_not_after: HashSet<String>,
+    /// Words that add another subject rather than lead up to a question, normalised.
+    additions: Vec<Vec<String>>,
     /// Words that make a role named after them someone's own clinician, normalised.
     owners: HashSet<String>,
     /// Words straight before a role named that say it is the writer's job, normalised.
@@ -293,6 +304,7 @@ impl Safety {
         let breaks_not_after = (data.breaks_not_after.iter())
             .flat_map(|w| normal(w))
             .collect();
+        let additions = data.additions.iter().map(|a| normal(a)).collect();
         let owners = data.owners.iter().flat_map(|o| normal(o)).collect();
         let jobs_before = data.jobs_before.iter().map(|j| normal(j)).collect();
         let soft = data.soft.iter().flat_map(|o| normal(o)).collect();
@@ -302,6 +314,7 @@ impl Safety {
             patterns,
             breaks,
             breaks_not_after,
+            additions,
             owners,
             jobs_before,
             soft,
@@ -532,12 +545,18 @@ impl Safety {
                 .any(|&sign| signs.has(sign))
         });
         // The writer turns to another subject after asking about careers ("… also my throat
-        // is killing me"); a subject changed before the question is what leads up to it
-        // ("been a hairdresser 18 yrs but my wrist is knackered. are there science jobs…").
+        // is killing me"), or adds the question as another subject ("… hot flushes. also are
+        // there admin jobs part time"); a subject changed before the question is what leads
+        // up to it ("been a hairdresser 18 yrs but my wrist is knackered. are there science
+        // jobs…").
         let question_start = careers_question.map_or(0, |question| {
             clause_of.iter().take_while(|&&c| c < question).count()
         });
-        let turned_from_careers = cuts.iter().any(|&cut| cut > question_start);
+        let question_added = careers_question.is_some()
+            && cuts.contains(&question_start)
+            && (self.additions.iter()).any(|a| joined[question_start..].starts_with(a));
+        let turned_from_careers =
+            question_added || cuts.iter().any(|&cut| cut > question_start);
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
@@ -571,6 +590,10 @@ impl Safety {
                 signs.found.insert(Sign::Now);
             }
             let mut outcome = signs.outcome(careers_anywhere, asks);
+            if outcome == Outcome::Crisis && signs.crisis_is_purpose && careers_words {
+                outcome = Outcome::Careers;
+                (signs.signals).push("careers: the point asked of a careers thing named".into());
+            }
             if over && outcome == Outcome::Emergency && !signs.has(Sign::Now) {
                 outcome = Outcome::Careers;
                 signs.signals.push("past: help has come".into());
@@ -921,6 +944,7 @@ impl Safety {
             careers: found.contains(&Sign::Careers)
                 || found.contains(&Sign::CareersWeak) && !own_care,
             frame_is_who: frame_is_who(&kept, &self.job_stated),
+            crisis_is_purpose: crisis_is_purpose(&kept),
             symptom,
             role_named,
             found,
@@ -959,6 +983,20 @@ fn frame_is_who(hits: &[&Hit], job_stated: &Pattern) -> bool {
             h.pattern.sign == Sign::Careers
                 && !std::ptr::eq(h.pattern, job_stated)
                 && !(stated.iter()).any(|s| s.start <= h.span.start && h.span.end <= s.end)
+        })
+}
+
+/// True when the part has a crisis sign and every one lies inside a `Purpose` sign ("what's the
+/// point of it").
+fn crisis_is_purpose(hits: &[&Hit]) -> bool {
+    let purposes: Vec<&std::ops::Range<usize>> = (hits.iter())
+        .filter(|h| h.pattern.sign == Sign::Purpose)
+        .map(|h| &h.span)
+        .collect();
+    let mut crises = hits.iter().filter(|h| h.pattern.sign == Sign::Crisis).peekable();
+    crises.peek().is_some()
+        && crises.all(|c| {
+            (purposes.iter()).any(|p| p.start <= c.span.start && c.span.end <= p.end)
         })
 }
 
@@ -1058,6 +1096,8 @@ struct Signs {
     role_named: bool,
     /// Where the urgent signs inside a longer sign of another kind are.
     urgent_covered: Vec<std::ops::Range<usize>>,
+    /// Every crisis sign of the part lies inside a `Purpose` sign.
+    crisis_is_purpose: bool,
     signals: Vec<String>,
 }
 
@@ -1113,6 +1153,7 @@ impl Signs {
             frame_is_who: self.frame_is_who,
             emergency_of_served: self.emergency_of_served,
             served_supposed: self.served_supposed,
+            crisis_is_purpose: self.crisis_is_purpose,
             careers: false,
             symptom: self.symptom,
             role_named: self.role_named,
@@ -1233,6 +1274,7 @@ impl Sign {
             self,
             Sign::Personal
                 | Sign::Someone
+                | Sign::Purpose
                 | Sign::RedFlag
                 | Sign::Violence
                 | Sign::Warning
