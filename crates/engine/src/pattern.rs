@@ -64,6 +64,8 @@ const MOST_SOFT: usize = 2;
 enum Token {
     /// One of these word sequences.
     Words(Vec<Vec<String>>),
+    /// One of these word sequences, or the end of the words (`$` among the options).
+    WordsOrEnd(Vec<Vec<String>>),
     /// A word with one of these stems (`~word`: any form of it).
     Stems(Vec<String>),
     /// Up to this many words of anything.
@@ -171,7 +173,9 @@ impl WordPattern {
     /// moving" says "not" itself).
     pub(crate) fn says(&self, word: &str) -> bool {
         self.tokens.iter().any(|t| match t {
-            Token::Words(options) => options.iter().flatten().any(|w| w == word),
+            Token::Words(options) | Token::WordsOrEnd(options) => {
+                options.iter().flatten().any(|w| w == word)
+            }
             _ => false,
         })
     }
@@ -181,7 +185,9 @@ impl WordPattern {
         self.tokens
             .iter()
             .filter_map(|t| match t {
-                Token::Words(options) => Some(options.iter().flatten()),
+                Token::Words(options) | Token::WordsOrEnd(options) => {
+                    Some(options.iter().flatten())
+                }
                 _ => None,
             })
             .flatten()
@@ -276,13 +282,18 @@ fn token(
         words => {
             let options: Vec<Vec<String>> = words
                 .split('|')
+                .filter(|&w| w != "$")
                 .map(|w| normal(&w.replace('_', " ")))
                 .filter(|w| !w.is_empty())
                 .collect();
             if options.is_empty() {
                 return Err(format!("pattern '{written}': '{words}' has no words"));
             }
-            Token::Words(options)
+            if words.split('|').any(|w| w == "$") {
+                Token::WordsOrEnd(options)
+            } else {
+                Token::Words(options)
+            }
         }
     })
 }
@@ -381,6 +392,14 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
                 .filter_map(|option| text.phrase_at(option, at))
                 .find_map(|end| match_at(rest, text, end, false))
         }),
+        Token::WordsOrEnd(options) => starts()
+            .find_map(|at| {
+                options
+                    .iter()
+                    .filter_map(|option| text.phrase_at(option, at))
+                    .find_map(|end| match_at(rest, text, end, false))
+            })
+            .or_else(|| match_at(&[Token::End], text, at, false).and(match_at(rest, text, at, false))),
     }
 }
 
@@ -424,6 +443,10 @@ mod tests {
         check("^ did not", "tbh did not get any", None);
         check("~regulate", "who regulates paramedics", Some(1..2));
         check("for # years", "for 6 years", Some(0..3));
+        // "$" among the options: one of the words, or the end
+        check("going to jump now|$", "he is going to jump", Some(2..5));
+        check("going to jump now|$", "going to jump now please", Some(0..4));
+        check("going to jump now|$", "going to jump off the wall", None);
         check("for # years", "for six years", Some(0..3));
         check("for # years", "for many years", None);
         check("make it to #", "make it to one of the open days", None);

@@ -463,10 +463,12 @@ impl Safety {
             })
             .map(|(_, clauses)| clauses)
             .collect();
-        // A case rehearsed for a course, an exam or an interview, in a message that asks
-        // something, is a careers question ("for my osce the scenario is…, what do i do first").
+        // A case rehearsed for a course, an exam or an interview, or feared in a job, in a
+        // message that asks or wishes something, is a careers question ("for my osce the
+        // scenario is…, what do i do first", "i want to be a paramedic but i'm scared of someone
+        // choking").
         let rehearsal_asked = parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed))
-            && reading.clauses.iter().any(|c| c.asks);
+            && reading.requests();
         // In a message that never changes subject, the case is all of it ("interview
         // scenario: patient says they feel hopeless… how do i answer this").
         let cuts = self.cuts(&joined);
@@ -859,9 +861,9 @@ impl Safety {
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
                         // Nor is an urgent sign inside the words that say it is happening
-                        // now ("the lad is fitting" holds "fitting").
-                        && !(matches!(other.pattern.sign, Sign::Now | Sign::Happening)
-                            && hit.pattern.sign.is_urgent())
+                        // now or goes on ("the lad is fitting" holds "fitting", "he's still
+                        // not breathing" holds "not breathing").
+                        && !(other.pattern.sign.says_now() && hit.pattern.sign.is_urgent())
                         && other.span.start <= hit.span.start
                         && hit.span.end <= other.span.end
                         && other.span.len() > hit.span.len()
