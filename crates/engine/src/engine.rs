@@ -253,6 +253,8 @@ pub struct Engine {
     role_helped_before: Vec<Vec<String>>,
     /// `role_messenger_before` of `intents/messages.toml`, normalised.
     role_messenger_before: Vec<Vec<String>>,
+    /// `role_teller_after` of `intents/messages.toml`, normalised.
+    role_teller_after: Vec<Vec<String>>,
     /// `role_place_before` of `intents/messages.toml`, normalised.
     role_place_before: Vec<Vec<String>>,
     /// `role_compared_before` of `intents/messages.toml`, normalised.
@@ -509,6 +511,7 @@ impl Engine {
         let role_place_after = phrases(&messages.role_place_after);
         let role_messenger_after = phrases(&messages.role_messenger_after);
         let role_messenger_before = phrases(&messages.role_messenger_before);
+        let role_teller_after = phrases(&messages.role_teller_after);
         let role_origin_before = phrases(&messages.role_origin_before);
         let role_helped_before = phrases(&messages.role_helped_before);
         let role_place_before = phrases(&messages.role_place_before);
@@ -584,6 +587,7 @@ impl Engine {
             role_place_after,
             role_messenger_after,
             role_messenger_before,
+            role_teller_after,
             role_origin_before,
             role_helped_before,
             role_place_before,
@@ -2022,7 +2026,8 @@ impl Engine {
 
     /// The roles `words` name, and the roles they name only as places ("at the gp", "gp
     /// surgery": `role_place_before`, `role_place_after`), which are where someone works, as
-    /// who told the writer something ("my manager mentioned": `role_messenger_after`), or as
+    /// who told the writer something ("my manager mentioned": `role_messenger_after`;
+    /// "manager mentioned": `role_teller_after`), or as
     /// what another is compared with ("the same lot as physios": `role_compared_before`): not
     /// roles asked about.
     fn roles_named(&self, words: &[String]) -> (Vec<usize>, Vec<usize>) {
@@ -2035,6 +2040,7 @@ impl Engine {
                     |list: &[Vec<String>]| list.iter().any(|p| words[..span.start].ends_with(p));
                 after(&self.role_place_after)
                     || after(&self.role_messenger_after) && before(&self.role_messenger_before)
+                    || after(&self.role_teller_after)
                     || before(&self.role_place_before)
                     || before(&self.role_compared_before)
             })

@@ -174,6 +174,10 @@ pub struct Messages {
     /// writer something ("my").
     #[serde(default)]
     pub role_messenger_before: Vec<String>,
+    /// Words after a role's name that make it who told the writer something, whatever comes
+    /// before it ("manager mentioned a secondment", "a nurse said i'd be good at it").
+    #[serde(default)]
+    pub role_teller_after: Vec<String>,
     /// Words before a role's name that make it where the writer comes from, when another role
     /// is named ("go from junior to consultant").
     #[serde(default)]

@@ -399,7 +399,9 @@ fn match_at(tokens: &[Token], text: &Words, at: usize, first: bool) -> Option<us
                     .filter_map(|option| text.phrase_at(option, at))
                     .find_map(|end| match_at(rest, text, end, false))
             })
-            .or_else(|| match_at(&[Token::End], text, at, false).and(match_at(rest, text, at, false))),
+            .or_else(|| {
+                match_at(&[Token::End], text, at, false).and(match_at(rest, text, at, false))
+            }),
     }
 }
 
@@ -445,7 +447,11 @@ mod tests {
         check("for # years", "for 6 years", Some(0..3));
         // "$" among the options: one of the words, or the end
         check("going to jump now|$", "he is going to jump", Some(2..5));
-        check("going to jump now|$", "going to jump now please", Some(0..4));
+        check(
+            "going to jump now|$",
+            "going to jump now please",
+            Some(0..4),
+        );
         check("going to jump now|$", "going to jump off the wall", None);
         check("for # years", "for six years", Some(0..3));
         check("for # years", "for many years", None);

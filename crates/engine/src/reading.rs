@@ -341,6 +341,10 @@ struct ReadingFile {
     place_before: Vec<String>,
     place_after: Vec<String>,
     wishes: Vec<String>,
+    /// Wishes said with the "i" dropped, only where they open a clause ("fancy an nhs job but
+    /// not clinical"): elsewhere the word means something else ("a fancy hospital").
+    #[serde(default)]
+    wishes_opening: Vec<String>,
     /// Words that, opening a piece after a comma that follows a question, say something of the
     /// writer's own: that piece is told, not part of the question.
     told_openings: Vec<String>,
@@ -463,6 +467,7 @@ pub struct Reader {
     places: PhraseSet<String>,
     abroad: PhraseSet<()>,
     wishes: PhraseSet<()>,
+    wishes_opening: PhraseSet<()>,
     told_openings: PhraseSet<()>,
     continuations: PhraseSet<()>,
     /// `abroad_background`, normalised.
@@ -537,6 +542,7 @@ impl Reader {
         reader.place_after = set(&data.place_after);
         reader.abroad = set(&places.abroad);
         reader.wishes = set(&data.wishes);
+        reader.wishes_opening = set(&data.wishes_opening);
         reader.told_openings = set(&data.told_openings);
         reader.continuations = set(&data.continuations);
         reader.abroad_background = data
@@ -658,7 +664,10 @@ impl Reader {
     fn mark_wishes(&self, clause: &mut Clause) {
         let mut at = 0;
         while at < clause.words.len() {
-            let Some((len, ())) = self.wishes.longest_at(&clause.words, at) else {
+            let opening = (at == 0)
+                .then(|| self.wishes_opening.longest_at(&clause.words, at))
+                .flatten();
+            let Some((len, ())) = self.wishes.longest_at(&clause.words, at).or(opening) else {
                 at += 1;
                 continue;
             };

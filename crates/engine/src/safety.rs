@@ -467,8 +467,8 @@ impl Safety {
         // message that asks or wishes something, is a careers question ("for my osce the
         // scenario is…, what do i do first", "i want to be a paramedic but i'm scared of someone
         // choking").
-        let rehearsal_asked = parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed))
-            && reading.requests();
+        let rehearsal_asked =
+            parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed)) && reading.requests();
         // In a message that never changes subject, the case is all of it ("interview
         // scenario: patient says they feel hopeless… how do i answer this").
         let cuts = self.cuts(&joined);
@@ -557,8 +557,7 @@ impl Safety {
         let question_added = careers_question.is_some()
             && cuts.contains(&question_start)
             && (self.additions.iter()).any(|a| joined[question_start..].starts_with(a));
-        let turned_from_careers =
-            question_added || cuts.iter().any(|&cut| cut > question_start);
+        let turned_from_careers = question_added || cuts.iter().any(|&cut| cut > question_start);
         let mut best = Assessment {
             outcome: Outcome::Careers,
             clause: None,
@@ -995,11 +994,12 @@ fn crisis_is_purpose(hits: &[&Hit]) -> bool {
         .filter(|h| h.pattern.sign == Sign::Purpose)
         .map(|h| &h.span)
         .collect();
-    let mut crises = hits.iter().filter(|h| h.pattern.sign == Sign::Crisis).peekable();
+    let mut crises = hits
+        .iter()
+        .filter(|h| h.pattern.sign == Sign::Crisis)
+        .peekable();
     crises.peek().is_some()
-        && crises.all(|c| {
-            (purposes.iter()).any(|p| p.start <= c.span.start && c.span.end <= p.end)
-        })
+        && crises.all(|c| (purposes.iter()).any(|p| p.start <= c.span.start && c.span.end <= p.end))
 }
 
 /// True when a sign that something has lasted sits right next to every emergency's or red
