@@ -591,7 +591,13 @@ impl Safety {
                 signs.found.insert(Sign::Now);
             }
             let mut outcome = signs.outcome(careers_anywhere, asks);
-            if outcome == Outcome::Crisis && signs.crisis_is_purpose && careers_words {
+            // Unless the examples put the whole message among crises ("got rejected again,
+            // whats the point of it").
+            if outcome == Outcome::Crisis
+                && signs.crisis_is_purpose
+                && careers_words
+                && !bank(&joined).is_some_and(|(outcome, _)| outcome == Outcome::Crisis)
+            {
                 outcome = Outcome::Careers;
                 (signs.signals).push("careers: the point asked of a careers thing named".into());
             }
