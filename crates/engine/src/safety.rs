@@ -467,8 +467,8 @@ impl Safety {
         // message that asks or wishes something, is a careers question ("for my osce the
         // scenario is…, what do i do first", "i want to be a paramedic but i'm scared of someone
         // choking").
-        let rehearsal_asked =
-            parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed)) && reading.requests();
+        let rehearsal_asked = parts.iter().any(|(_, _, signs)| signs.has(Sign::Rehearsed))
+            && reading.clauses.iter().any(|c| c.asks || c.wants);
         // In a message that never changes subject, the case is all of it ("interview
         // scenario: patient says they feel hopeless… how do i answer this").
         let cuts = self.cuts(&joined);
