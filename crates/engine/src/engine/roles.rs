@@ -576,8 +576,17 @@ impl Engine {
             // advanced clinical practitioner"), and is not about a role of another kind
             // ("become a paramedic" is not about doctors).
             [one] => {
+                // Not the role's own overview where it says nothing of the fact asked ("how do
+                // u become a pharmacist" is not answered by what pharmacists do): the card.
+                let silent = |entry: &knowledge::Entry| {
+                    aspect.fields.first() == Some(&RoleField::EntryRoutes)
+                        && self.title_fact(entry).is_none()
+                        && self.entry_roles(entry).contains(&one)
+                        && !self.speaks_of_aspect(entry, words)
+                };
                 if answering.is_some_and(|entry| {
                     self.entry_answers(entry, one, aspect, certain.or(named_subject))
+                        && !silent(entry)
                 }) {
                     return None;
                 }
