@@ -154,8 +154,10 @@ fn step(line: &str) -> Result<Step, String> {
     };
     let check = match key.trim() {
         "user" => return Ok(Step::Say(value.to_owned())),
-        "bot" => Check::Contains(needs_value("the text the reply must contain")?),
-        "bot!" => Check::Lacks(needs_value("the text the reply must not contain")?),
+        "bot" => Check::Contains(plain_text(needs_value("the text the reply must contain")?)?),
+        "bot!" => Check::Lacks(plain_text(needs_value(
+            "the text the reply must not contain",
+        )?)?),
         "bot~" => Check::Matches(regex(needs_value("a regular expression")?)?),
         "bot!~" => Check::Unmatched(regex(needs_value("a regular expression")?)?),
         "topic" => Check::Topic(needs_value("an intent or entry id")?),
@@ -177,6 +179,17 @@ fn step(line: &str) -> Result<Step, String> {
 
 /// A `@directive` line, without the `@`.
 /// A check's regular expression, read.
+/// The text of a `bot:` or `bot!:` check, which is matched as written: a regular expression's
+/// flags there would make a check that can never fail ("bot!: (?i)samaritans").
+fn plain_text(text: String) -> Result<String, String> {
+    if text.starts_with("(?") {
+        return Err(format!(
+            "'{text}' is a regular expression: use 'bot~:' or 'bot!~:' for one"
+        ));
+    }
+    Ok(text)
+}
+
 fn regex(pattern: String) -> Result<Regex, String> {
     Regex::new(&pattern).map_err(|e| format!("bad regular expression: {e}"))
 }
@@ -235,6 +248,12 @@ mod tests {
             ("user: hi\nbot~: (unclosed", 2, "bad regular expression"),
             ("user: hi\nbot!~: (unclosed", 2, "bad regular expression"),
             ("user: hi\nbot:", 2, "needs the text"),
+            (
+                "user: hi\nbot!: (?i)samaritans",
+                2,
+                "is a regular expression",
+            ),
+            ("user: hi\nbot: (?i)hello", 2, "is a regular expression"),
             ("@channel slack", 1, "unknown channel 'slack'"),
             ("@teleport", 1, "unknown directive"),
             ("@restart now", 1, "takes nothing"),
