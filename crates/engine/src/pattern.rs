@@ -272,20 +272,21 @@ fn token(
             }
             Token::Stems(options)
         }
-        class if class.starts_with('<') && class.ends_with('>') => {
-            let name = &class[1..class.len() - 1];
-            let members = classes
-                .get(name)
-                .ok_or_else(|| format!("pattern '{written}': no class <{name}>"))?;
-            Token::Words(members.clone())
-        }
         words => {
-            let options: Vec<Vec<String>> = words
-                .split('|')
-                .filter(|&w| w != "$")
-                .map(|w| normal(&w.replace('_', " ")))
-                .filter(|w| !w.is_empty())
-                .collect();
+            // A class among the options stands for its phrases ("<someone>|he"), not for a
+            // word "someone".
+            let mut options: Vec<Vec<String>> = Vec::new();
+            for option in words.split('|').filter(|&w| w != "$") {
+                if let Some(name) = option.strip_prefix('<').and_then(|o| o.strip_suffix('>')) {
+                    let members = classes
+                        .get(name)
+                        .ok_or_else(|| format!("pattern '{written}': no class <{name}>"))?;
+                    options.extend(members.iter().cloned());
+                } else {
+                    options.push(normal(&option.replace('_', " ")));
+                }
+            }
+            options.retain(|w| !w.is_empty());
             if options.is_empty() {
                 return Err(format!("pattern '{written}': '{words}' has no words"));
             }
@@ -440,6 +441,10 @@ mod tests {
             Some(0..5),
         );
         check("<who> collapsed", "my dad collapsed", Some(0..3));
+        // A class among other options stands for its phrases.
+        check("<who>|she collapsed", "my dad collapsed", Some(0..3));
+        check("<who>|she collapsed", "she collapsed", Some(0..2));
+        check("<who>|she collapsed", "who collapsed", None);
         // The start of the text.
         check("^ did not", "did not get any", Some(0..2));
         check("^ did not", "tbh did not get any", None);
@@ -522,6 +527,7 @@ mod tests {
             "*",
             "* #",
             "<nobody> here",
+            "<nobody>|he here",
             "~ here",
             "! here",
             "took #a pills",
