@@ -7,7 +7,8 @@
 //! - `word` or `two words`: those words, where soft words ("really", "so") may sit between
 //!   them ("feeling really down");
 //!   `a|b|c`: one of them (`no_one` for two words);
-//! - `<class>`: one of the phrases of a named class;
+//! - `<class>`: one of the phrases of a named class, alone or among options (`<someone>|he`);
+//!   `$` among options is the end of the text (`now|$`);
 //! - `~word`: any form of the word (`~kill` is kill, kills, killing, killed);
 //! - `*`: up to 2 words of anything, `**`: up to 5, `#`: a number, `#10`: a number of 10 or
 //!   more ("took like 40 of my tablets", not "took 2 paracetamol");
@@ -248,6 +249,7 @@ fn token(
         "$" => Token::End,
         "^" => Token::Start,
         except if except.starts_with('!') => {
+            no_class(written, except)?;
             let options: Vec<String> = except[1..].split('|').flat_map(normal).collect();
             if options.is_empty() {
                 return Err(format!("pattern '{written}': '{except}' has no words"));
@@ -255,6 +257,7 @@ fn token(
             Token::Except(options)
         }
         stems if stems.starts_with('~') => {
+            no_class(written, stems)?;
             // Every option is stemmed as one word: a phrase ("looked_up") would match its
             // words one by one ("up" alone).
             if stems.contains('_') {
@@ -297,6 +300,17 @@ fn token(
             }
         }
     })
+}
+
+/// An error for a `!` or `~` token with a class among its options: those take words only, and a
+/// class there would be read as the word of its name.
+fn no_class(written: &str, part: &str) -> Result<(), String> {
+    if part.contains('<') {
+        return Err(format!(
+            "pattern '{written}': '{part}' has a class; '!' and '~' take words only"
+        ));
+    }
+    Ok(())
 }
 
 /// A word or a stem a pattern needs.
@@ -528,6 +542,8 @@ mod tests {
             "* #",
             "<nobody> here",
             "<nobody>|he here",
+            "!<who> here",
+            "~<who> here",
             "~ here",
             "! here",
             "took #a pills",
