@@ -291,6 +291,10 @@ pub struct Engine {
     in_general: Vec<Vec<String>>,
     /// `same_again` of `intents/messages.toml`, as normalised words.
     same_again: Vec<Vec<String>>,
+    /// `job_asked_before` of `intents/messages.toml`, as normalised words.
+    job_asked_before: Vec<Vec<String>>,
+    /// `same_here` of `intents/messages.toml`, as normalised words.
+    same_here: Vec<Vec<String>>,
     /// `turned_back` of `intents/messages.toml`, as normalised words.
     turned_back: Vec<Vec<String>>,
     /// `elsewhere` of `intents/messages.toml`, as normalised words.
@@ -529,6 +533,8 @@ impl Engine {
         let elsewhere = phrases(&messages.elsewhere);
         let in_general = phrases(&messages.in_general);
         let same_again = phrases(&messages.same_again);
+        let same_here = phrases(&messages.same_here);
+        let job_asked_before = phrases(&messages.job_asked_before);
         let turned_back = phrases(&messages.turned_back);
         let in_the_nhs = word_set(&messages.in_the_nhs);
         let elsewhere_own = word_set(&messages.elsewhere_own);
@@ -609,6 +615,8 @@ impl Engine {
             elsewhere,
             in_general,
             same_again,
+            same_here,
+            job_asked_before,
             turned_back,
             in_the_nhs,
             elsewhere_own,
@@ -1220,6 +1228,14 @@ impl Engine {
                 confidence
             });
         let described = described_with.is_some();
+        // "How do i become a phlebotomist": a job no entry speaks of, whatever entry shares
+        // another word of the message.
+        if named.is_empty() && !described && reading.asks() && self.asks_of_unknown_job(reading) {
+            let reply = self.message(&self.messages.careers_unknown, true);
+            let mut reply = self.noted_before(reply, &notes.join(", "));
+            reply.suggestions = self.messages.fallback_suggestions.clone();
+            return reply;
+        }
         // "I'm a pharmacist and would like to move into leadership": the writer's job is who
         // they are, not what they ask about, when the rest of the message is answered without
         // it by an entry about something else.
@@ -1504,12 +1520,20 @@ impl Engine {
             return self.noted_before(reply, &facts);
         }
         // A place told with a question that only refers back ("I'm in Swansea tho, what about
-        // there?"): the answer under discussion again, for that nation.
+        // there?", "i live in glasgow btw does that change anything"): the answer under
+        // discussion again, for that nation.
         let refers_to_place = words.iter().any(|w| matches!(w.as_str(), "there" | "here"));
+        // The words before such a question tell the place.
+        let asks_same_here = || {
+            (self.same_here.iter()).any(|phrase| {
+                phrase_position(words, phrase)
+                    .is_some_and(|at| self.own_words(&words[at + phrase.len()..]) == 0)
+            })
+        };
         if reading.place.is_some()
-            && (refers || refers_to_place)
+            && (refers || refers_to_place || asks_same_here())
             && named.is_empty()
-            && self.own_words(words) == 0
+            && (self.own_words(words) == 0 || asks_same_here())
             && let Some(entry) = state
                 .topic
                 .as_deref()
@@ -1752,6 +1776,24 @@ impl Engine {
         } else {
             whole
         }
+    }
+
+    /// True when a clause that asks names a job after `job_asked_before` ("how do i become a
+    /// phlebotomist") in a word no entry holds: a job the sources do not cover.
+    fn asks_of_unknown_job(&self, reading: &Reading) -> bool {
+        const JOB_WORDS: usize = 3;
+        let lexicon = self.analyzer.lexicon();
+        (reading.clauses.iter().filter(|c| c.asks)).any(|clause| {
+            let words = &clause.words;
+            self.job_asked_before.iter().any(|phrase| {
+                phrase_position(words, phrase).is_some_and(|at| {
+                    (words[at + phrase.len()..].iter())
+                        .take(JOB_WORDS)
+                        .take_while(|w| !lexicon.is_stop_word(w) && !lexicon.is_weak_word(w))
+                        .any(|w| !self.retriever.holds(w) && !self.in_the_nhs.contains(w))
+                })
+            })
+        })
     }
 
     /// How many of `words` are no stop words: what a question says beyond its asking.

@@ -114,6 +114,15 @@ pub struct Messages {
     /// medicine, same thing?").
     #[serde(default)]
     pub same_again: Vec<String>,
+    /// Phrases before the job a question asks about ("how do i become a", "work as a"): a job
+    /// there in a word no entry holds is one the sources do not cover ("how do i become a
+    /// phlebotomist").
+    #[serde(default)]
+    pub job_asked_before: Vec<String>,
+    /// Phrases that ask whether what was just answered holds where the writer is ("i live in
+    /// glasgow btw does that change anything").
+    #[serde(default)]
+    pub same_here: Vec<String>,
     /// Phrases that turn back to a subject said before ("ok back to the apprenticeship thing"):
     /// a question after them that refers back refers to that subject.
     #[serde(default)]

@@ -616,10 +616,21 @@ impl Reader {
                 .position(|part| *part != Part::Noise)
                 .unwrap_or(0);
             let lexicon = analyzer.lexicon();
+            // Or after filler inside it, when it asks openly there ("dont want to push beds
+            // forever lol what are my options"; not "cried lol when i got the job").
+            let opens_inside = (opens_at + 1..clause.words.len()).any(|at| {
+                matches!(
+                    self.noise.longest_ending(&clause.words, at),
+                    Some((_, Noise::Filler))
+                ) && lexicon.asks_openly("", &clause.words[at..])
+                    && !lexicon.opens_clause(&clause.words[at..])
+            });
             clause.asks = lexicon.is_question(piece, &clause.words)
-                || lexicon.is_question(piece, &clause.words[opens_at..]);
+                || lexicon.is_question(piece, &clause.words[opens_at..])
+                || opens_inside;
             clause.asks_openly = lexicon.asks_openly(piece, &clause.words)
-                || lexicon.asks_openly(piece, &clause.words[opens_at..]);
+                || lexicon.asks_openly(piece, &clause.words[opens_at..])
+                || opens_inside;
             let last = reading.clauses.last();
             let who = last.is_some_and(|last| says_who_someone_is(last, &clause, piece));
             if who || after_who && tells_of_the_one_named(&clause, piece) {

@@ -147,6 +147,18 @@ impl Retriever {
         hits
     }
 
+    /// True when some entry holds `word` (a normalised word of a message), stemmed as the
+    /// fields are indexed.
+    pub fn holds(&self, word: &str) -> bool {
+        let mut tokenizer = self.tokenizer.clone();
+        let mut tokens = tokenizer.token_stream(word);
+        let mut held = false;
+        while let Some(token) = tokens.next() {
+            held |= self.term_scores.contains_key(&token.text);
+        }
+        held
+    }
+
     /// True when the entry at `entry` holds `word` (a normalised word of a message), stemmed
     /// as the fields are indexed, in any of its fields.
     pub fn entry_holds(&self, entry: usize, word: &str) -> bool {

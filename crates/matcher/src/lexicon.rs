@@ -73,6 +73,8 @@ pub const WH: [&str; 7] = ["what", "how", "where", "which", "who", "why", "when"
 /// Words that open a clause and say nothing of what it asks ("and does that go up…", "so for
 /// the lab jobs whats this STP thing"): a question opens after them as it would without them.
 const OPENERS: [&str; 8] = ["and", "so", "but", "or", "ok", "okay", "right", "then"];
+/// Words that stand as the subject of a clause.
+const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
 
 impl Lexicon {
     /// Reads a lexicon from its TOML text; `file` names it in error messages.
@@ -179,8 +181,14 @@ impl Lexicon {
         self.question(text, words, false)
     }
 
+    /// True when `words` open with a question word before a subject, which opens a clause
+    /// of its own as often as a question ("when i got the job", "what i want is").
+    pub fn opens_clause(&self, words: &[String]) -> bool {
+        matches!(words, [wh, subject, ..]
+            if WH.contains(&wh.as_str()) && SUBJECTS.contains(&subject.as_str()))
+    }
+
     fn question(&self, text: &str, words: &[String], wh_inside: bool) -> bool {
-        const SUBJECTS: [&str; 8] = ["i", "you", "we", "they", "it", "there", "he", "she"];
         let asks = |w: &String| self.question_words.contains(w);
         // "am" asks only with "I" after it: "am a porter in glasgow" drops the "I" of a
         // statement.
@@ -231,10 +239,16 @@ impl Lexicon {
                 Some("for" | "about" | "regarding" | "re")
             ) && (words.iter().skip(start + 2)).any(|w| WH.contains(&w.as_str()))
         };
+        // "ambulance jobs in wales, anyone know if they're hiring": asked of anyone reading.
+        let asks_anyone = words.windows(2).any(|p| {
+            matches!(p[0].as_str(), "anyone" | "anybody" | "someone" | "somebody")
+                && matches!(p[1].as_str(), "know" | "knows")
+        });
         text.contains('?')
             || opens
             || after_conjunction
             || after_subject
+            || asks_anyone
             || words.windows(2).any(|p| {
                 asks(&p[0])
                     && SUBJECTS.contains(&p[1].as_str())
@@ -357,6 +371,10 @@ program = "programme"
         // A question word after a subject put first asks; a subject put first alone does not.
         assert!(asks_openly("so for the lab jobs what is this stp thing"));
         assert!(!asks_openly("for the lab jobs i have a levels"));
+        assert!(asks_openly(
+            "ambulance jobs in wales, anyone know if they are hiring"
+        ));
+        assert!(!asks_openly("anyone would be better off without me"));
     }
 
     #[test]
