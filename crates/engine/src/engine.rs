@@ -916,8 +916,9 @@ impl Engine {
                 continue;
             };
             // Near emergencies, but the person is fine now or help has come ("bumped his head,
-            // acting totally normal now but there's a big egg on it"): a worry for NHS 111.
-            if assessment.over && outcome == Outcome::Emergency {
+            // acting totally normal now but there's a big egg on it"), or the trouble has
+            // lasted ("my nan keeps getting UTIs"): a worry for NHS 111.
+            if (assessment.over || assessment.lasting) && outcome == Outcome::Emergency {
                 outcome = Outcome::Health;
             }
             if assessment.flagged && outcome != Outcome::Emergency {

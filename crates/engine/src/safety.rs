@@ -77,6 +77,10 @@ pub struct Assessment {
     /// Some part says the event is over or the person is fine now ("acting totally normal
     /// now"): no emergency is happening for the semantic check to catch.
     pub over: bool,
+    /// Some part says the trouble has lasted, with nothing happening now ("my nan keeps
+    /// getting UTIs", "keep getting a fluttery feeling in my chest"): a worry
+    /// for NHS 111, whatever emergencies the semantic check finds it near.
+    pub lasting: bool,
     /// The health worry is only a red flag of someone the writer knows ("my nan is confused
     /// today"): the semantic check may find it an emergency.
     pub flagged: bool,
@@ -567,6 +571,7 @@ impl Safety {
             cared_for,
             idiom,
             over: false,
+            lasting: false,
             flagged: false,
         };
         // A message about the writer or someone they know: its pieces without a subject are
@@ -579,6 +584,8 @@ impl Safety {
         // ("my mate had a seizure last night, first one ever, but he's fine now").
         best.over = over
             || (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Past) && !signs.has(Sign::Now));
+        best.lasting =
+            (parts.iter()).any(|(_, _, signs)| signs.has(Sign::Lasting) && !signs.has(Sign::Now));
         // Suicide or self-harm named anywhere in the message, if only as a careers topic ("does
         // the nhs take people who've tried to kill themselves before?").
         let crisis_named = parts
@@ -737,6 +744,7 @@ impl Safety {
                     cared_for,
                     idiom,
                     over,
+                    lasting: best.lasting,
                     flagged,
                 };
             } else if best.clause.is_none() {
