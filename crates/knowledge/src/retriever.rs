@@ -150,26 +150,27 @@ impl Retriever {
     /// True when some entry holds `word` (a normalised word of a message), stemmed as the
     /// fields are indexed.
     pub fn holds(&self, word: &str) -> bool {
-        let mut tokenizer = self.tokenizer.clone();
-        let mut tokens = tokenizer.token_stream(word);
-        let mut held = false;
-        while let Some(token) = tokens.next() {
-            held |= self.term_scores.contains_key(&token.text);
-        }
-        held
+        self.scores_of(word).next().is_some()
     }
 
     /// True when the entry at `entry` holds `word` (a normalised word of a message), stemmed
     /// as the fields are indexed, in any of its fields.
     pub fn entry_holds(&self, entry: usize, word: &str) -> bool {
+        self.scores_of(word).any(|row| row.entry as usize == entry)
+    }
+
+    /// The scores of every term `word` is indexed as, in every entry and field that holds it.
+    fn scores_of(&self, word: &str) -> impl Iterator<Item = &TermScore> {
         let mut tokenizer = self.tokenizer.clone();
         let mut tokens = tokenizer.token_stream(word);
-        let mut held = false;
+        let mut terms = Vec::new();
         while let Some(token) = tokens.next() {
-            held |= (self.term_scores.get(&token.text))
-                .is_some_and(|rows| rows.iter().any(|row| row.entry as usize == entry));
+            terms.push(token.text.clone());
         }
-        held
+        terms
+            .into_iter()
+            .filter_map(|term| self.term_scores.get(&term))
+            .flatten()
     }
 
     /// BM25 scores: every term of the query's words in every field, boosted by the field's
