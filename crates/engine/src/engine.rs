@@ -1524,17 +1524,24 @@ impl Engine {
         // there?", "i live in glasgow btw does that change anything"): the answer under
         // discussion again, for that nation.
         let refers_to_place = words.iter().any(|w| matches!(w.as_str(), "there" | "here"));
-        // The words before such a question tell the place.
-        let asks_same_here = || {
-            (self.same_here.iter()).any(|phrase| {
-                phrase_position(words, phrase)
-                    .is_some_and(|at| self.own_words(&words[at + phrase.len()..]) == 0)
-            })
-        };
+        // The words before such a question tell the place and ask nothing ("i live in cardiff,
+        // is the pay any different" asks about pay); nothing of its own comes after it.
+        const ASKING: [&str; 9] = [
+            "is", "are", "does", "do", "can", "could", "would", "will", "should",
+        ];
+        let asks_same_here = reading.place.is_some()
+            && (self.same_here.iter()).any(|phrase| {
+                phrase_position(words, phrase).is_some_and(|at| {
+                    !(words[..at].iter())
+                        .any(|w| matcher::WH.contains(&w.as_str()) || ASKING.contains(&w.as_str()))
+                        && self.own_words(&words[at + phrase.len()..]) == 0
+                })
+            });
         if reading.place.is_some()
-            && (refers || refers_to_place || asks_same_here())
+            && (refers && self.own_words(words) == 0
+                || refers_to_place && self.own_words(words) == 0
+                || asks_same_here)
             && named.is_empty()
-            && (self.own_words(words) == 0 || asks_same_here())
             && let Some(entry) = state
                 .topic
                 .as_deref()
