@@ -1449,9 +1449,12 @@ impl Engine {
             let kind = self.intents[*i].kind;
             let declines = kind.is_fallback();
             let least = if declines { DECLINE_MIN } else { INTENT_MIN };
+            // Nor is a thanks, goodbye or greeting the reply to a question that says none.
+            let unsaid =
+                || asks && (self.reader.small_talk()).unsaid(&self.intents[*i].id, reading);
             !(follows_up
                 || declines && (about_user || self.asked_is_careers(reading))
-                || kind == IntentKind::Smalltalk && answered())
+                || kind == IntentKind::Smalltalk && (answered() || unsaid()))
                 && intent_confidence >= least
                 && intent_confidence >= knowledge_confidence
         }) {

@@ -384,6 +384,18 @@ impl SmallTalk {
     pub(crate) fn ids(&self) -> [&str; 3] {
         [&self.thanks, &self.farewells, &self.greetings]
     }
+
+    /// Whether `id` is the small talk of a sign the reading does not hold: the goodbye of a
+    /// message that says none ("can i just work nights": "nights" is near "night").
+    pub(crate) fn unsaid(&self, id: &str, reading: &Reading) -> bool {
+        [
+            (&self.thanks, reading.thanks),
+            (&self.farewells, reading.farewell),
+            (&self.greetings, reading.greets),
+        ]
+        .iter()
+        .any(|(talk, said)| *talk == id && !said)
+    }
 }
 
 #[derive(Deserialize)]
