@@ -48,6 +48,9 @@ fn max_edits(len: usize) -> usize {
 /// long, and it bounds the work per word (finding candidates grows with the square of the length).
 const MAX_CORRECTED: usize = 30;
 
+/// Words of this many characters are taken only for a known word one letter longer.
+const SHORT_DROPPED: usize = 3;
+
 /// Words shorter than this are never taken for a known word that sounds the same: short keys
 /// are shared by too many words.
 const SOUNDED_MIN: usize = 5;
@@ -126,7 +129,11 @@ impl Vocabulary {
     /// Ties go to the more frequent word, then to one with the same first letter.
     pub(crate) fn correct(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
-        let allowed = max_edits(len);
+        // A short word is taken only for a known word it is a letter short of, where phones and
+        // thumbs drop one (`dropped_letter`): a letter changed is usually another word, and one
+        // dropped at the end may be slang ("ket", "pic").
+        let short = len == SHORT_DROPPED;
+        let allowed = if short { 1 } else { max_edits(len) };
         if allowed == 0 || len > MAX_CORRECTED || word.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
@@ -151,6 +158,7 @@ impl Vocabulary {
                 let added_or_dropped = known.chars().count() != len;
                 let trusted =
                     distance < 2 || len >= TWO_EDITS_ANY_START || (same_start && added_or_dropped);
+                let trusted = trusted && (!short || dropped_letter(word, known));
                 (within && trusted).then_some((distance, known))
             })
             .min_by_key(|(distance, known)| {
@@ -195,6 +203,21 @@ impl Vocabulary {
             })
             .map(|(_, known)| known.as_str())
     }
+}
+
+/// True when `known` is `word` with one letter put back that a thumb drops: a vowel inside the
+/// word ("lfe" for "life") or one of a doubled pair ("kil" for "kill"); never at the start, and
+/// never a consonant at the end ("pic" is not "pick", "ket" is not "kept").
+fn dropped_letter(word: &str, known: &str) -> bool {
+    let known: Vec<char> = known.chars().collect();
+    let word: Vec<char> = word.chars().collect();
+    (1..known.len()).any(|at| {
+        let rest = known[..at].iter().chain(&known[at + 1..]);
+        let letter = known[at];
+        let inside_vowel = at + 1 < known.len() && "aeiou".contains(letter);
+        let doubled = known[at - 1] == letter || known.get(at + 1) == Some(&letter);
+        rest.eq(word.iter()) && (inside_vowel || doubled)
+    })
 }
 
 /// The Double Metaphone keys of a word (primary and alternate), each once.
@@ -242,7 +265,7 @@ mod tests {
     fn vocabulary() -> Vocabulary {
         let text = "apply apply application nursing nurse qualifications pension audiologist \
                     demand apprenticeship bevan jobs jobs job help hello hello physiotherapist \
-                    midwives people";
+                    midwives people kill life pick kept ache";
         Vocabulary::new(text.split_whitespace())
     }
 
@@ -266,6 +289,16 @@ mod tests {
         check("audiologst", Some("audiologist"));
         check("bevn", Some("bevan"));
         check("physiotherapst", Some("physiotherapist"));
+    }
+
+    #[test]
+    fn corrects_a_short_word_only_for_a_letter_a_thumb_drops() {
+        check("kil", Some("kill")); // one of a doubled pair
+        check("lfe", Some("life")); // a vowel inside
+        check("pic", None); // a consonant at the end: slang, not "pick"
+        check("ket", None); // nor "kept"
+        check("ach", None); // a vowel at the end: not "ache"
+        check("lif", None); // a letter changed, not dropped
     }
 
     #[test]
