@@ -1192,7 +1192,17 @@ impl Signs {
         // An emergency or a crisis word in a careers question is what the job deals with,
         // unless something says it is happening now, or to someone the writer knows.
         let careers = careers_anywhere && !now;
-        let framed = careers && (self.careers || !personal);
+        // Not an emergency of someone the writer knows, in a message that asks nothing: careers
+        // words there tell where the writer was ("got back from placement and my mum is on the
+        // floor not breathing").
+        // Not when that person's job is named ("my sister is a midwife and had a baby not
+        // breathing on shift"), nor in jest.
+        let known_told = self.has(Sign::Someone)
+            && !asks
+            && !self.role_named
+            && !self.has(Sign::Idiom)
+            && self.violence == 0;
+        let framed = careers && (self.careers || !personal) && !known_told;
         // A role merely named, in a message that asks nothing, beside someone the writer knows,
         // is who it happened to ("the electrician got a shock and he's not breathing"), not the
         // job asked about.
