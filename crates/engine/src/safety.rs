@@ -188,6 +188,10 @@ enum Sign {
     Personal,
     /// The clause is about someone the writer knows ("my nan", "he"), not the writer.
     Someone,
+    /// When the writer did their own work or study ("just started as a hca", "atm im a call
+    /// handler", "today on my paramedic course"): the "now" inside is the writer's, not an
+    /// event's. It says nothing else, so it frames nothing as careers.
+    OwnTime,
 }
 
 #[derive(Debug, Clone)]
@@ -873,6 +877,8 @@ impl Safety {
                             && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
+                        // The writer's own time hides only the "now" inside it.
+                        && (other.pattern.sign != Sign::OwnTime || hit.pattern.sign == Sign::Now)
                         // Nor is an urgent sign inside the words that say it is happening
                         // now or goes on ("the lad is fitting" holds "fitting", "he's still
                         // not breathing" holds "not breathing").
