@@ -207,7 +207,7 @@ impl Vocabulary {
 
 /// True when `known` is `word` with one letter put back that a thumb drops: a vowel inside the
 /// word ("lfe" for "life") or one of a doubled pair ("kil" for "kill"); never at the start, and
-/// never a consonant at the end ("pic" is not "pick", "ket" is not "kept").
+/// no other consonant ("pic" is not "pick", "ket" is not "kept").
 fn dropped_letter(word: &str, known: &str) -> bool {
     let known: Vec<char> = known.chars().collect();
     let word: Vec<char> = word.chars().collect();
