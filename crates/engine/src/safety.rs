@@ -192,6 +192,11 @@ enum Sign {
     /// handler", "today on my paramedic course"): the "now" inside is the writer's, not an
     /// event's. It says nothing else, so it frames nothing as careers.
     OwnTime,
+    /// What the writer saw at work, on placement or on shift, of the people there ("saw my
+    /// first overdose", "we had someone collapse in the waiting room"): beside a careers
+    /// question, the writer's "I" or "we" does not make it an emergency of their own. Like
+    /// `OwnTime` it hides only the "now" inside it ("today i saw"), and frames nothing.
+    Witnessed,
 }
 
 #[derive(Debug, Clone)]
@@ -877,8 +882,9 @@ impl Safety {
                             && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
-                        // The writer's own time hides only the "now" inside it.
-                        && (other.pattern.sign != Sign::OwnTime || hit.pattern.sign == Sign::Now)
+                        // The writer's own time, and what they saw at work, hide only the "now" inside.
+                        && (!matches!(other.pattern.sign, Sign::OwnTime | Sign::Witnessed)
+                            || hit.pattern.sign == Sign::Now)
                         // Nor is an urgent sign inside the words that say it is happening
                         // now or goes on ("the lad is fitting" holds "fitting", "he's still
                         // not breathing" holds "not breathing").
@@ -1208,7 +1214,9 @@ impl Signs {
             && !self.role_named
             && !self.has(Sign::Idiom)
             && self.violence == 0;
-        let framed = careers && (self.careers || !personal) && !known_told;
+        // What the writer saw at work is of the people there, not of the writer.
+        let seen_at_work = self.has(Sign::Witnessed) && !self.has(Sign::Someone);
+        let framed = careers && (self.careers || !personal || seen_at_work) && !known_told;
         // A role merely named, in a message that asks nothing, beside someone the writer knows,
         // is who it happened to ("the electrician got a shock and he's not breathing"), not the
         // job asked about.
