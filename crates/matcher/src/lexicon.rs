@@ -194,7 +194,8 @@ impl Lexicon {
         // statement.
         // "did", "have", "has" and "had" before an article tell what the writer did or has,
         // with the "I" dropped: "did a computing HND", "have a degree in biology"; so do "was"
-        // and "were" before an article or a place ("was a combat medic", "was in the army").
+        // and "were" before an article or a place ("was a combat medic", "was in the army"), or
+        // before what the writer was doing ("was revising for my interview and…").
         // "would love to", "would like to" wish rather than ask, without a question mark.
         // "can not", "do not" tell what the writer cannot do or does not, with the "I"
         // dropped ("cant sleep, lying awake till 4am"), unless a subject follows ("dont you
@@ -220,9 +221,10 @@ impl Lexicon {
                     | (Some("would"), Some("love" | "like"))
                     | (
                         Some("was" | "were"),
-                        Some("a" | "an" | "in" | "on" | "at" | "working" | "born" | "made")
+                        Some("a" | "an" | "in" | "on" | "at" | "born" | "made")
                     )
-            );
+            )
+            || matches!(first_two, (Some("was" | "were"), Some(doing)) if is_doing(doing));
         let opens = words_open.first().is_some_and(asks)
             && !told
             && (words_open[0] != "am" || words_open.get(1).is_some_and(|w| w == "i"));
@@ -303,6 +305,16 @@ fn entry_error(text: &str, file: &str, key: &str, message: &str) -> Error {
     }
 }
 
+/// True when `word` tells what someone was doing ("revising", "working"), not a thing named
+/// by an "-ing" word ("was nursing the right choice", "was training paid").
+fn is_doing(word: &str) -> bool {
+    const THINGS: [&str; 10] = [
+        "nursing", "training", "shadowing", "funding", "housing", "parking", "everything",
+        "anything", "something", "nothing",
+    ];
+    word.len() > 4 && word.ends_with("ing") && !THINGS.contains(&word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +366,8 @@ program = "programme"
         assert!(!is_question("have a degree in biology"));
         assert!(!is_question("was in the army for 9 years"));
         assert!(!is_question("was a combat medic"));
+        assert!(!is_question("was revising for my interview and my neighbour collapsed"));
+        assert!(is_question("was nursing the right choice for you"));
         assert!(is_question("was it hard"));
         assert!(!is_question("would love to get into research"));
         assert!(is_question("would i need a degree"));
