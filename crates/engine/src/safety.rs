@@ -197,6 +197,10 @@ enum Sign {
     /// question, the writer's "I" or "we" does not make it an emergency of their own. Like
     /// `OwnTime` it hides only the "now" inside it ("today i saw"), and frames nothing.
     Witnessed,
+    /// What happened told as the reason a job appeals ("…, made me want to be a paramedic",
+    /// "…, thats why im applying for nursing"): beside a careers question, an emergency told in
+    /// the message is past, unless something says it is happening now. It hides nothing.
+    Motive,
 }
 
 #[derive(Debug, Clone)]
@@ -496,7 +500,10 @@ impl Safety {
                 signs.found.remove(&Sign::CareersWeak);
             }
         }
+        // What happened told as why a job appeals is a careers wish ("made me want to be one").
+        let motive = parts.iter().any(|(_, _, signs)| signs.has(Sign::Motive));
         let careers_anywhere = rehearsal_asked
+            || motive
             || parts.iter().any(|(index, _, signs)| {
                 signs.careers
                     && (signs.has(Sign::Careers) || !own_care.iter().any(|c| c.contains(index)))
@@ -600,11 +607,15 @@ impl Safety {
         let crisis_named = parts
             .iter()
             .any(|(_, _, signs)| signs.has(Sign::Crisis) || signs.has(Sign::CrisisTopic));
+        // What happened told as why a job appeals: the message's emergencies are past.
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
             // Not in what someone a job serves is told saying ("caller says my husband has
             // collapsed").
             if signs.has(Sign::Happening) && !asks_careers && !signs.has(Sign::Served) {
                 signs.found.insert(Sign::Now);
+            }
+            if motive && careers_anywhere && !signs.has(Sign::Now) {
+                signs.found.insert(Sign::Past);
             }
             let mut outcome = signs.outcome(careers_anywhere, asks);
             // Unless the examples put the whole message among crises ("got rejected again,
@@ -873,7 +884,7 @@ impl Safety {
         let covered_by = |hit: &Hit, continues: bool| {
             !matches!(
                 hit.pattern.sign,
-                Sign::Personal | Sign::Someone | Sign::Recurring | Sign::Recovered
+                Sign::Personal | Sign::Someone | Sign::Recurring | Sign::Recovered | Sign::Motive
             ) && hits.iter().any(|other| {
                 other.pattern.sign != hit.pattern.sign
                         && other.pattern.sign.is_reading()
@@ -1321,6 +1332,7 @@ impl Sign {
                 | Sign::LongAgo
                 | Sign::Recurring
                 | Sign::Recovered
+                | Sign::Motive
         )
     }
 
