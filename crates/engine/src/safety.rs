@@ -554,17 +554,14 @@ impl Safety {
             .collect();
         let idiom = parts.iter().any(|(_, _, signs)| signs.has(Sign::Idiom));
         // Nothing told of a body or a patient: "is that normal?" then asks about what else the
-        // message tells ("my trust might fund a masters, is that normal").
+        // message tells ("my trust might fund a masters, is that normal"). A patient's words in
+        // a careers frame are no patient ("applied for a job at my local hospital").
         let nothing_of_health = !parts.iter().any(|(_, _, signs)| {
             signs.symptom
-                || [
-                    Sign::Condition,
-                    Sign::Patient,
-                    Sign::Emergency,
-                    Sign::RedFlag,
-                ]
-                .iter()
-                .any(|&sign| signs.has(sign))
+                || signs.has(Sign::Patient) && !signs.careers
+                || [Sign::Condition, Sign::Emergency, Sign::RedFlag]
+                    .iter()
+                    .any(|&sign| signs.has(sign))
         });
         // The writer turns to another subject after asking about careers ("… also my throat
         // is killing me"), or adds the question as another subject ("… hot flushes. also are
@@ -663,7 +660,10 @@ impl Safety {
                     .push("careers: another clause asks about careers".into());
             }
             let unframed = signs.unframed(careers_anywhere, personal, asks);
+            // Not "is that normal?" with nothing of health told ("applied 2 weeks ago and its
+            // gone quiet. is that normal??").
             if unframed == Outcome::Health
+                && !nothing_of_health
                 && !asks_careers
                 && outcome.urgency() < unframed.urgency()
                 && bank(words).is_some_and(|(outcome, _)| outcome == Outcome::Health)
