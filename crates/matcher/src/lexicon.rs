@@ -309,8 +309,16 @@ fn entry_error(text: &str, file: &str, key: &str, message: &str) -> Error {
 /// by an "-ing" word ("was nursing the right choice", "was training paid").
 fn is_doing(word: &str) -> bool {
     const THINGS: [&str; 10] = [
-        "nursing", "training", "shadowing", "funding", "housing", "parking", "everything",
-        "anything", "something", "nothing",
+        "nursing",
+        "training",
+        "shadowing",
+        "funding",
+        "housing",
+        "parking",
+        "everything",
+        "anything",
+        "something",
+        "nothing",
     ];
     word.len() > 4 && word.ends_with("ing") && !THINGS.contains(&word)
 }
@@ -366,7 +374,9 @@ program = "programme"
         assert!(!is_question("have a degree in biology"));
         assert!(!is_question("was in the army for 9 years"));
         assert!(!is_question("was a combat medic"));
-        assert!(!is_question("was revising for my interview and my neighbour collapsed"));
+        assert!(!is_question(
+            "was revising for my interview and my neighbour collapsed"
+        ));
         assert!(is_question("was nursing the right choice for you"));
         assert!(is_question("was it hard"));
         assert!(!is_question("would love to get into research"));
