@@ -893,6 +893,10 @@ impl Safety {
                             && hit.pattern.sign.is_urgent())
                         && !(other.pattern.sign == Sign::Health
                             && matches!(hit.pattern.sign, Sign::RedFlag | Sign::Now))
+                        // A crisis inside an emergency's words stays: where careers words
+                        // frame the emergency away, the crisis is still the writer's ("on the way
+                        // home from my shift i stop on the bridge and think about jumping").
+                        && !(other.pattern.sign == Sign::Emergency && hit.pattern.sign == Sign::Crisis)
                         // The writer's own time, and what they saw at work, hide only the "now" inside.
                         && (!matches!(other.pattern.sign, Sign::OwnTime | Sign::Witnessed)
                             || hit.pattern.sign == Sign::Now)
