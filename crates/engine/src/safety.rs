@@ -604,13 +604,13 @@ impl Safety {
         let crisis_named = parts
             .iter()
             .any(|(_, _, signs)| signs.has(Sign::Crisis) || signs.has(Sign::CrisisTopic));
-        // What happened told as why a job appeals: the message's emergencies are past.
         for (at, (index, words, mut signs)) in parts.into_iter().enumerate() {
             // Not in what someone a job serves is told saying ("caller says my husband has
             // collapsed").
             if signs.has(Sign::Happening) && !asks_careers && !signs.has(Sign::Served) {
                 signs.found.insert(Sign::Now);
             }
+            // What happened told as why a job appeals: the message's emergencies are past.
             if motive && careers_anywhere && !signs.has(Sign::Now) {
                 signs.found.insert(Sign::Past);
             }
